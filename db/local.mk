@@ -1,0 +1,1 @@
+sextantinc_HEADERS += db/sx_db.h

@@ -1,0 +1,222 @@
+/*
+ * sx_db.h: Sextant's database layer, one API over SQLite and PostgreSQL.
+ *
+ * db/ knows nothing of HTTP. SQL always uses $1..$n placeholders, on both
+ * drivers; values are bound, never pasted into SQL text.
+ *
+ * Ownership: an sx_db_conn belongs to whoever opened or acquired it; an
+ * sx_db_result belongs to the caller and is released with sx_db_result_free.
+ * Strings read from a result live as long as the result.
+ */
+#ifndef SX_DB_H
+#define SX_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "sx_util.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Outcomes of every fallible db call. sx_db_strerror names each one. */
+typedef enum sx_db_err {
+	SX_DB_OK = 0,
+	SX_DB_NO_ROW,		/* a one-row query found none (not a failure) */
+	SX_DB_ERR_URL,		/* the database URL does not parse */
+	SX_DB_ERR_CONNECT,	/* could not connect / open */
+	SX_DB_ERR_LOST,		/* connection lost mid-use */
+	SX_DB_ERR_SQL,		/* syntax or other statement error */
+	SX_DB_ERR_UNIQUE,	/* unique / primary-key violation */
+	SX_DB_ERR_FOREIGN_KEY,	/* foreign-key violation */
+	SX_DB_ERR_CONSTRAINT,	/* other constraint (check, not null, exclusion) */
+	SX_DB_ERR_BUSY,		/* database busy or locked (SQLite), lock timeout */
+	SX_DB_ERR_SERIALIZATION,/* serialization failure or deadlock: retry */
+	SX_DB_ERR_POOL_EXHAUSTED,/* no connection became free in time */
+	SX_DB_ERR_TYPE,		/* a value had another type than asked for */
+	SX_DB_ERR_RANGE,	/* column index/name or parameter number out of range */
+	SX_DB_ERR_STATE,	/* call not valid now (commit with no transaction...) */
+	SX_DB_ERR_NOMEM,
+	SX_DB_ERR__MAX
+} sx_db_err;
+
+SX_API const char *sx_db_strerror(sx_db_err err);
+
+typedef enum sx_db_dialect {
+	SX_DB_SQLITE,
+	SX_DB_POSTGRES,
+	SX_DB_DIALECT__MAX
+} sx_db_dialect;
+
+/* "sqlite", "postgres" */
+SX_API const char *sx_db_dialect_name(sx_db_dialect d);
+
+/* Details of the last failure on a connection (valid until the next call). */
+typedef struct sx_db_error_info {
+	sx_db_err code;
+	char sqlstate[6];	/* PostgreSQL SQLSTATE, "" on SQLite */
+	int native;		/* SQLite extended result code, 0 on PostgreSQL */
+	const char *message;	/* driver's message, never NULL */
+} sx_db_error_info;
+
+typedef enum sx_db_type {
+	SX_DB_NULL,
+	SX_DB_INT,		/* int64_t */
+	SX_DB_DOUBLE,
+	SX_DB_TEXT,
+	SX_DB_BLOB,
+	SX_DB_BOOL,
+	SX_DB_NUMERIC,		/* exact decimal carried as text (PostgreSQL numeric) */
+	SX_DB_TIMESTAMP,	/* ISO 8601 text */
+	SX_DB_TYPE__MAX
+} sx_db_type;
+
+/* One bound parameter. Build with the SX_P* macros. */
+typedef struct sx_db_value {
+	sx_db_type type;
+	union {
+		int64_t i;
+		double d;
+		bool b;
+		struct {
+			const char *p;
+			size_t len;
+		} s;			/* text (len may be SIZE_MAX: use strlen) and blob */
+	} v;
+} sx_db_value;
+
+#define SX_PINT(x)   ((sx_db_value){.type = SX_DB_INT, .v.i = (int64_t)(x)})
+#define SX_PDOUBLE(x) ((sx_db_value){.type = SX_DB_DOUBLE, .v.d = (x)})
+#define SX_PBOOL(x)  ((sx_db_value){.type = SX_DB_BOOL, .v.b = (x)})
+#define SX_PTEXT(x)  ((sx_db_value){.type = SX_DB_TEXT, .v.s = {(x), SIZE_MAX}})
+#define SX_PBLOB(p, n) ((sx_db_value){.type = SX_DB_BLOB, .v.s = {(p), (n)}})
+#define SX_PNULL     ((sx_db_value){.type = SX_DB_NULL})
+/* Parameter array literal: SX_PARAMS(SX_PINT(1), SX_PTEXT("x")) */
+#define SX_PARAMS(...) (const sx_db_value[]){__VA_ARGS__}, \
+	(sizeof((const sx_db_value[]){__VA_ARGS__}) / sizeof(sx_db_value))
+
+typedef struct sx_db_conn sx_db_conn;
+typedef struct sx_db_result sx_db_result;
+typedef struct sx_db_pool sx_db_pool;
+
+/* Per-connection options; zero fields take the defaults shown. */
+typedef struct sx_db_options {
+	int stmt_cache_size;	/* prepared statements kept per connection; 0 = 64,
+				   -1 = caching off (PgBouncer transaction mode) */
+	int busy_timeout_ms;	/* SQLite busy timeout; 0 = 5000 */
+	int connect_timeout_s;	/* PostgreSQL connect timeout; 0 = 10 */
+} sx_db_options;
+
+/*
+ * Opens a connection by URL: "sqlite:PATH", "sqlite::memory:",
+ * "postgresql://..." / "postgres://..." or libpq "key=value" conninfo.
+ * SQLite opens in WAL mode with a busy timeout and foreign keys on.
+ * Returns SX_DB_OK and *out, or an error with a message in errbuf (if given).
+ */
+SX_API sx_db_err sx_db_open(const char *url, const sx_db_options *opt,
+    sx_db_conn **out, char *errbuf, size_t errlen);
+SX_API void sx_db_close(sx_db_conn *c);
+/* Checks a URL's form without connecting. */
+SX_API sx_db_err sx_db_url_check(const char *url, char *errbuf, size_t errlen);
+
+SX_API sx_db_dialect sx_db_conn_dialect(const sx_db_conn *c);
+SX_API const sx_db_error_info *sx_db_last_error(const sx_db_conn *c);
+
+/*
+ * Runs one statement with n parameters. On success *out (if out is non-NULL)
+ * receives a result the caller frees; rows affected are in the result.
+ */
+SX_API sx_db_err sx_db_exec(sx_db_conn *c, const char *sql,
+    const sx_db_value *params, size_t n, sx_db_result **out);
+/* Runs SQL text with no parameters, possibly several statements (migrations). */
+SX_API sx_db_err sx_db_exec_script(sx_db_conn *c, const char *sql);
+
+/* Shortcuts. sx_db_one returns SX_DB_NO_ROW (and *out = NULL) when no row came back. */
+SX_API sx_db_err sx_db_one(sx_db_conn *c, const char *sql,
+    const sx_db_value *params, size_t n, sx_db_result **out);
+SX_API sx_db_err sx_db_scalar_int(sx_db_conn *c, const char *sql,
+    const sx_db_value *params, size_t n, int64_t *out);
+/* Text scalar, copied into out (caller frees with free()). */
+SX_API sx_db_err sx_db_scalar_text(sx_db_conn *c, const char *sql,
+    const sx_db_value *params, size_t n, char **out);
+
+/* Results: a cursor over materialised rows. */
+SX_API size_t sx_db_rows(const sx_db_result *r);
+SX_API size_t sx_db_cols(const sx_db_result *r);
+SX_API int64_t sx_db_affected(const sx_db_result *r);
+/* Moves to the next row; false after the last. Starts before the first row. */
+SX_API bool sx_db_next(sx_db_result *r);
+/* Selects row i directly (0-based); false when out of range. */
+SX_API bool sx_db_seek(sx_db_result *r, size_t row);
+SX_API const char *sx_db_col_name(const sx_db_result *r, size_t col);
+/* Column index by name, or -1. */
+SX_API int sx_db_col_index(const sx_db_result *r, const char *name);
+SX_API sx_db_type sx_db_col_type(const sx_db_result *r, size_t col);
+SX_API bool sx_db_is_null(const sx_db_result *r, size_t col);
+SX_API int64_t sx_db_get_int(const sx_db_result *r, size_t col);
+SX_API double sx_db_get_double(const sx_db_result *r, size_t col);
+SX_API bool sx_db_get_bool(const sx_db_result *r, size_t col);
+/* Text of any column (NULL for SQL NULL); valid while the result lives. */
+SX_API const char *sx_db_get_text(const sx_db_result *r, size_t col);
+SX_API const void *sx_db_get_blob(const sx_db_result *r, size_t col, size_t *len);
+/* By-name getters: the same, looking the column up by name. */
+SX_API int64_t sx_db_int(const sx_db_result *r, const char *name);
+SX_API const char *sx_db_text(const sx_db_result *r, const char *name);
+SX_API void sx_db_result_free(sx_db_result *r);
+
+/* JSON with honest types: ints as numbers, NULL as null, bools, ISO 8601
+ * timestamps, numerics as exact numbers, blobs as base64 strings. Caller
+ * frees with cJSON_Delete. */
+SX_API cJSON *sx_db_row_json(const sx_db_result *r);	/* current row */
+SX_API cJSON *sx_db_result_json(const sx_db_result *r);	/* array of all rows */
+
+/* Transactions. Savepoints nest: begin inside a transaction makes one. */
+SX_API sx_db_err sx_db_begin(sx_db_conn *c);
+SX_API sx_db_err sx_db_commit(sx_db_conn *c);
+SX_API sx_db_err sx_db_rollback(sx_db_conn *c);
+SX_API bool sx_db_in_transaction(const sx_db_conn *c);
+
+/* Batches: n statements sent to PostgreSQL in one round trip (pipeline mode);
+ * on SQLite run in sequence. results[i] gets each result (caller frees). */
+typedef struct sx_db_stmt {
+	const char *sql;
+	const sx_db_value *params;
+	size_t n;
+} sx_db_stmt;
+SX_API sx_db_err sx_db_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n,
+    sx_db_result **results);
+
+/* Pools: one per configured database, bounded, thread-safe. */
+typedef struct sx_db_pool_options {
+	int max_size;		 /* 0 = 10 */
+	int acquire_timeout_ms;	 /* 0 = 5000 */
+	int idle_check_ms;	 /* ping a connection idle longer than this; 0 = 30000 */
+	int max_lifetime_s;	 /* close connections older than this; 0 = 3600 */
+	sx_db_options conn;
+} sx_db_pool_options;
+
+SX_API sx_db_err sx_db_pool_new(const char *url, const sx_db_pool_options *opt,
+    sx_db_pool **out, char *errbuf, size_t errlen);
+/* Waits up to acquire_timeout_ms; SX_DB_ERR_POOL_EXHAUSTED after that. */
+SX_API sx_db_err sx_db_pool_acquire(sx_db_pool *p, sx_db_conn **out);
+/* Hands a connection back; an open transaction is rolled back first, and a
+ * broken connection is closed instead of kept. */
+SX_API void sx_db_pool_release(sx_db_pool *p, sx_db_conn *c);
+SX_API sx_db_dialect sx_db_pool_dialect(const sx_db_pool *p);
+SX_API void sx_db_pool_free(sx_db_pool *p);
+
+/* Statement cache statistics of one connection (for tests and metrics). */
+typedef struct sx_db_cache_stats {
+	uint64_t hits, misses, evictions;
+	size_t size;
+} sx_db_cache_stats;
+SX_API void sx_db_cache_stats_get(const sx_db_conn *c, sx_db_cache_stats *st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

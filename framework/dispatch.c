@@ -1,0 +1,146 @@
+/*
+ * dispatch.c: one request end to end, the same for FastCGI, CGI, the
+ * `request` command and the test client. The order matters: the response
+ * stays in memory until the transaction wrapper has settled every database
+ * the handler touched, so a failed commit can still become an error.
+ */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* Writes one timestamped line to the app's log. Lines from threads do not
+ * interleave: each is formatted first and written under the log lock. */
+void
+sx_log(sx_runtime *rt, const char *fmt, ...)
+{
+	sx_buf b = SX_BUF_INIT;
+	struct timespec ts;
+	struct tm tm;
+	char when[32];
+	va_list ap;
+	FILE *out = rt != NULL && rt->log != NULL ? rt->log : stderr;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	sx_buf_printf(&b, "%s.%03ldZ ", when, ts.tv_nsec / 1000000);
+	va_start(ap, fmt);
+	sx_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	sx_buf_putc(&b, '\n');
+	if (b.data == NULL)
+		return;
+	if (rt != NULL)
+		pthread_mutex_lock(&rt->log_lock);
+	fwrite(b.data, 1, b.len, out);
+	fflush(out);
+	if (rt != NULL)
+		pthread_mutex_unlock(&rt->log_lock);
+	sx_buf_free(&b);
+}
+
+/* Runs the matched handler and turns a failure into an error response. */
+static bool
+run_handler(sx_req *req)
+{
+	sx_res *res = req->res;
+	bool failed = req->route->handler(req, res) != 0;
+
+	if (failed) {
+		int status = req->pending_status ? req->pending_status : 500;
+
+		if (req->pending_status || sx_res_get_status(res) < 400) {
+			sx_res_clear(res);
+			sx_error(res, status, req->pending_error ?
+			    req->pending_error : "internal error in the handler");
+			if (status == 503)
+				sx_res_header(res, "Retry-After", "1");
+		}
+		sx_req_log(req, "handler for %s %s failed: %s",
+		    sx_methods[req->route->method], req->route->pattern,
+		    req->pending_error ? req->pending_error : "returned an error");
+	}
+	return failed;
+}
+
+/* Reads, parses and routes; on success runs the handler. Returns 0 when the
+ * handler succeeded, 1 when it failed, 2 when no handler ran (4xx from the
+ * framework), -1 when the client cut the body short. */
+static int
+process(sx_req *req, const sx_io *io)
+{
+	sx_runtime *rt = req->rt;
+	const char *why = NULL, *allow = NULL;
+	sx_req_err rc;
+
+	rc = sx_req_init(req, io->envp, io->cgi, &why);
+	sx_req_assign_id(req);
+	if (rc == SX_REQ_OK)
+		rc = sx_req_read_body(req, io, rt->max_body, &why);
+	if (rc == SX_REQ_ABORTED)
+		return -1;
+	if (rc == SX_REQ_OK)
+		rc = sx_req_parse_body(req, &why);
+	if (rc != SX_REQ_OK) {
+		sx_error(req->res, rc == SX_REQ_TOO_LARGE ? 413 :
+		    rc == SX_REQ_NOMEM ? 500 : 400,
+		    why ? why : "malformed request");
+		return 2;
+	}
+	switch (sx_router_match(rt->router, req, &allow)) {
+	case SX_MATCH_OK:
+		return run_handler(req) ? 1 : 0;
+	case SX_MATCH_METHOD:
+		sx_error(req->res, 405, "method not allowed for this path");
+		sx_res_header(req->res, "Allow", allow);
+		return 2;
+	default:
+		sx_error(req->res, 404, "no route matches this path");
+		return 2;
+	}
+}
+
+int
+sx_dispatch(sx_runtime *rt, const sx_io *io, sx_arena *arena)
+{
+	sx_req *req = sx_arena_alloc(arena, sizeof(*req));
+	int outcome, rc = 0;
+
+	if (req == NULL)
+		return -1;
+	req->rt = rt;
+	req->arena = arena;
+	req->started_ms = sx_now_ms();
+	req->res = sx_res_new(arena, req);
+	if (req->res == NULL)
+		return -1;
+	outcome = process(req, io);
+	if (outcome < 0) {
+		/* The client cut the body short: nothing ran, nothing is owed. */
+		sx_tx_finalize(req, true);
+		sx_deps_release(req);
+		sx_log(rt, "id=%s %s %s aborted: request body cut short",
+		    req->id, req->method_name, req->path ? req->path : "-");
+		rc = -1;
+		goto done;
+	}
+	sx_tx_finalize(req, outcome == 1);
+	sx_res_header(req->res, "X-Request-ID", req->id);
+	if (sx_res_serialize(req->res, io, req->method != SX_HEAD) < 0) {
+		req->aborted = true;
+		rc = -1;
+	}
+	sx_deps_release(req);
+	sx_log(rt, "id=%s %s %s %d %.2fms db=%.2fms%s", req->id,
+	    req->method_name, req->path, sx_res_get_status(req->res),
+	    sx_now_ms() - req->started_ms, req->db_ms,
+	    req->aborted ? " (client gone)" : "");
+done:
+	cJSON_Delete(req->json);
+	req->json = NULL;
+	sx_res_free(req->res);
+	return rc;
+}

@@ -1,0 +1,8 @@
+# framework/: request, response, router, resolver, transaction, server, CLI.
+libsxcore_la_SOURCES += \
+	framework/request.c framework/body.c framework/router.c \
+	framework/response.c framework/dispatch.c framework/runtime.c \
+	framework/config.c framework/cli.c framework/cgi.c framework/server.c \
+	framework/testclient.c framework/resolver.c framework/transaction.c \
+	framework/render.c framework/cli_db.c framework/internal.h
+sextantinc_HEADERS += framework/sextant.h

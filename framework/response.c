@@ -1,0 +1,336 @@
+/*
+ * response.c: the buffered response. Nothing reaches the web server until
+ * the handler has returned and the transaction is settled (dispatch.c), so
+ * a failed commit can still replace what the handler wrote.
+ *
+ * Headers are checked as they are set: a name must be an HTTP token and a
+ * value must hold no CR, LF or NUL, so a handler cannot split a response.
+ */
+#include "internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const char *const sx_methods[SX_METHOD__MAX] = {
+	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
+};
+
+const char *
+sx_status_reason(int status)
+{
+	switch (status) {
+	case 100: return "Continue";
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 206: return "Partial Content";
+	case 301: return "Moved Permanently";
+	case 302: return "Found";
+	case 303: return "See Other";
+	case 304: return "Not Modified";
+	case 307: return "Temporary Redirect";
+	case 308: return "Permanent Redirect";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
+	case 408: return "Request Timeout";
+	case 409: return "Conflict";
+	case 410: return "Gone";
+	case 411: return "Length Required";
+	case 412: return "Precondition Failed";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 418: return "I'm a teapot";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return "Unknown";
+	}
+}
+
+sx_res *
+sx_res_new(sx_arena *a, sx_req *req)
+{
+	sx_res *res = sx_arena_alloc(a, sizeof(*res));
+
+	if (res != NULL) {
+		res->arena = a;
+		res->req = req;
+	}
+	return res;
+}
+
+sx_req *
+sx_res_req(const sx_res *res)
+{
+	return res->req;
+}
+
+void
+sx_res_free(sx_res *res)
+{
+	if (res != NULL)
+		sx_buf_free(&res->body);
+}
+
+void
+sx_res_clear(sx_res *res)
+{
+	res->status = 0;
+	res->n_headers = 0;
+	res->has_content_type = false;
+	sx_buf_reset(&res->body);
+}
+
+int
+sx_res_status(sx_res *res, int status)
+{
+	if (status < 100 || status > 999)
+		return -1;
+	res->status = status;
+	return 0;
+}
+
+int
+sx_res_get_status(const sx_res *res)
+{
+	return res->status ? res->status : 200;
+}
+
+static bool
+header_name_ok(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr("!#$%&'*+-.^_`|~", *s) == NULL)
+			return false;
+	return true;
+}
+
+static bool
+header_value_ok(const char *s)
+{
+	return strpbrk(s, "\r\n") == NULL;
+}
+
+const char *
+sx_res_get_header(const sx_res *res, const char *name)
+{
+	for (size_t i = res->n_headers; i > 0; i--)
+		if (strcasecmp(res->headers[i - 1].name, name) == 0)
+			return res->headers[i - 1].value;
+	return NULL;
+}
+
+/* Appends a header; Content-Type and Location replace an earlier one. */
+int
+sx_res_header(sx_res *res, const char *name, const char *value)
+{
+	bool single;
+
+	if (name == NULL || value == NULL || !header_name_ok(name) ||
+	    !header_value_ok(value))
+		return -1;
+	/* The framework computes these itself. */
+	if (strcasecmp(name, "content-length") == 0 ||
+	    strcasecmp(name, "status") == 0)
+		return -1;
+	single = strcasecmp(name, "content-type") == 0 ||
+	    strcasecmp(name, "location") == 0 ||
+	    strcasecmp(name, "x-request-id") == 0;
+	if (single)
+		for (size_t i = 0; i < res->n_headers; i++)
+			if (strcasecmp(res->headers[i].name, name) == 0) {
+				res->headers[i].value =
+				    sx_arena_strdup(res->arena, value);
+				return res->headers[i].value ? 0 : -1;
+			}
+	if (res->n_headers == res->cap_headers) {
+		size_t cap = res->cap_headers ? res->cap_headers * 2 : 8;
+		sx_kv *h = sx_arena_alloc(res->arena, cap * sizeof(sx_kv));
+
+		if (h == NULL)
+			return -1;
+		if (res->n_headers)
+			memcpy(h, res->headers, res->n_headers * sizeof(sx_kv));
+		res->headers = h;
+		res->cap_headers = cap;
+	}
+	res->headers[res->n_headers].name = sx_arena_strdup(res->arena, name);
+	res->headers[res->n_headers].value = sx_arena_strdup(res->arena, value);
+	if (res->headers[res->n_headers].name == NULL ||
+	    res->headers[res->n_headers].value == NULL)
+		return -1;
+	res->n_headers++;
+	if (strcasecmp(name, "content-type") == 0)
+		res->has_content_type = true;
+	return 0;
+}
+
+/* Cookie names are tokens; values may not hold separators that would let
+ * them spill into attributes. */
+static bool
+cookie_value_ok(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x21 || *s == ';' || *s == ',' ||
+		    *s == '"' || *s == '\\' || (unsigned char)*s == 0x7f)
+			return false;
+	return true;
+}
+
+int
+sx_res_cookie(sx_res *res, const char *name, const char *value,
+    const sx_cookie_opts *opts)
+{
+	static const char *const samesite[SX_SAMESITE__MAX] = {
+		"Lax", "Strict", "None"
+	};
+	sx_cookie_opts def = { 0 };
+	sx_buf b = SX_BUF_INIT;
+	int rc;
+
+	if (opts == NULL)
+		opts = &def;
+	if (name == NULL || value == NULL || !header_name_ok(name) ||
+	    !cookie_value_ok(value) ||
+	    (opts->path && !cookie_value_ok(opts->path)) ||
+	    (opts->domain && !cookie_value_ok(opts->domain)) ||
+	    opts->samesite >= SX_SAMESITE__MAX)
+		return -1;
+	sx_buf_printf(&b, "%s=%s; Path=%s", name, value,
+	    opts->path ? opts->path : "/");
+	if (opts->domain)
+		sx_buf_printf(&b, "; Domain=%s", opts->domain);
+	if (opts->max_age > 0)
+		sx_buf_printf(&b, "; Max-Age=%ld", opts->max_age);
+	else if (opts->max_age < 0)
+		sx_buf_puts(&b, "; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
+	if (!opts->not_http_only)
+		sx_buf_puts(&b, "; HttpOnly");
+	/* SameSite=None is only honoured by browsers on Secure cookies. */
+	if (opts->secure || opts->samesite == SX_SAMESITE_NONE)
+		sx_buf_puts(&b, "; Secure");
+	sx_buf_printf(&b, "; SameSite=%s", samesite[opts->samesite]);
+	rc = b.data != NULL ? sx_res_header(res, "Set-Cookie", b.data) : -1;
+	sx_buf_free(&b);
+	return rc;
+}
+
+int
+sx_res_write(sx_res *res, const void *data, size_t len)
+{
+	return sx_buf_append(&res->body, data, len);
+}
+
+int
+sx_res_printf(sx_res *res, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = sx_buf_vprintf(&res->body, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+sx_buf *
+sx_res_body(sx_res *res)
+{
+	return &res->body;
+}
+
+/* Sets status and content type and replaces the body with len bytes. */
+static int
+res_whole(sx_res *res, int status, const char *type, const char *data,
+    size_t len)
+{
+	if (sx_res_status(res, status) < 0 ||
+	    sx_res_header(res, "Content-Type", type) < 0)
+		return -1;
+	sx_buf_reset(&res->body);
+	return sx_buf_append(&res->body, data, len);
+}
+
+int
+sx_text(sx_res *res, int status, const char *text)
+{
+	return res_whole(res, status, "text/plain; charset=utf-8", text,
+	    strlen(text));
+}
+
+int
+sx_html(sx_res *res, int status, const char *html)
+{
+	return res_whole(res, status, "text/html; charset=utf-8", html,
+	    strlen(html));
+}
+
+int
+sx_json(sx_res *res, int status, cJSON *json)
+{
+	char *s;
+	int rc;
+
+	if (json == NULL)
+		return -1;
+	s = cJSON_PrintUnformatted(json);
+	cJSON_Delete(json);
+	if (s == NULL)
+		return -1;
+	rc = res_whole(res, status, "application/json", s, strlen(s));
+	cJSON_free(s);
+	return rc;
+}
+
+int
+sx_redirect(sx_res *res, int status, const char *location)
+{
+	if (status < 300 || status > 399)
+		return -1;
+	if (sx_res_header(res, "Location", location) < 0)
+		return -1;
+	return res_whole(res, status, "text/plain; charset=utf-8", "", 0);
+}
+
+/*
+ * Serialises in the CGI response form that both FastCGI and CGI use. The
+ * whole head goes out in one write, then the body in another.
+ */
+int
+sx_res_serialize(sx_res *res, const sx_io *io, bool with_body)
+{
+	sx_buf head = SX_BUF_INIT;
+	int status = sx_res_get_status(res);
+	int rc;
+
+	sx_buf_printf(&head, "Status: %d %s\r\n", status,
+	    sx_status_reason(status));
+	for (size_t i = 0; i < res->n_headers; i++)
+		sx_buf_printf(&head, "%s: %s\r\n", res->headers[i].name,
+		    res->headers[i].value);
+	if (status != 204 && status != 304)
+		sx_buf_printf(&head, "Content-Length: %zu\r\n", res->body.len);
+	sx_buf_puts(&head, "\r\n");
+	if (head.data == NULL)
+		return -1;
+	rc = io->write(io->ctx, head.data, head.len);
+	sx_buf_free(&head);
+	if (rc == 0 && with_body && res->body.len > 0 && status != 204 &&
+	    status != 304)
+		rc = io->write(io->ctx, res->body.data, res->body.len);
+	return rc;
+}

@@ -1,0 +1,64 @@
+/*
+ * runtime.c: builds what a running app shares between requests, checking
+ * everything that can be checked before the first request: the route table,
+ * the databases and their keys, the templates. A bad setting stops start-up
+ * with one line that names it.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SX_DEFAULT_MAX_BODY ((size_t)1 << 20)
+
+sx_runtime *
+sx_runtime_new(const sx_app *app, const sx_config *cfg, char *err, size_t errlen)
+{
+	sx_runtime *rt = calloc(1, sizeof(*rt));
+
+	if (rt == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	rt->app = app;
+	rt->cfg = *cfg;
+	rt->log = stderr;
+	pthread_mutex_init(&rt->log_lock, NULL);
+	rt->max_body = cfg->max_body ? cfg->max_body :
+	    app->max_body ? app->max_body : SX_DEFAULT_MAX_BODY;
+	if (cfg->log_file != NULL &&
+	    (rt->log = fopen(cfg->log_file, "a")) == NULL) {
+		snprintf(err, errlen, "log file %s: cannot open for appending "
+		    "(check the directory exists and is writable)", cfg->log_file);
+		rt->log = stderr;
+		goto fail;
+	}
+	if ((rt->router = sx_router_new(app->routes, app->n_routes, err,
+	    errlen)) == NULL)
+		goto fail;
+	if (sx_dbset_open(rt, err, errlen) < 0)
+		goto fail;
+	if (sx_templates_open(rt, err, errlen) < 0)
+		goto fail;
+	if (app->on_startup != NULL && app->on_startup(app, err, errlen) != 0)
+		goto fail;
+	return rt;
+fail:
+	sx_runtime_free(rt);
+	return NULL;
+}
+
+void
+sx_runtime_free(sx_runtime *rt)
+{
+	if (rt == NULL)
+		return;
+	sx_templates_free(rt->templates);
+	sx_dbset_free(rt->dbs);
+	sx_router_free(rt->router);
+	if (rt->log != NULL && rt->log != stderr)
+		fclose(rt->log);
+	pthread_mutex_destroy(&rt->log_lock);
+	free(rt);
+}

@@ -1,0 +1,280 @@
+/*
+ * sextant.h: the public API of Sextant, a C framework for web applications
+ * served over FastCGI or CGI. This header is the manual's index; each group
+ * below has its page in sextant(3).
+ *
+ * An application is a static table of routes plus an sx_app description,
+ * handed to sx_main():
+ *
+ *	static int hello(sx_req *req, sx_res *res)
+ *	{ return sx_text(res, 200, "Hello, World!"); }
+ *
+ *	static const sx_route routes[] = {
+ *		{ SX_GET, "/", hello, NULL },
+ *		{ SX_GET, "/posts/{post_id:int}", get_post, SX_DEPS("db_session") },
+ *	};
+ *	static const sx_app app = { .name = "hello", SX_ROUTE_TABLE(routes) };
+ *	int main(int argc, char **argv) { return sx_main(argc, argv, &app); }
+ *
+ * Memory: everything a request hands out (strings, parsed bodies, injected
+ * objects) lives until the request ends. Handlers never call free().
+ */
+#ifndef SEXTANT_H
+#define SEXTANT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "sx_util.h"
+#include "sx_db.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SX_VERSION "0.1.0"
+#define SX_NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- HTTP vocabulary ---------------------------------------------------- */
+
+typedef enum sx_method {
+	SX_GET,
+	SX_HEAD,
+	SX_POST,
+	SX_PUT,
+	SX_PATCH,
+	SX_DELETE,
+	SX_OPTIONS,
+	SX_METHOD__MAX
+} sx_method;
+
+/* "GET", "HEAD", ...; sx_methods[SX_METHOD__MAX] */
+SX_API extern const char *const sx_methods[SX_METHOD__MAX];
+/* Reason phrase of a status code ("Not Found"), "Unknown" if not known. */
+SX_API const char *sx_status_reason(int status);
+
+/* A name/value pair: headers, query arguments, form fields, cookies, params. */
+typedef struct sx_kv {
+	const char *name;
+	const char *value;
+	size_t len;		/* length of value (form values may hold NULs) */
+} sx_kv;
+
+/* An uploaded file part of a multipart/form-data body. */
+typedef struct sx_upload {
+	const char *field;	/* form field name */
+	const char *filename;	/* client's file name, may be "" */
+	const char *content_type;
+	const char *data;
+	size_t len;
+} sx_upload;
+
+/* ---- Handlers and routes ------------------------------------------------ */
+
+typedef struct sx_req sx_req;
+typedef struct sx_res sx_res;
+
+/*
+ * A handler fills the response and returns 0. A non-zero return means the
+ * handler failed: its database work is rolled back and, unless it already
+ * set an error status (>= 400), the client gets a 500.
+ */
+typedef int (*sx_handler)(sx_req *req, sx_res *res);
+
+typedef struct sx_route {
+	sx_method method;
+	const char *pattern;	/* "/posts/{post_id:int}"; types int, str, path, uuid */
+	sx_handler handler;
+	const char *const *deps;/* dependency keys, NULL-terminated, or NULL */
+	const char *name;	/* optional, for `routes` and logs */
+} sx_route;
+
+/* Dependency key list for a route: SX_DEPS("db_session", "analytics_session") */
+#define SX_DEPS(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define SX_ROUTE_TABLE(t) .routes = (t), .n_routes = SX_NELEM(t)
+
+/* ---- Databases ------------------------------------------------------------ */
+
+typedef enum sx_commit_mode {
+	SX_COMMIT_MANUAL,		/* the handler commits; leftovers roll back */
+	SX_COMMIT_AUTO,			/* 2xx commits, anything else rolls back */
+	SX_COMMIT_AUTO_REDIRECT,	/* 2xx and 3xx commit */
+	SX_COMMIT__MAX
+} sx_commit_mode;
+
+/* "manual", "autocommit", "autocommit_include_redirect" */
+SX_API extern const char *const sx_commit_modes[SX_COMMIT__MAX];
+
+/*
+ * One database of an app. Keys default to "db_session", "db_connection"
+ * and "db_pool"; give each database its own keys when an app has several.
+ * Status lists end with 0.
+ */
+typedef struct sx_database {
+	const char *url;		/* "sqlite:app.db", "postgresql://..." */
+	const char *session_key;	/* a managed session (transaction wrapper) */
+	const char *connection_key;	/* the raw connection, no wrapper */
+	const char *pool_key;		/* the pool itself */
+	sx_commit_mode commit_mode;
+	const int *extra_commit_statuses;
+	const int *extra_rollback_statuses;
+	int pool_size;			/* 0 = 10 */
+	int stmt_cache_size;		/* 0 = 64, -1 = off */
+	const char *migrations_dir;	/* default "migrations" */
+} sx_database;
+
+#define SX_DATABASE_TABLE(t) .databases = (t), .n_databases = SX_NELEM(t)
+
+/* ---- The application ------------------------------------------------------ */
+
+typedef struct sx_app {
+	const char *name;
+	const char *description;
+	const sx_route *routes;
+	size_t n_routes;
+	const sx_database *databases;
+	size_t n_databases;
+	const char *templates_dir;	/* default "templates" */
+	size_t max_body;		/* bytes; 0 = 1 MiB */
+	const char *const *request_id_headers; /* NULL-terminated; after X-Request-ID */
+	/* Called once per process after configuration, before serving. Non-zero
+	 * stops start-up. err receives a one-line message. */
+	int (*on_startup)(const struct sx_app *app, char *err, size_t errlen);
+} sx_app;
+
+/*
+ * The app's command line: serve, request, routes, render, db ..., --help.
+ * Returns the process exit status (0 ok, 1 failure, 2 usage).
+ */
+SX_API int sx_main(int argc, char **argv, const sx_app *app);
+
+/* ---- Request ---------------------------------------------------------------- */
+
+SX_API sx_method sx_req_method(const sx_req *req);
+SX_API const char *sx_req_method_name(const sx_req *req);
+/* Path relative to where the app is mounted, decoded: "/posts/7". */
+SX_API const char *sx_req_path(const sx_req *req);
+/* Raw query string without '?', "" if none. */
+SX_API const char *sx_req_query_string(const sx_req *req);
+/* First value of a query argument / header / cookie / form field, or NULL. */
+SX_API const char *sx_req_query(const sx_req *req, const char *name);
+SX_API const char *sx_req_header(const sx_req *req, const char *name);
+SX_API const char *sx_req_cookie(const sx_req *req, const char *name);
+SX_API const char *sx_req_form(const sx_req *req, const char *name);
+/* All pairs of a kind, in arrival order. */
+SX_API const sx_kv *sx_req_queries(const sx_req *req, size_t *n);
+SX_API const sx_kv *sx_req_headers(const sx_req *req, size_t *n);
+SX_API const sx_kv *sx_req_forms(const sx_req *req, size_t *n);
+SX_API const sx_upload *sx_req_file(const sx_req *req, const char *field);
+SX_API const sx_upload *sx_req_files(const sx_req *req, size_t *n);
+/* The parsed JSON body, or NULL when the body was not JSON. */
+SX_API const cJSON *sx_req_json(const sx_req *req);
+SX_API const char *sx_req_body(const sx_req *req, size_t *len);
+SX_API const char *sx_req_content_type(const sx_req *req);
+/* Typed path parameters of the matched route. */
+SX_API const char *sx_req_param(const sx_req *req, const char *name);
+SX_API int64_t sx_req_param_int(const sx_req *req, const char *name);
+/* The request id: from X-Request-ID (or a configured header) or a UUID v4. */
+SX_API const char *sx_req_id(const sx_req *req);
+SX_API const sx_route *sx_req_route(const sx_req *req);
+/* Request-scoped memory, freed when the request ends. */
+SX_API void *sx_req_alloc(sx_req *req, size_t size);
+SX_API char *sx_req_strdup(sx_req *req, const char *s);
+SX_API char *sx_req_printf(sx_req *req, const char *fmt, ...) SX_PRINTF(2, 3);
+/* A log line tagged with the request id, to the app's log. */
+SX_API void sx_req_log(const sx_req *req, const char *fmt, ...) SX_PRINTF(2, 3);
+
+/* ---- Dependencies ------------------------------------------------------------ */
+
+/*
+ * The object injected under key: a database session or connection
+ * (sx_db_conn *) or a pool (sx_db_pool *). Acquired on first use, released
+ * when the request ends. NULL when it cannot be had (pool exhausted, database
+ * down, key not declared by the route): the request then carries the error,
+ * and a handler that returns non-zero passes it to the client (503 / 500).
+ */
+SX_API void *sx_inject(sx_req *req, const char *key);
+/* sx_inject typed for database sessions and connections. */
+SX_API sx_db_conn *sx_db(sx_req *req, const char *key);
+
+/* ---- Response ------------------------------------------------------------------ */
+
+typedef enum sx_samesite {
+	SX_SAMESITE_LAX,	/* the default */
+	SX_SAMESITE_STRICT,
+	SX_SAMESITE_NONE,
+	SX_SAMESITE__MAX
+} sx_samesite;
+
+typedef struct sx_cookie_opts {
+	const char *path;	/* default "/" */
+	const char *domain;
+	long max_age;		/* seconds; 0 = session cookie, -1 = delete */
+	bool not_http_only;	/* HttpOnly is on unless this is set */
+	bool secure;
+	sx_samesite samesite;
+} sx_cookie_opts;
+
+/* Each returns 0, or -1 when refused (CR/LF in a header, no memory). */
+SX_API int sx_res_status(sx_res *res, int status);
+SX_API int sx_res_get_status(const sx_res *res);
+SX_API int sx_res_header(sx_res *res, const char *name, const char *value);
+SX_API int sx_res_cookie(sx_res *res, const char *name, const char *value,
+    const sx_cookie_opts *opts);
+SX_API int sx_res_write(sx_res *res, const void *data, size_t len);
+SX_API int sx_res_printf(sx_res *res, const char *fmt, ...) SX_PRINTF(2, 3);
+/* The request a response answers. */
+SX_API sx_req *sx_res_req(const sx_res *res);
+/* The body buffer, for code that renders straight into it. */
+SX_API sx_buf *sx_res_body(sx_res *res);
+
+/* Whole responses. Each sets status, Content-Type and body. */
+SX_API int sx_text(sx_res *res, int status, const char *text);
+SX_API int sx_html(sx_res *res, int status, const char *html);
+/* Serialises json and frees it (ownership passes to the call). */
+SX_API int sx_json(sx_res *res, int status, cJSON *json);
+SX_API int sx_redirect(sx_res *res, int status, const char *location);
+/* {"error": message, "request_id": id} (or an HTML page if the client asked). */
+SX_API int sx_error(sx_res *res, int status, const char *message);
+/* Renders the named template of the app's templates folder over data. */
+SX_API int sx_render(sx_res *res, int status, const char *template_name,
+    const cJSON *data);
+
+/* ---- Test client ----------------------------------------------------------------- */
+
+/*
+ * Runs requests in-process through the same pipeline as the server: for
+ * Criterion tests of apps. options are extra command-line options
+ * ("--database", "db_session=sqlite:x.db", ...), NULL-terminated or NULL.
+ */
+typedef struct sx_test_client sx_test_client;
+typedef struct sx_test_response {
+	int status;
+	sx_kv *headers;
+	size_t n_headers;
+	char *body;		/* NUL-terminated */
+	size_t body_len;
+	cJSON *json;		/* parsed body when it is JSON, else NULL */
+} sx_test_response;
+
+SX_API sx_test_client *sx_test_client_new(const sx_app *app,
+    const char *const *options, char *err, size_t errlen);
+/* headers: "Name: value" strings, NULL-terminated, or NULL. body may be NULL. */
+SX_API sx_test_response *sx_test_request(sx_test_client *tc, const char *method,
+    const char *path, const char *const *headers, const void *body, size_t len);
+SX_API const char *sx_test_header(const sx_test_response *r, const char *name);
+SX_API void sx_test_response_free(sx_test_response *r);
+SX_API void sx_test_client_free(sx_test_client *tc);
+
+/* ---- Stock handlers (handlers/) -------------------------------------------------- */
+
+/* {"status":"ok"} */
+SX_API int sx_handler_health(sx_req *req, sx_res *res);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

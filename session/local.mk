@@ -1,0 +1,1 @@
+# session/: server-side sessions (planned)

@@ -1,0 +1,3 @@
+# Test programs. Each folder of tests adds its own fragment.
+include tests/unit/local.mk
+include tests/integration/local.mk
