@@ -1,0 +1,1 @@
+# tests/apps: filled in by its module

@@ -1,0 +1,1 @@
+# tests/db: filled in by its module

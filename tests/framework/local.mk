@@ -1,0 +1,1 @@
+# tests/framework: filled in by its module

@@ -1,0 +1,1 @@
+# tests/migrate: filled in by its module

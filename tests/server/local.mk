@@ -1,0 +1,1 @@
+# tests/server: filled in by its module

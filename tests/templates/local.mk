@@ -1,0 +1,1 @@
+# tests/templates: filled in by its module
