@@ -38,7 +38,8 @@ static const char common_options[] =
     "  --config FILE          JSON file with the same settings\n"
     "  --templates DIR        templates folder\n"
     "  --max-body BYTES       request body limit (K and M suffixes)\n"
-    "  --log FILE             log to FILE instead of stderr\n";
+    "  --log FILE             log to FILE instead of stderr\n"
+    "  --migrate              apply pending migrations at start-up\n";
 
 static void
 usage(const sx_app *app, FILE *out)

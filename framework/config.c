@@ -152,6 +152,10 @@ sx_config_common_option(sx_config *cfg, int argc, char **argv, int i)
 			cfg->log_file = arg;
 		return 2;
 	}
+	if (strcmp(opt, "--migrate") == 0) {
+		cfg->auto_migrate = true;
+		return 1;
+	}
 	if (strcmp(opt, "--max-body") == 0)
 		return parse_size(opt, arg, &cfg->max_body) < 0 ? -1 : 2;
 	return 0;

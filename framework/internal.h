@@ -60,6 +60,7 @@ typedef struct sx_config {
 	size_t n_db_urls;
 	sx_override commit_modes[SX_MAX_OVERRIDES]; /* --commit-mode KEY=MODE */
 	size_t n_commit_modes;
+	bool auto_migrate;		/* --migrate: upgrade every database at start-up */
 	cJSON *config_json;		/* parsed --config file, owned */
 } sx_config;
 
