@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The hello example behind a real nginx over FastCGI on a unix socket: every
+# route, the router's 404 and 405, the body limit, malformed bodies, HEAD.
+. "$top_srcdir/tests/integration/lib.sh"
+sx_begin "hello behind nginx"
+sx_start_app "$top_builddir/examples/hello/hello" serve --threads 2
+sx_start_nginx
+
+sx_check "GET / status" 200 "$(sx_req GET /)"
+sx_check "GET / body" "Hello, World!" "$(sx_body)"
+sx_check_contains "GET / content type" "text/plain" "$(sx_header Content-Type)"
+sx_check "GET /json status" 200 "$(sx_req GET /json)"
+sx_check "GET /json body" '{"message":"Hello, World!"}' "$(sx_body)"
+sx_check "GET /greet/ada" 200 "$(sx_req GET /greet/ada)"
+sx_check "GET /greet/ada body" '{"hello":"ada"}' "$(sx_body)"
+sx_check "GET /greet/<encoded> decodes" 200 "$(sx_req GET /greet/J%C3%BCrgen)"
+sx_check "GET /greet/<encoded> body" '{"hello":"Jürgen"}' "$(sx_body)"
+sx_check "GET /greet/x/y is 404" 404 "$(sx_req GET /greet/x/y)"
+sx_check_contains "404 body is a JSON error" '"error":' "$(sx_body)"
+sx_check "DELETE /json is 405" 405 "$(sx_req DELETE /json)"
+sx_check "405 Allow header" "GET, HEAD" "$(sx_header Allow)"
+sx_check "HEAD / status" 200 "$(sx_req HEAD / -I)"
+sx_check_absent "HEAD / has no body" "Hello" "$(sx_body)"
+sx_check "HEAD / keeps Content-Length" 13 "$(sx_header Content-Length)"
+sx_check "POST /echo JSON" 200 "$(sx_req POST /echo -H 'Content-Type: application/json' --data-binary '{"a":[1,2],"b":"x"}')"
+sx_check "POST /echo JSON body" '{"a":[1,2],"b":"x"}' "$(sx_body)"
+sx_check "POST /echo form" 200 "$(sx_req POST /echo --data-urlencode 'name=Ada Lovelace' --data-urlencode 'lang=C&more')"
+sx_check "POST /echo form body" '{"name":"Ada Lovelace","lang":"C&more"}' "$(sx_body)"
+printf 'file contents\n' >"$SX_TMP/upload.txt"
+sx_check "POST /echo multipart" 200 "$(sx_req POST /echo -F title=notes -F "doc=@$SX_TMP/upload.txt;type=text/plain")"
+sx_check "POST /echo multipart body" '{"title":"notes","doc":{"filename":"upload.txt","content_type":"text/plain","size":14}}' "$(sx_body)"
+sx_check "POST /echo broken JSON is 400" 400 "$(sx_req POST /echo -H 'Content-Type: application/json' --data-binary '{"a":')"
+sx_check_contains "400 names the problem" "JSON" "$(sx_body)"
+head -c 70000 /dev/zero | tr '\0' 'a' >"$SX_TMP/big"
+sx_check "body over the limit is 413" 413 "$(sx_req POST /echo -H 'Content-Type: text/plain' --data-binary "@$SX_TMP/big")"
+sx_check "GET /healthz" 200 "$(sx_req GET /healthz)"
+sx_check "GET /healthz body" '{"status":"ok"}' "$(sx_body)"
+sx_check "X-Request-ID echoed" 200 "$(sx_req GET / -H 'X-Request-ID: abc')"
+sx_check "X-Request-ID value" abc "$(sx_header X-Request-ID)"
+sx_check_contains "access line has the id" "id=abc GET / 200" "$(cat "$SX_TMP/app.log")"
+sx_end
