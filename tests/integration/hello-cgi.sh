@@ -9,11 +9,11 @@ hello=$top_builddir/examples/hello/hello
 # cgi METHOD PATH_INFO [QUERY] [BODY] [CONTENT_TYPE]: runs one request.
 cgi() {
 	local body=${4:-}
-	printf '%s' "$body" | env -i GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 \
+	printf "%s" "$body" | env -i PATH="$PATH" GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 \
 		REQUEST_METHOD="$1" SCRIPT_NAME=/cgi-bin/hello PATH_INFO="$2" \
 		REQUEST_URI="/cgi-bin/hello$2${3:+?$3}" QUERY_STRING="${3:-}" \
 		CONTENT_LENGTH="${#body}" CONTENT_TYPE="${5:-}" HTTP_ACCEPT='*/*' \
-		"$hello" 2>>"$SX_TMP/app.log" | tr -d '\r'
+		${SX_WRAP:-} "$hello" 2>>"$SX_TMP/app.log" | tr -d '\r'
 }
 status() { head -n 1 | sed 's/^Status: //; s/ .*//'; }
 body() { sed '1,/^$/d'; }
