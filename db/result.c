@@ -1,0 +1,347 @@
+/*
+ * result.c: materialised results. A result is one allocation for its header
+ * and column table, one array of fixed-size cells (rows * cols), and one
+ * growable byte buffer holding column names, text and blobs, so reading a
+ * row costs no allocation per value. Text of non-text cells (an integer read
+ * with sx_db_get_text) is formatted on first request and kept.
+ */
+#include "db_internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+sx_db_result *
+sx_db_result_new(size_t ncols)
+{
+	sx_db_result *r;
+
+	if ((r = calloc(1, sizeof(*r) + ncols * sizeof(r->cols[0]))) == NULL)
+		return NULL;
+	r->ncols = ncols;
+	r->cur = -1;
+	/* One reservation sized for a typical short row avoids regrowth. */
+	if (sx_buf_reserve(&r->data, 64 + ncols * 24) < 0) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+int
+sx_db_result_set_col(sx_db_result *r, size_t col, const char *name, bool json)
+{
+	r->cols[col].name_off = r->data.len;
+	r->cols[col].json = json;
+	/* Names are NUL-terminated inside the data buffer. */
+	return sx_buf_append(&r->data, name, strlen(name) + 1);
+}
+
+sx_db_cell *
+sx_db_result_add_row(sx_db_result *r)
+{
+	sx_db_cell *row;
+	size_t i;
+
+	if (r->nrows == r->cap_rows) {
+		size_t cap = r->cap_rows ? r->cap_rows * 2 : 4;
+		sx_db_cell *cells;
+
+		if (r->ncols > 0 && cap > SIZE_MAX / sizeof(*cells) / r->ncols)
+			return NULL;
+		if ((cells = realloc(r->cells, cap * r->ncols * sizeof(*cells) + 1)) == NULL)
+			return NULL;
+		r->cells = cells;
+		r->cap_rows = cap;
+	}
+	row = r->cells + r->nrows * r->ncols;
+	for (i = 0; i < r->ncols; i++)
+		row[i].type = SX_DB_NULL;
+	r->nrows++;
+	return row;
+}
+
+int
+sx_db_result_put_bytes(sx_db_result *r, sx_db_cell *cell, sx_db_type type,
+    const void *p, size_t len)
+{
+	if (len > UINT32_MAX)
+		return -1;
+	cell->type = type;
+	cell->len = (uint32_t)len;
+	cell->v.off = r->data.len;
+	if (sx_buf_reserve(&r->data, len + 1) < 0)
+		return -1;
+	if (len > 0)
+		memcpy(r->data.data + r->data.len, p, len);
+	r->data.data[r->data.len + len] = '\0';
+	r->data.len += len + 1;
+	return 0;
+}
+
+const char *
+sx_db_cell_bytes(const sx_db_result *r, const sx_db_cell *cell)
+{
+	return r->data.data + cell->v.off;
+}
+
+/* The row the getters read: the current one, or row 0 before sx_db_next. */
+static size_t
+current_row(const sx_db_result *r)
+{
+	return r->cur < 0 ? 0 : (size_t)r->cur;
+}
+
+const sx_db_cell *
+sx_db_result_cell(const sx_db_result *r, size_t col)
+{
+	size_t row;
+
+	if (r == NULL || col >= r->ncols)
+		return NULL;
+	if ((row = current_row(r)) >= r->nrows)
+		return NULL;
+	return &r->cells[row * r->ncols + col];
+}
+
+size_t
+sx_db_rows(const sx_db_result *r)
+{
+	return r != NULL ? r->nrows : 0;
+}
+
+size_t
+sx_db_cols(const sx_db_result *r)
+{
+	return r != NULL ? r->ncols : 0;
+}
+
+int64_t
+sx_db_affected(const sx_db_result *r)
+{
+	return r != NULL ? r->affected : 0;
+}
+
+bool
+sx_db_next(sx_db_result *r)
+{
+	if (r == NULL)
+		return false;
+	if (r->cur + 1 >= (long)r->nrows) {
+		r->cur = (long)r->nrows;	/* past the end: getters read nothing */
+		return false;
+	}
+	r->cur++;
+	return true;
+}
+
+bool
+sx_db_seek(sx_db_result *r, size_t row)
+{
+	if (r == NULL || row >= r->nrows)
+		return false;
+	r->cur = (long)row;
+	return true;
+}
+
+const char *
+sx_db_col_name(const sx_db_result *r, size_t col)
+{
+	if (r == NULL || col >= r->ncols)
+		return NULL;
+	return r->data.data + r->cols[col].name_off;
+}
+
+int
+sx_db_col_index(const sx_db_result *r, const char *name)
+{
+	size_t i;
+
+	if (r == NULL || name == NULL)
+		return -1;
+	for (i = 0; i < r->ncols; i++)
+		if (strcmp(r->data.data + r->cols[i].name_off, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+sx_db_type
+sx_db_col_type(const sx_db_result *r, size_t col)
+{
+	const sx_db_cell *cell = sx_db_result_cell(r, col);
+
+	return cell != NULL ? cell->type : SX_DB_NULL;
+}
+
+bool
+sx_db_is_null(const sx_db_result *r, size_t col)
+{
+	const sx_db_cell *cell = sx_db_result_cell(r, col);
+
+	return cell == NULL || cell->type == SX_DB_NULL;
+}
+
+/* Integer of any cell: text is parsed, doubles truncated, NULL is 0. */
+int64_t
+sx_db_get_int(const sx_db_result *r, size_t col)
+{
+	const sx_db_cell *cell = sx_db_result_cell(r, col);
+
+	if (cell == NULL)
+		return 0;
+	switch (cell->type) {
+	case SX_DB_INT:
+		return cell->v.i;
+	case SX_DB_DOUBLE:
+		return (int64_t)cell->v.d;
+	case SX_DB_BOOL:
+		return cell->v.b;
+	case SX_DB_TEXT:
+	case SX_DB_NUMERIC:
+		return strtoll(sx_db_cell_bytes(r, cell), NULL, 10);
+	default:
+		return 0;
+	}
+}
+
+double
+sx_db_get_double(const sx_db_result *r, size_t col)
+{
+	const sx_db_cell *cell = sx_db_result_cell(r, col);
+
+	if (cell == NULL)
+		return 0;
+	switch (cell->type) {
+	case SX_DB_INT:
+		return (double)cell->v.i;
+	case SX_DB_DOUBLE:
+		return cell->v.d;
+	case SX_DB_BOOL:
+		return cell->v.b;
+	case SX_DB_TEXT:
+	case SX_DB_NUMERIC:
+		return strtod(sx_db_cell_bytes(r, cell), NULL);
+	default:
+		return 0;
+	}
+}
+
+/* Boolean of any cell: PostgreSQL bool, nonzero numbers, "t"/"true"/"1". */
+bool
+sx_db_get_bool(const sx_db_result *r, size_t col)
+{
+	const sx_db_cell *cell = sx_db_result_cell(r, col);
+	const char *s;
+
+	if (cell == NULL)
+		return false;
+	switch (cell->type) {
+	case SX_DB_BOOL:
+		return cell->v.b;
+	case SX_DB_INT:
+		return cell->v.i != 0;
+	case SX_DB_DOUBLE:
+		return cell->v.d != 0;
+	case SX_DB_TEXT:
+		s = sx_db_cell_bytes(r, cell);
+		return strcmp(s, "t") == 0 || strcmp(s, "true") == 0 || strcmp(s, "1") == 0;
+	default:
+		return false;
+	}
+}
+
+/* Formats a number or bool cell once and keeps the text with the result. */
+static const char *
+formatted_text(const sx_db_result *r, const sx_db_cell *cell)
+{
+	sx_db_result *mr = (sx_db_result *)r;	/* a cache, not a visible change */
+	size_t idx = (size_t)(cell - r->cells);
+	char tmp[40];
+
+	if (mr->text_cache == NULL &&
+	    (mr->text_cache = calloc(r->nrows * r->ncols, sizeof(char *))) == NULL)
+		return NULL;
+	if (mr->text_cache[idx] != NULL)
+		return mr->text_cache[idx];
+	if (cell->type == SX_DB_INT)
+		snprintf(tmp, sizeof(tmp), "%" PRId64, cell->v.i);
+	else if (cell->type == SX_DB_DOUBLE)
+		snprintf(tmp, sizeof(tmp), "%.17g", cell->v.d);
+	else
+		snprintf(tmp, sizeof(tmp), "%s", cell->v.b ? "true" : "false");
+	mr->text_cache[idx] = strdup(tmp);
+	return mr->text_cache[idx];
+}
+
+const char *
+sx_db_get_text(const sx_db_result *r, size_t col)
+{
+	const sx_db_cell *cell = sx_db_result_cell(r, col);
+
+	if (cell == NULL || cell->type == SX_DB_NULL)
+		return NULL;
+	switch (cell->type) {
+	case SX_DB_INT:
+	case SX_DB_DOUBLE:
+	case SX_DB_BOOL:
+		return formatted_text(r, cell);
+	default:
+		return sx_db_cell_bytes(r, cell);
+	}
+}
+
+const void *
+sx_db_get_blob(const sx_db_result *r, size_t col, size_t *len)
+{
+	const sx_db_cell *cell = sx_db_result_cell(r, col);
+
+	if (cell == NULL || cell->type == SX_DB_NULL) {
+		if (len != NULL)
+			*len = 0;
+		return NULL;
+	}
+	if (cell->type == SX_DB_INT || cell->type == SX_DB_DOUBLE || cell->type == SX_DB_BOOL) {
+		const char *s = formatted_text(r, cell);
+
+		if (len != NULL)
+			*len = s != NULL ? strlen(s) : 0;
+		return s;
+	}
+	if (len != NULL)
+		*len = cell->len;
+	return sx_db_cell_bytes(r, cell);
+}
+
+int64_t
+sx_db_int(const sx_db_result *r, const char *name)
+{
+	int col = sx_db_col_index(r, name);
+
+	return col < 0 ? 0 : sx_db_get_int(r, (size_t)col);
+}
+
+const char *
+sx_db_text(const sx_db_result *r, const char *name)
+{
+	int col = sx_db_col_index(r, name);
+
+	return col < 0 ? NULL : sx_db_get_text(r, (size_t)col);
+}
+
+void
+sx_db_result_free(sx_db_result *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	if (r->text_cache != NULL) {
+		for (i = 0; i < r->nrows * r->ncols; i++)
+			free(r->text_cache[i]);
+		free(r->text_cache);
+	}
+	free(r->cells);
+	sx_buf_free(&r->data);
+	free(r);
+}

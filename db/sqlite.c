@@ -1,0 +1,386 @@
+/*
+ * sqlite.c: the SQLite driver.
+ *
+ * SQLite reads "$1" as a parameter *named* "$1", numbered by order of first
+ * appearance, so "... $2 ... $1" would bind backwards if bound by position.
+ * At prepare time each slot's name is therefore mapped to the caller's
+ * parameter number, and the map is cached with the statement.
+ *
+ * Connections are opened for web serving: WAL journal (not for :memory:),
+ * a busy timeout, foreign keys enforced, synchronous=NORMAL. The outermost
+ * transaction uses BEGIN IMMEDIATE so two writers queue on the busy timeout
+ * instead of deadlocking when a reader upgrades to a writer under WAL.
+ */
+#include "db_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+/* A prepared statement and its slot → parameter map. */
+typedef struct sq_stmt {
+	sqlite3_stmt *st;
+	int nslots;
+	int maxparam;		/* highest $N used */
+	int map[];		/* map[slot - 1] = N of "$N" */
+} sq_stmt;
+
+static sqlite3 *
+sq_db(const sx_db_conn *c)
+{
+	return c->drvdata;
+}
+
+/* Classifies an extended result code into the API's error classes. */
+static sx_db_err
+sq_classify(int ext)
+{
+	switch (ext) {
+	case SQLITE_CONSTRAINT_UNIQUE:
+	case SQLITE_CONSTRAINT_PRIMARYKEY:
+		return SX_DB_ERR_UNIQUE;
+	case SQLITE_CONSTRAINT_FOREIGNKEY:
+		return SX_DB_ERR_FOREIGN_KEY;
+	}
+	switch (ext & 0xff) {
+	case SQLITE_CONSTRAINT:
+		return SX_DB_ERR_CONSTRAINT;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return SX_DB_ERR_BUSY;
+	case SQLITE_NOMEM:
+		return SX_DB_ERR_NOMEM;
+	case SQLITE_RANGE:
+		return SX_DB_ERR_RANGE;
+	case SQLITE_MISMATCH:
+		return SX_DB_ERR_TYPE;
+	default:
+		return SX_DB_ERR_SQL;
+	}
+}
+
+/* Records the connection's current SQLite error on c. */
+static sx_db_err
+sq_fail(sx_db_conn *c)
+{
+	int ext = sqlite3_extended_errcode(sq_db(c));
+
+	return sx_db_fail(c, sq_classify(ext), NULL, ext, "%s", sqlite3_errmsg(sq_db(c)));
+}
+
+static sx_db_err
+sq_open(sx_db_conn *c, const char *path, char *errbuf, size_t errlen)
+{
+	const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	bool memory = strcmp(path, ":memory:") == 0;
+	sqlite3 *db = NULL;
+	char *emsg = NULL;
+	int rc;
+
+	if ((rc = sqlite3_open_v2(path, &db, flags, NULL)) != SQLITE_OK) {
+		sx_db_errbuf(errbuf, errlen, "could not open SQLite database \"%s\": %s "
+		    "(check that the directory exists and is writable)", path,
+		    db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return rc == SQLITE_NOMEM ? SX_DB_ERR_NOMEM : SX_DB_ERR_CONNECT;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, c->opt.busy_timeout_ms);
+	rc = sqlite3_exec(db, memory ?
+	    "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL" :
+	    "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL",
+	    NULL, NULL, &emsg);
+	if (rc != SQLITE_OK) {
+		sx_db_errbuf(errbuf, errlen, "could not set up SQLite database \"%s\": %s",
+		    path, emsg != NULL ? emsg : sqlite3_errstr(rc));
+		sqlite3_free(emsg);
+		sqlite3_close(db);
+		return SX_DB_ERR_CONNECT;
+	}
+	c->drvdata = db;
+	return SX_DB_OK;
+}
+
+static void
+sq_close(sx_db_conn *c)
+{
+	sqlite3_close_v2(sq_db(c));
+	c->drvdata = NULL;
+}
+
+static void
+sq_stmt_free(sx_db_conn *c, void *p)
+{
+	sq_stmt *s = p;
+
+	(void)c;
+	sqlite3_finalize(s->st);
+	free(s);
+}
+
+/*
+ * Prepares sql and maps its slots to $N numbers. Fails with SX_DB_ERR_SQL
+ * for a second statement in the text or a placeholder other than $N.
+ */
+static sx_db_err
+sq_prepare(sx_db_conn *c, const char *sql, size_t len, bool persistent, sq_stmt **out)
+{
+	sqlite3_stmt *st;
+	const char *tail, *name;
+	sq_stmt *s;
+	int rc, i, nslots;
+	char *end;
+	long num;
+
+	rc = sqlite3_prepare_v3(sq_db(c), sql, (int)len,
+	    persistent ? SQLITE_PREPARE_PERSISTENT : 0, &st, &tail);
+	if (rc != SQLITE_OK)
+		return sq_fail(c);
+	if (st == NULL)
+		return sx_db_fail(c, SX_DB_ERR_SQL, NULL, 0, "empty SQL statement");
+	if (!sx_db_only_trailing_space(tail)) {
+		sqlite3_finalize(st);
+		return sx_db_fail(c, SX_DB_ERR_SQL, NULL, 0,
+		    "more than one statement in \"%.60s\" (use sx_db_exec_script for scripts)", sql);
+	}
+	nslots = sqlite3_bind_parameter_count(st);
+	if ((s = malloc(sizeof(*s) + (size_t)nslots * sizeof(int))) == NULL) {
+		sqlite3_finalize(st);
+		return sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0, "out of memory preparing a statement");
+	}
+	s->st = st;
+	s->nslots = nslots;
+	s->maxparam = 0;
+	for (i = 1; i <= nslots; i++) {
+		name = sqlite3_bind_parameter_name(st, i);
+		num = name != NULL && name[0] == '$' ? strtol(name + 1, &end, 10) : 0;
+		if (num <= 0 || num > 32766 || *end != '\0') {
+			sq_stmt_free(c, s);
+			return sx_db_fail(c, SX_DB_ERR_SQL, NULL, 0,
+			    "placeholder %s in \"%.60s\": use $1..$n", name != NULL ? name : "?", sql);
+		}
+		s->map[i - 1] = (int)num;
+		if (num > s->maxparam)
+			s->maxparam = (int)num;
+	}
+	*out = s;
+	return SX_DB_OK;
+}
+
+static int
+sq_bind_one(sqlite3_stmt *st, int slot, const sx_db_value *v)
+{
+	switch (v->type) {
+	case SX_DB_NULL:
+		return sqlite3_bind_null(st, slot);
+	case SX_DB_INT:
+		return sqlite3_bind_int64(st, slot, v->v.i);
+	case SX_DB_DOUBLE:
+		return sqlite3_bind_double(st, slot, v->v.d);
+	case SX_DB_BOOL:
+		return sqlite3_bind_int(st, slot, v->v.b ? 1 : 0);
+	case SX_DB_BLOB:
+		return sqlite3_bind_blob64(st, slot, v->v.s.p != NULL ? v->v.s.p : "",
+		    v->v.s.len, SQLITE_STATIC);
+	default:		/* text, numeric, timestamp: text */
+		if (v->v.s.p == NULL)
+			return sqlite3_bind_null(st, slot);
+		return sqlite3_bind_text64(st, slot, v->v.s.p,
+		    v->v.s.len == SIZE_MAX ? strlen(v->v.s.p) : v->v.s.len,
+		    SQLITE_STATIC, SQLITE_UTF8);
+	}
+}
+
+/* Binds params to s by $N number; the count must match the highest $N. */
+static sx_db_err
+sq_bind(sx_db_conn *c, sq_stmt *s, const sx_db_value *params, size_t n)
+{
+	int i;
+
+	if (n != (size_t)s->maxparam)
+		return sx_db_fail(c, SX_DB_ERR_RANGE, NULL, SQLITE_RANGE,
+		    "statement uses $1..$%d but %zu parameters were given", s->maxparam, n);
+	for (i = 0; i < s->nslots; i++)
+		if (sq_bind_one(s->st, i + 1, &params[s->map[i] - 1]) != SQLITE_OK)
+			return sq_fail(c);
+	return SX_DB_OK;
+}
+
+/* Copies the current row of st into a new row of r. */
+static int
+sq_row(sx_db_result *r, sqlite3_stmt *st)
+{
+	sx_db_cell *row = sx_db_result_add_row(r);
+	size_t i;
+
+	if (row == NULL)
+		return -1;
+	for (i = 0; i < r->ncols; i++) {
+		switch (sqlite3_column_type(st, (int)i)) {
+		case SQLITE_INTEGER:
+			row[i].type = SX_DB_INT;
+			row[i].v.i = sqlite3_column_int64(st, (int)i);
+			break;
+		case SQLITE_FLOAT:
+			row[i].type = SX_DB_DOUBLE;
+			row[i].v.d = sqlite3_column_double(st, (int)i);
+			break;
+		case SQLITE_TEXT: {
+			const unsigned char *t = sqlite3_column_text(st, (int)i);
+
+			if (sx_db_result_put_bytes(r, &row[i], SX_DB_TEXT, t,
+			    (size_t)sqlite3_column_bytes(st, (int)i)) < 0)
+				return -1;
+			break;
+		}
+		case SQLITE_BLOB: {
+			const void *b = sqlite3_column_blob(st, (int)i);
+
+			if (sx_db_result_put_bytes(r, &row[i], SX_DB_BLOB, b,
+			    (size_t)sqlite3_column_bytes(st, (int)i)) < 0)
+				return -1;
+			break;
+		}
+		default:
+			break;	/* NULL, already set */
+		}
+	}
+	return 0;
+}
+
+/* Steps a bound statement to the end, materialising rows when out is set. */
+static sx_db_err
+sq_run(sx_db_conn *c, sqlite3_stmt *st, sx_db_result **out)
+{
+	sqlite3 *db = sq_db(c);
+	sqlite3_int64 before = sqlite3_total_changes64(db);
+	sx_db_result *r = NULL;
+	size_t i, ncols = (size_t)sqlite3_column_count(st), nrows = 0;
+	int rc;
+
+	if (out != NULL) {
+		if ((r = sx_db_result_new(ncols)) == NULL)
+			goto nomem;
+		for (i = 0; i < ncols; i++) {
+			const char *name = sqlite3_column_name(st, (int)i);
+
+			if (sx_db_result_set_col(r, i, name != NULL ? name : "", false) < 0)
+				goto nomem;
+		}
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		nrows++;
+		if (r != NULL && sq_row(r, st) < 0)
+			goto nomem;
+	}
+	if (rc != SQLITE_DONE) {
+		sx_db_result_free(r);
+		return sq_fail(c);
+	}
+	if (r != NULL) {
+		/* Rows changed by this statement (not its triggers); for a
+		 * query, the rows returned, as PostgreSQL reports them. */
+		if (sqlite3_total_changes64(db) != before)
+			r->affected = sqlite3_changes64(db);
+		else
+			r->affected = sqlite3_stmt_readonly(st) ? (int64_t)nrows : 0;
+		*out = r;
+	}
+	return SX_DB_OK;
+nomem:
+	sx_db_result_free(r);
+	return sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, SQLITE_NOMEM, "out of memory reading rows");
+}
+
+static sx_db_err
+sq_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
+    sx_db_result **out)
+{
+	size_t len = strlen(sql);
+	bool caching = c->cache.capacity > 0;
+	uint64_t hash = caching ? sx_db_sql_hash(sql, len) : 0;
+	sq_stmt *s = sx_db_stmtcache_get(&c->cache, sql, len, hash);
+	sx_db_err err;
+
+	if (s == NULL) {
+		if ((err = sq_prepare(c, sql, len, caching, &s)) != SX_DB_OK)
+			return err;
+		if (caching && sx_db_stmtcache_put(&c->cache, sql, len, hash, s) < 0)
+			caching = false;
+	}
+	if ((err = sq_bind(c, s, params, n)) == SX_DB_OK)
+		err = sq_run(c, s->st, out);
+	if (caching) {
+		sqlite3_reset(s->st);
+		sqlite3_clear_bindings(s->st);	/* drop pointers into the caller's memory */
+	} else {
+		sq_stmt_free(c, s);
+	}
+	return err;
+}
+
+static sx_db_err
+sq_exec_script(sx_db_conn *c, const char *sql)
+{
+	if (sqlite3_exec(sq_db(c), sql, NULL, NULL, NULL) != SQLITE_OK)
+		return sq_fail(c);
+	return SX_DB_OK;
+}
+
+static bool
+sq_native_in_tx(const sx_db_conn *c)
+{
+	return sqlite3_get_autocommit(sq_db(c)) == 0;
+}
+
+static bool
+sq_tx_failed(const sx_db_conn *c)
+{
+	(void)c;
+	return false;
+}
+
+static bool
+sq_seems_alive(sx_db_conn *c)
+{
+	(void)c;
+	return true;
+}
+
+/*
+ * Runs the statements in order. Outside a transaction they run inside one,
+ * so a batch is all-or-nothing as on PostgreSQL; the first failure stops it.
+ */
+static sx_db_err
+sq_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **results)
+{
+	bool own_tx = !sq_native_in_tx(c);
+	sx_db_err err = SX_DB_OK;
+	size_t i;
+
+	if (own_tx && (err = sq_exec_script(c, "BEGIN IMMEDIATE")) != SX_DB_OK)
+		return err;
+	for (i = 0; i < n && err == SX_DB_OK; i++)
+		err = sq_exec(c, stmts[i].sql, stmts[i].params, stmts[i].n, &results[i]);
+	if (own_tx && err == SX_DB_OK)
+		err = sq_exec_script(c, "COMMIT");
+	if (own_tx && err != SX_DB_OK && sq_native_in_tx(c))
+		sqlite3_exec(sq_db(c), "ROLLBACK", NULL, NULL, NULL);	/* keep the first error */
+	return err;
+}
+
+const sx_db_driver sx_db_sqlite_driver = {
+	.dialect = SX_DB_SQLITE,
+	.open = sq_open,
+	.close = sq_close,
+	.exec = sq_exec,
+	.exec_script = sq_exec_script,
+	.batch = sq_batch,
+	.native_in_tx = sq_native_in_tx,
+	.tx_failed = sq_tx_failed,
+	.seems_alive = sq_seems_alive,
+	.stmt_free = sq_stmt_free,
+	.begin_sql = "BEGIN IMMEDIATE",
+};
