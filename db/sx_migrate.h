@@ -54,9 +54,51 @@ typedef struct sx_migrate_opts {
 SX_API sx_db_err sx_migrate_upgrade(sx_db_conn *c, const sx_migrate_opts *o,
     const char *target, char *err, size_t errlen);
 /* Reverts applied migrations down to target (NULL = one step back;
- * "base" = all). */
+ * "base" = all), each in its own transaction with its row's removal.
+ *
+ * Targets ("REV") name a version ("0002", "ext_sessions_0001"), a number
+ * ("2"), a file name ("0002_add_posts.sql"), "head" (the last) or "base"
+ * (before the first). */
 SX_API sx_db_err sx_migrate_downgrade(sx_db_conn *c, const sx_migrate_opts *o,
     const char *target, char *err, size_t errlen);
+
+/* Records target (a version, "head" or "base") as the current version
+ * without running any SQL: rows after it are deleted, missing rows up to it
+ * are added. For databases whose schema was made by other means. */
+SX_API sx_db_err sx_migrate_stamp(sx_db_conn *c, const sx_migrate_opts *o,
+    const char *target, char *err, size_t errlen);
+
+/* One migration as the folder and the database see it. */
+typedef struct sx_migration_info {
+	const char *version;	/* "0001", "ext_sessions_0001" */
+	const char *description;/* "create_users" */
+	const char *file;	/* file name, NULL when the file is gone */
+	bool applied;
+	const char *applied_at;	/* when applied, else NULL */
+	int64_t execution_ms;
+	bool changed;		/* applied, and the file changed since */
+} sx_migration_info;
+
+/* Every known migration in order: the folder's, then applied versions whose
+ * file is missing. Free with sx_migrate_status_free. */
+typedef struct sx_migrate_status {
+	sx_migration_info *items;
+	size_t n;
+	const char *current;	/* last applied version in order, NULL = base */
+	size_t pending;		/* files not applied yet */
+	sx_arena *arena;	/* owns the strings */
+} sx_migrate_status;
+
+/* Reads the folder and the sx_migrations table (changes nothing, not even
+ * creating the table). Returns SX_DB_OK or an error with a message. */
+SX_API sx_db_err sx_migrate_status_get(sx_db_conn *c, const sx_migrate_opts *o,
+    sx_migrate_status *st, char *err, size_t errlen);
+SX_API void sx_migrate_status_free(sx_migrate_status *st);
+
+/* Writes DIR/NNNN_slug.sql (the next number, slug made from message) with
+ * empty up and down sections. *path (caller frees) names the file. */
+SX_API sx_db_err sx_migrate_new_file(const char *dir, const char *message,
+    char **path, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }
