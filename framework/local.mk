@@ -6,3 +6,6 @@ libsxcore_la_SOURCES += \
 	framework/testclient.c framework/resolver.c framework/transaction.c \
 	framework/render.c framework/cli_db.c framework/internal.h
 sextantinc_HEADERS += framework/sextant.h
+# databases and dependency injection: configuration, request ids (issue 4)
+libsxcore_la_SOURCES += framework/dbconfig.c framework/request_id.c \
+	framework/dbset.h

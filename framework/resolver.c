@@ -1,38 +1,277 @@
-/* resolver.c: dependency keys -> database sessions, connections, pools (stub). */
-#include "internal.h"
+/*
+ * resolver.c: dependency keys -> database sessions, connections and pools.
+ *
+ * At start-up (sx_dbset_open) the app's databases are configured and
+ * checked (dbconfig.c), their URLs checked, one pool opened each, and with
+ * --migrate their migrations applied. A bad setting stops start-up with a
+ * one-line message.
+ *
+ * In a request, a route may use only the keys it declares. A database's
+ * connection is taken from its pool when the handler first asks for one of
+ * its keys, and the same connection serves every later use of either key:
+ *   - the session key hands it out inside a transaction, begun on first
+ *     use, and begun again on a later use if the handler ended the previous
+ *     one (sx_db_commit / sx_db_rollback). The transaction wrapper settles
+ *     whatever is open when the handler returns. In manual mode that means
+ *     rolling back: the handler commits what it wants kept.
+ *   - the connection key hands it out as it is: no transaction is begun,
+ *     and the wrapper leaves it alone (anything the handler left open is
+ *     rolled back when the connection goes back to the pool).
+ *   - the pool key hands out the sx_db_pool itself.
+ * Every connection goes back to its pool when the request ends.
+ */
+#include "dbset.h"
+#include "sx_migrate.h"
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* A URL fit for a log line or message: the password, if any, is masked. */
+static const char *
+redact_url(sx_arena *a, const char *url)
+{
+	char *s = sx_arena_strdup(a, url), *p, *at, *colon;
+
+	if (s == NULL)
+		return "(url)";
+	if ((p = strstr(s, "://")) != NULL && (at = strchr(p + 3, '@')) != NULL &&
+	    (colon = memchr(p + 3, ':', (size_t)(at - p - 3))) != NULL)
+		memset(colon + 1, '*', (size_t)(at - colon - 1));
+	for (p = strstr(s, "password="); p != NULL; p = strstr(p, "password=")) {
+		for (p += 9; *p != '\0' && *p != '&' && *p != ' '; p++)
+			*p = '*';
+	}
+	return s;
+}
+
+/* Applies one database's migrations (--migrate). */
+static int
+migrate_one(struct sx_dbset *dbs, size_t i, char *err, size_t errlen)
+{
+	const sx_dbconf *db = &dbs->conf[i];
+	sx_migrate_opts o = { .dir = db->migrations_dir };
+	sx_db_conn *c = NULL;
+	char why[512];
+	sx_db_err rc;
+
+	if ((rc = sx_db_pool_acquire(dbs->pools[i], &c)) != SX_DB_OK) {
+		snprintf(err, errlen, "database \"%s\": cannot migrate, no "
+		    "connection: %s", db->keys[SX_DBKEY_SESSION],
+		    sx_db_strerror(rc));
+		return -1;
+	}
+	why[0] = '\0';
+	rc = sx_migrate_upgrade(c, &o, NULL, why, sizeof(why));
+	sx_db_pool_release(dbs->pools[i], c);
+	if (rc != SX_DB_OK) {
+		snprintf(err, errlen, "database \"%s\": migrations in %s failed: "
+		    "%s", db->keys[SX_DBKEY_SESSION], db->migrations_dir,
+		    *why ? why : sx_db_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks the URL and opens the pool of database i. */
+static int
+open_one(struct sx_dbset *dbs, size_t i, char *err, size_t errlen)
+{
+	const sx_dbconf *db = &dbs->conf[i];
+	sx_db_pool_options po = {
+		.max_size = db->pool_size,
+		.acquire_timeout_ms = db->acquire_timeout_ms,
+		.conn = {
+			.stmt_cache_size = db->stmt_cache_size,
+			.busy_timeout_ms = db->busy_timeout_ms,
+		},
+	};
+	char why[512];
+
+	why[0] = '\0';
+	if (sx_db_url_check(db->url, why, sizeof(why)) != SX_DB_OK) {
+		snprintf(err, errlen, "database \"%s\": URL \"%s\" does not parse: "
+		    "%s (expected sqlite:PATH or postgresql://...)",
+		    db->keys[SX_DBKEY_SESSION], redact_url(dbs->arena, db->url),
+		    *why ? why : "malformed");
+		return -1;
+	}
+	if (sx_db_pool_new(db->url, &po, &dbs->pools[i], why, sizeof(why)) !=
+	    SX_DB_OK) {
+		snprintf(err, errlen, "database \"%s\": cannot open %s: %s",
+		    db->keys[SX_DBKEY_SESSION], redact_url(dbs->arena, db->url),
+		    *why ? why : "no detail");
+		dbs->pools[i] = NULL;
+		return -1;
+	}
+	return 0;
+}
 
 int
 sx_dbset_open(sx_runtime *rt, char *err, size_t errlen)
 {
-	(void)rt; (void)err; (void)errlen;
+	struct sx_dbset *dbs = sx_dbset_configure(rt->app, &rt->cfg, err, errlen);
+
+	if (dbs == NULL)
+		return -1;
+	rt->dbs = dbs;		/* freed with the runtime, even on failure */
+	for (size_t i = 0; i < dbs->n; i++)
+		if (open_one(dbs, i, err, errlen) < 0)
+			return -1;
+	for (size_t i = 0; rt->cfg.auto_migrate && i < dbs->n; i++)
+		if (migrate_one(dbs, i, err, errlen) < 0)
+			return -1;
 	return 0;
 }
-void sx_dbset_free(struct sx_dbset *dbs) { (void)dbs; }
-void sx_deps_release(sx_req *req) { (void)req; }
+
+void
+sx_dbset_free(struct sx_dbset *dbs)
+{
+	if (dbs == NULL)
+		return;
+	for (size_t i = 0; i < dbs->n; i++)
+		if (dbs->pools[i] != NULL)
+			sx_db_pool_free(dbs->pools[i]);
+	sx_arena_free(dbs->arena);
+	free(dbs);
+}
+
+/* Records why an injection failed; the handler's failure passes it on. */
+static void *
+inject_failed(sx_req *req, int status, const char *msg)
+{
+	req->pending_status = status;
+	req->pending_error = msg != NULL ? msg : "dependency not available";
+	return NULL;
+}
+
+static bool
+route_declares(const sx_route *route, const char *key)
+{
+	for (const char *const *d = route != NULL ? route->deps : NULL;
+	    d != NULL && *d != NULL; d++)
+		if (strcmp(*d, key) == 0)
+			return true;
+	return false;
+}
+
+/* 503 for what passes (busy, exhausted, down), 500 for the rest. */
+static int
+unavailable_status(sx_db_err err)
+{
+	switch (err) {
+	case SX_DB_ERR_POOL_EXHAUSTED:
+	case SX_DB_ERR_CONNECT:
+	case SX_DB_ERR_LOST:
+	case SX_DB_ERR_BUSY:
+	case SX_DB_ERR_SERIALIZATION:
+		return 503;
+	default:
+		return 500;
+	}
+}
+
+/* Takes database i's connection for this request, and with a session key
+ * makes sure it is inside a transaction. */
+static sx_db_conn *
+connection_for(sx_req *req, size_t i, sx_dbkey kind)
+{
+	struct sx_dbset *dbs = req->rt->dbs;
+	const char *key = dbs->conf[i].keys[kind];
+	double t0 = sx_now_ms();
+	sx_dep_slot *slot;
+	sx_db_err err;
+
+	if (req->deps == NULL) {
+		req->deps = sx_req_alloc(req, sizeof(*req->deps));
+		if (req->deps == NULL || (req->deps->slots = sx_req_alloc(req,
+		    dbs->n * sizeof(sx_dep_slot))) == NULL) {
+			req->deps = NULL;
+			return inject_failed(req, 500, "out of memory");
+		}
+		memset(req->deps->slots, 0, dbs->n * sizeof(sx_dep_slot));
+	}
+	slot = &req->deps->slots[i];
+	if (slot->conn == NULL &&
+	    (err = sx_db_pool_acquire(dbs->pools[i], &slot->conn)) != SX_DB_OK) {
+		slot->conn = NULL;
+		req->db_ms += sx_now_ms() - t0;
+		return inject_failed(req, unavailable_status(err), sx_req_printf(req,
+		    "database \"%s\" is not available: %s%s", key,
+		    sx_db_strerror(err), err == SX_DB_ERR_POOL_EXHAUSTED ?
+		    " (every pooled connection is in use; retry shortly)" : ""));
+	}
+	if (kind == SX_DBKEY_SESSION && !sx_db_in_transaction(slot->conn)) {
+		if ((err = sx_db_begin(slot->conn)) != SX_DB_OK) {
+			req->db_ms += sx_now_ms() - t0;
+			return inject_failed(req, unavailable_status(err),
+			    sx_req_printf(req, "database \"%s\": cannot begin a "
+			    "transaction: %s", key, sx_db_strerror(err)));
+		}
+	}
+	if (kind == SX_DBKEY_SESSION)
+		slot->session = true;
+	req->db_ms += sx_now_ms() - t0;
+	return slot->conn;
+}
+
+/* The object behind key, checked against the route; want_conn refuses the
+ * pool key (sx_db returns connections only). */
+static void *
+resolve(sx_req *req, const char *key, bool want_conn)
+{
+	sx_dbkey kind;
+	int i;
+
+	if (key == NULL)
+		return inject_failed(req, 500, "dependency key is NULL");
+	if (!route_declares(req->route, key))
+		return inject_failed(req, 500, sx_req_printf(req, "dependency "
+		    "\"%s\" is not declared by route %s %s (add it to the "
+		    "route's SX_DEPS)", key, req->route != NULL ?
+		    sx_methods[req->route->method] : "-", req->route != NULL ?
+		    req->route->pattern : "-"));
+	/* Start-up checked that every declared key has a database. */
+	if ((i = sx_dbset_find(req->rt->dbs, key, &kind)) < 0)
+		return inject_failed(req, 500, sx_req_printf(req, "dependency "
+		    "\"%s\" is not provided by any database", key));
+	if (kind == SX_DBKEY_POOL) {
+		if (want_conn)
+			return inject_failed(req, 500, sx_req_printf(req, "\"%s\" "
+			    "is a pool key: use sx_inject for the pool, or the "
+			    "session or connection key with sx_db", key));
+		return req->rt->dbs->pools[i];
+	}
+	return connection_for(req, (size_t)i, kind);
+}
 
 void *
 sx_inject(sx_req *req, const char *key)
 {
-	req->pending_status = 500;
-	req->pending_error = sx_req_printf(req, "dependency \"%s\": no provider", key);
-	return NULL;
+	return resolve(req, key, false);
 }
 
 sx_db_conn *
 sx_db(sx_req *req, const char *key)
 {
-	return sx_inject(req, key);
+	return resolve(req, key, true);
 }
 
 void
-sx_req_assign_id(sx_req *req)
+sx_deps_release(sx_req *req)
 {
-	const char *h = sx_req_header(req, "x-request-id");
+	const struct sx_dbset *dbs = req->rt->dbs;
+	double t0 = sx_now_ms();
 
-	if (h != NULL && *h != '\0' && strlen(h) <= SX_REQUEST_ID_MAX)
-		snprintf(req->id, sizeof(req->id), "%s", h);
-	else
-		sx_uuid4(req->id);
+	if (req->deps == NULL || dbs == NULL)
+		return;
+	for (size_t i = 0; i < dbs->n; i++) {
+		sx_dep_slot *slot = &req->deps->slots[i];
+
+		if (slot->conn != NULL)
+			sx_db_pool_release(dbs->pools[i], slot->conn);
+		slot->conn = NULL;
+		slot->session = false;
+	}
+	req->db_ms += sx_now_ms() - t0;
 }

@@ -1,8 +1,126 @@
-/* transaction.c: commit or roll back by commit mode and status (stub). */
-#include "internal.h"
+/*
+ * transaction.c: the transaction wrapper. After the handler returns and
+ * before a byte of the response is written, every database the request
+ * used through its session key is committed or rolled back, in the order
+ * the app declares its databases, by commit mode and final status.
+ *
+ * A commit that fails (a deferred constraint, a serialization failure, a
+ * busy SQLite file) must not reach the client as a success: the buffered
+ * response is thrown away and replaced by an error (503 with Retry-After
+ * when retrying can help, else 500), and every later database rolls back.
+ * Databases that committed before the failure cannot be undone; the log
+ * says so, naming them and the one that failed.
+ */
+#include "dbset.h"
+
+#include <string.h>
+
+const char *const sx_tx_actions[SX_TX__MAX] = { "commit", "rollback" };
+
+static bool
+status_in(const int *list, size_t n, int status)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i] == status)
+			return true;
+	return false;
+}
+
+sx_tx_action
+sx_tx_decide(const sx_dbconf *db, int status, bool failed)
+{
+	int last_ok;
+
+	if (failed)
+		return SX_TX_ROLLBACK;
+	switch (db->mode) {
+	case SX_COMMIT_AUTO:
+		last_ok = 299;
+		break;
+	case SX_COMMIT_AUTO_REDIRECT:
+		last_ok = 399;
+		break;
+	default:
+		/* manual: what the handler did not commit is not wanted */
+		return SX_TX_ROLLBACK;
+	}
+	if (status_in(db->rollback_extra, db->n_rollback_extra, status))
+		return SX_TX_ROLLBACK;
+	if (status_in(db->commit_extra, db->n_commit_extra, status))
+		return SX_TX_COMMIT;
+	return status >= 200 && status <= last_ok ? SX_TX_COMMIT : SX_TX_ROLLBACK;
+}
+
+/*
+ * Replaces the response after database i failed to commit with err, and
+ * logs why. committed lists the databases that had already committed ("" if
+ * none).
+ */
+static void
+commit_failed(sx_req *req, const sx_dbconf *db, sx_db_conn *conn,
+    sx_db_err err, const char *committed)
+{
+	const sx_db_error_info *e = sx_db_last_error(conn);
+	bool retry = err == SX_DB_ERR_BUSY || err == SX_DB_ERR_SERIALIZATION;
+	int was = sx_res_get_status(req->res), status = retry ? 503 : 500;
+	const char *key = db->keys[SX_DBKEY_SESSION];
+
+	sx_req_log(req, "database \"%s\": commit failed: %s (%s); response %d "
+	    "replaced by %d, later databases rolled back", key,
+	    sx_db_strerror(err), e != NULL && e->message != NULL ? e->message :
+	    "no detail", was, status);
+	if (*committed != '\0')
+		sx_req_log(req, "database \"%s\" failed to commit after %s had "
+		    "already committed: those changes stay saved while \"%s\"'s "
+		    "were rolled back", key, committed, key);
+	sx_res_clear(req->res);
+	sx_error(req->res, status, sx_req_printf(req, "the changes were not "
+	    "saved: database \"%s\" could not commit (%s)%s", key,
+	    sx_db_strerror(err), retry ? "; retry the request" : ""));
+	if (retry)
+		sx_res_header(req->res, "Retry-After", "1");
+}
 
 void
 sx_tx_finalize(sx_req *req, bool handler_failed)
 {
-	(void)req; (void)handler_failed;
+	const struct sx_dbset *dbs = req->rt->dbs;
+	const char *committed = "";
+	bool failed = handler_failed || req->aborted, broken = false;
+	int status = sx_res_get_status(req->res);
+
+	if (req->deps == NULL || dbs == NULL)
+		return;
+	for (size_t i = 0; i < dbs->n; i++) {
+		const sx_dbconf *db = &dbs->conf[i];
+		sx_db_conn *conn = req->deps->slots[i].conn;
+		double t0 = sx_now_ms();
+		sx_tx_action act;
+		sx_db_err err;
+
+		if (conn == NULL || !req->deps->slots[i].session ||
+		    !sx_db_in_transaction(conn))
+			continue;
+		act = broken ? SX_TX_ROLLBACK : sx_tx_decide(db, status, failed);
+		err = act == SX_TX_COMMIT ? sx_db_commit(conn) : sx_db_rollback(conn);
+		if (err != SX_DB_OK && act == SX_TX_COMMIT) {
+			commit_failed(req, db, conn, err, committed);
+			broken = true;
+			/* SQLite keeps a transaction open after a busy or
+			 * deferred-constraint COMMIT; end it here. */
+			if (sx_db_in_transaction(conn))
+				sx_db_rollback(conn);
+		} else if (err != SX_DB_OK) {
+			/* The pool closes a connection it cannot roll back. */
+			sx_req_log(req, "database \"%s\": rollback failed: %s",
+			    db->keys[SX_DBKEY_SESSION], sx_db_strerror(err));
+		} else if (act == SX_TX_COMMIT) {
+			const char *c = sx_req_printf(req, "%s%s\"%s\"",
+			    committed, *committed ? ", " : "",
+			    db->keys[SX_DBKEY_SESSION]);
+
+			committed = c != NULL ? c : committed;
+		}
+		req->db_ms += sx_now_ms() - t0;
+	}
 }

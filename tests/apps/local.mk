@@ -1,1 +1,10 @@
-# tests/apps: filled in by its module
+# tests/apps: the resolver, the transaction wrapper and the examples of
+# issue 4, through the test client on SQLite and PostgreSQL. The example
+# tests compile the example's source in (SX_EXAMPLE_NO_MAIN) to share its app.
+SX_APPTEST_CFLAGS = $(SX_TESTCFLAGS) -I$(top_srcdir) -DSX_EXAMPLE_NO_MAIN
+check_PROGRAMS += tests/apps/test_dbconfig
+TESTS += tests/apps/test_dbconfig
+tests_apps_test_dbconfig_SOURCES = tests/apps/test_dbconfig.c
+tests_apps_test_dbconfig_CFLAGS = $(SX_APPTEST_CFLAGS)
+tests_apps_test_dbconfig_LDADD = $(SX_TESTLIBS)
+tests_apps_test_dbconfig_LDFLAGS = $(SX_TESTLINK)

@@ -1,0 +1,471 @@
+/*
+ * dbconfig.c: an app's databases as configured, checked before anything is
+ * opened. Code gives the databases and their keys; the --config file and
+ * the command line change their settings (see dbset.h for the layers and
+ * the file's shape). Every mistake that can be seen here stops start-up
+ * with one line naming the database, the key or the route, and the fix.
+ */
+#include "dbset.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const sx_commit_modes[SX_COMMIT__MAX] = {
+	"manual", "autocommit", "autocommit_include_redirect",
+};
+const char *const sx_dbkeys[SX_DBKEY__MAX] = {
+	"session", "connection", "pool",
+};
+static const char *const default_keys[SX_DBKEY__MAX] = {
+	"db_session", "db_connection", "db_pool",
+};
+
+/* Fields a database may have in the config file. */
+static const char *const file_fields[] = {
+	"url", "commit_mode", "pool_size", "stmt_cache_size",
+	"extra_commit_statuses", "extra_rollback_statuses", "migrations_dir",
+	"busy_timeout_ms", "acquire_timeout_ms",
+};
+
+static void
+fail(char *err, size_t errlen, const char *fmt, ...) SX_PRINTF(3, 4);
+
+static void
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int
+sx_dbset_find(const struct sx_dbset *dbs, const char *key, sx_dbkey *kind)
+{
+	for (size_t i = 0; dbs != NULL && i < dbs->n; i++)
+		for (int k = 0; k < SX_DBKEY__MAX; k++)
+			if (strcmp(dbs->conf[i].keys[k], key) == 0) {
+				if (kind != NULL)
+					*kind = (sx_dbkey)k;
+				return (int)i;
+			}
+	return -1;
+}
+
+/* "db_session, db_connection, db_pool" (or "none"), in the set's arena. */
+static const char *
+known_keys(const struct sx_dbset *dbs)
+{
+	sx_buf b = SX_BUF_INIT;
+	const char *s;
+
+	for (size_t i = 0; i < dbs->n; i++)
+		for (int k = 0; k < SX_DBKEY__MAX; k++)
+			sx_buf_printf(&b, "%s%s", b.len ? ", " : "",
+			    dbs->conf[i].keys[k]);
+	s = sx_arena_strdup(dbs->arena, b.data != NULL ? b.data : "none");
+	sx_buf_free(&b);
+	return s != NULL ? s : "?";
+}
+
+/* Parses a commit mode name; -1 when it is none of them. */
+static int
+parse_mode(const char *s)
+{
+	for (int m = 0; m < SX_COMMIT__MAX; m++)
+		if (strcmp(s, sx_commit_modes[m]) == 0)
+			return m;
+	return -1;
+}
+
+static int
+bad_mode(const sx_dbconf *db, const char *mode, const char *where, char *err,
+    size_t errlen)
+{
+	fail(err, errlen, "database \"%s\": unknown commit mode \"%s\" in %s "
+	    "(valid: %s, %s, %s)", db->keys[SX_DBKEY_SESSION], mode, where,
+	    sx_commit_modes[0], sx_commit_modes[1], sx_commit_modes[2]);
+	return -1;
+}
+
+/* Copies a 0-terminated status list from code into the arena. */
+static int
+copy_statuses(sx_arena *a, const int *src, int **out, size_t *n)
+{
+	size_t len = 0;
+
+	while (src != NULL && src[len] != 0)
+		len++;
+	*n = len;
+	*out = NULL;
+	if (len == 0)
+		return 0;
+	if ((*out = sx_arena_alloc(a, len * sizeof(int))) == NULL)
+		return -1;
+	memcpy(*out, src, len * sizeof(int));
+	return 0;
+}
+
+/* Layer 1: the app's code. */
+static int
+conf_from_code(struct sx_dbset *dbs, const sx_database *src, sx_dbconf *db,
+    char *err, size_t errlen)
+{
+	const char *keys[SX_DBKEY__MAX] = {
+		src->session_key, src->connection_key, src->pool_key,
+	};
+
+	for (int k = 0; k < SX_DBKEY__MAX; k++)
+		db->keys[k] = keys[k] != NULL && *keys[k] != '\0' ? keys[k] :
+		    default_keys[k];
+	db->url = src->url;
+	if ((int)src->commit_mode < 0 || src->commit_mode >= SX_COMMIT__MAX) {
+		fail(err, errlen, "database \"%s\": commit_mode %d in the app's "
+		    "code is not an sx_commit_mode (use SX_COMMIT_MANUAL, "
+		    "SX_COMMIT_AUTO or SX_COMMIT_AUTO_REDIRECT)",
+		    db->keys[SX_DBKEY_SESSION], (int)src->commit_mode);
+		return -1;
+	}
+	db->mode = src->commit_mode;
+	db->pool_size = src->pool_size;
+	db->stmt_cache_size = src->stmt_cache_size;
+	db->migrations_dir = src->migrations_dir != NULL ?
+	    src->migrations_dir : "migrations";
+	if (copy_statuses(dbs->arena, src->extra_commit_statuses,
+	    &db->commit_extra, &db->n_commit_extra) < 0 ||
+	    copy_statuses(dbs->arena, src->extra_rollback_statuses,
+	    &db->rollback_extra, &db->n_rollback_extra) < 0) {
+		fail(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* A JSON array of status codes from the config file into the arena. */
+static int
+file_statuses(struct sx_dbset *dbs, const sx_dbconf *db, const cJSON *arr,
+    const char *field, int **out, size_t *n, char *err, size_t errlen)
+{
+	const cJSON *v;
+	size_t i = 0;
+
+	if (!cJSON_IsArray(arr))
+		goto bad;
+	*n = (size_t)cJSON_GetArraySize(arr);
+	*out = *n ? sx_arena_alloc(dbs->arena, *n * sizeof(int)) : NULL;
+	if (*n && *out == NULL) {
+		fail(err, errlen, "out of memory");
+		return -1;
+	}
+	cJSON_ArrayForEach(v, arr) {
+		if (!cJSON_IsNumber(v) || v->valuedouble != (double)v->valueint)
+			goto bad;
+		(*out)[i++] = v->valueint;
+	}
+	return 0;
+bad:
+	fail(err, errlen, "config file: databases.%s.%s must be an array of "
+	    "HTTP status codes, e.g. [418]", db->keys[SX_DBKEY_SESSION], field);
+	return -1;
+}
+
+/* Reads an integer field; 0 when absent, -1 after a message when not an
+ * integer >= min. */
+static int
+file_int(const sx_dbconf *db, const cJSON *o, const char *field, int min,
+    int *out, char *err, size_t errlen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, field);
+
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsNumber(v) || v->valuedouble != (double)v->valueint ||
+	    v->valueint < min) {
+		fail(err, errlen, "config file: databases.%s.%s must be an "
+		    "integer of at least %d", db->keys[SX_DBKEY_SESSION], field,
+		    min);
+		return -1;
+	}
+	*out = v->valueint;
+	return 0;
+}
+
+static int
+file_string(const sx_dbconf *db, const cJSON *o, const char *field,
+    const char **out, char *err, size_t errlen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, field);
+
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsString(v) || *v->valuestring == '\0') {
+		fail(err, errlen, "config file: databases.%s.%s must be a "
+		    "non-empty string", db->keys[SX_DBKEY_SESSION], field);
+		return -1;
+	}
+	*out = v->valuestring;
+	return 0;
+}
+
+/* Rejects fields the file may not set for a database (a typo would
+ * otherwise be ignored silently). */
+static int
+file_check_fields(const sx_dbconf *db, const cJSON *o, char *err, size_t errlen)
+{
+	const cJSON *v;
+
+	cJSON_ArrayForEach(v, o) {
+		size_t f;
+
+		for (f = 0; f < SX_NELEM(file_fields); f++)
+			if (strcmp(v->string, file_fields[f]) == 0)
+				break;
+		if (f == SX_NELEM(file_fields)) {
+			fail(err, errlen, "config file: databases.%s has no "
+			    "setting \"%s\" (known: url, commit_mode, pool_size, "
+			    "stmt_cache_size, extra_commit_statuses, "
+			    "extra_rollback_statuses, migrations_dir, "
+			    "busy_timeout_ms, acquire_timeout_ms)",
+			    db->keys[SX_DBKEY_SESSION], v->string);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Layer 2: one database's entry of the config file. */
+static int
+conf_from_file_entry(struct sx_dbset *dbs, sx_dbconf *db, const cJSON *o,
+    char *err, size_t errlen)
+{
+	const char *mode = NULL;
+	const cJSON *v;
+
+	if (!cJSON_IsObject(o)) {
+		fail(err, errlen, "config file: databases.%s must be an object "
+		    "such as {\"url\": \"sqlite:app.db\"}", o->string);
+		return -1;
+	}
+	if (file_check_fields(db, o, err, errlen) < 0 ||
+	    file_string(db, o, "url", &db->url, err, errlen) < 0 ||
+	    file_string(db, o, "migrations_dir", &db->migrations_dir, err,
+	    errlen) < 0 ||
+	    file_string(db, o, "commit_mode", &mode, err, errlen) < 0 ||
+	    file_int(db, o, "pool_size", 1, &db->pool_size, err, errlen) < 0 ||
+	    file_int(db, o, "stmt_cache_size", -1, &db->stmt_cache_size, err,
+	    errlen) < 0 ||
+	    file_int(db, o, "busy_timeout_ms", 1, &db->busy_timeout_ms, err,
+	    errlen) < 0 ||
+	    file_int(db, o, "acquire_timeout_ms", 1, &db->acquire_timeout_ms,
+	    err, errlen) < 0)
+		return -1;
+	if (mode != NULL) {
+		int m = parse_mode(mode);
+
+		if (m < 0)
+			return bad_mode(db, mode, "the config file", err, errlen);
+		db->mode = (sx_commit_mode)m;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "extra_commit_statuses")) &&
+	    file_statuses(dbs, db, v, "extra_commit_statuses",
+	    &db->commit_extra, &db->n_commit_extra, err, errlen) < 0)
+		return -1;
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "extra_rollback_statuses")) &&
+	    file_statuses(dbs, db, v, "extra_rollback_statuses",
+	    &db->rollback_extra, &db->n_rollback_extra, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+conf_from_file(struct sx_dbset *dbs, const cJSON *root, char *err,
+    size_t errlen)
+{
+	const cJSON *all = cJSON_GetObjectItemCaseSensitive(root, "databases");
+	const cJSON *entry;
+
+	if (all == NULL)
+		return 0;
+	if (!cJSON_IsObject(all)) {
+		fail(err, errlen, "config file: \"databases\" must be an object "
+		    "keyed by a database's key, e.g. {\"db_session\": "
+		    "{\"url\": \"sqlite:app.db\"}}");
+		return -1;
+	}
+	cJSON_ArrayForEach(entry, all) {
+		int i = sx_dbset_find(dbs, entry->string, NULL);
+
+		if (i < 0) {
+			fail(err, errlen, "config file: databases.%s: no database "
+			    "has the key \"%s\" (known: %s)", entry->string,
+			    entry->string, known_keys(dbs));
+			return -1;
+		}
+		if (conf_from_file_entry(dbs, &dbs->conf[i], entry, err,
+		    errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Layer 3: --database KEY=URL and --commit-mode KEY=MODE. */
+static int
+conf_from_command_line(struct sx_dbset *dbs, const sx_config *cfg, char *err,
+    size_t errlen)
+{
+	for (size_t j = 0; j < cfg->n_db_urls + cfg->n_commit_modes; j++) {
+		bool is_url = j < cfg->n_db_urls;
+		const sx_override *o = is_url ? &cfg->db_urls[j] :
+		    &cfg->commit_modes[j - cfg->n_db_urls];
+		const char *opt = is_url ? "--database" : "--commit-mode";
+		int i = sx_dbset_find(dbs, o->key, NULL), m;
+
+		if (i < 0) {
+			fail(err, errlen, "%s %s=%s: no database has the key "
+			    "\"%s\" (known: %s)", opt, o->key, o->value, o->key,
+			    known_keys(dbs));
+			return -1;
+		}
+		if (is_url) {
+			dbs->conf[i].url = o->value;
+			continue;
+		}
+		if ((m = parse_mode(o->value)) < 0)
+			return bad_mode(&dbs->conf[i], o->value, "--commit-mode",
+			    err, errlen);
+		dbs->conf[i].mode = (sx_commit_mode)m;
+	}
+	return 0;
+}
+
+/* No key may name two things: across databases and within one. */
+static int
+check_keys_unique(const struct sx_dbset *dbs, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < dbs->n; i++)
+		for (int k = 0; k < SX_DBKEY__MAX; k++)
+			for (size_t j = i; j < dbs->n; j++)
+				for (int l = (j == i ? k + 1 : 0); l < SX_DBKEY__MAX; l++) {
+					if (strcmp(dbs->conf[i].keys[k],
+					    dbs->conf[j].keys[l]) != 0)
+						continue;
+					fail(err, errlen, "key \"%s\" is used twice: "
+					    "as the %s key of database #%zu and the "
+					    "%s key of database #%zu (give each "
+					    "database its own session_key, "
+					    "connection_key and pool_key)",
+					    dbs->conf[i].keys[k], sx_dbkeys[k], i + 1,
+					    sx_dbkeys[l], j + 1);
+					return -1;
+				}
+	return 0;
+}
+
+/* Status lists: real HTTP statuses, none in both lists. */
+static int
+check_statuses(const sx_dbconf *db, char *err, size_t errlen)
+{
+	const int *lists[2] = { db->commit_extra, db->rollback_extra };
+	const size_t lens[2] = { db->n_commit_extra, db->n_rollback_extra };
+
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; i < lens[l]; i++)
+			if (lists[l][i] < 100 || lists[l][i] > 599) {
+				fail(err, errlen, "database \"%s\": %d in %s is "
+				    "not an HTTP status (100-599)",
+				    db->keys[SX_DBKEY_SESSION], lists[l][i],
+				    l == 0 ? "extra_commit_statuses" :
+				    "extra_rollback_statuses");
+				return -1;
+			}
+	for (size_t i = 0; i < lens[0]; i++)
+		for (size_t j = 0; j < lens[1]; j++)
+			if (lists[0][i] == lists[1][j]) {
+				fail(err, errlen, "database \"%s\": status %d is in "
+				    "both extra_commit_statuses and "
+				    "extra_rollback_statuses (keep it in one)",
+				    db->keys[SX_DBKEY_SESSION], lists[0][i]);
+				return -1;
+			}
+	return 0;
+}
+
+/* Every key a route declares must be provided by a database. */
+static int
+check_routes(const struct sx_dbset *dbs, const sx_app *app, char *err,
+    size_t errlen)
+{
+	for (size_t r = 0; r < app->n_routes; r++) {
+		const sx_route *rt = &app->routes[r];
+
+		for (const char *const *d = rt->deps; d != NULL && *d != NULL; d++)
+			if (sx_dbset_find(dbs, *d, NULL) < 0) {
+				fail(err, errlen, "route %s %s: dependency \"%s\" "
+				    "is not provided by any database (known: %s)",
+				    (unsigned)rt->method < SX_METHOD__MAX ?
+				    sx_methods[rt->method] : "?", rt->pattern, *d,
+				    known_keys(dbs));
+				return -1;
+			}
+	}
+	return 0;
+}
+
+struct sx_dbset *
+sx_dbset_configure(const sx_app *app, const sx_config *cfg, char *err,
+    size_t errlen)
+{
+	struct sx_dbset *dbs = calloc(1, sizeof(*dbs));
+
+	if (dbs == NULL || (dbs->arena = sx_arena_new(4096)) == NULL)
+		goto nomem;
+	dbs->n = app->n_databases;
+	if (dbs->n > 0 &&
+	    ((dbs->conf = sx_arena_alloc(dbs->arena, dbs->n * sizeof(sx_dbconf))) == NULL ||
+	    (dbs->pools = sx_arena_alloc(dbs->arena, dbs->n * sizeof(sx_db_pool *))) == NULL))
+		goto nomem;
+	for (size_t i = 0; i < dbs->n; i++) {
+		memset(&dbs->conf[i], 0, sizeof(dbs->conf[i]));
+		dbs->pools[i] = NULL;
+		if (conf_from_code(dbs, &app->databases[i], &dbs->conf[i], err,
+		    errlen) < 0)
+			goto fail;
+	}
+	/* Keys first: the file and command line find databases by them. */
+	if (check_keys_unique(dbs, err, errlen) < 0 ||
+	    (cfg->config_json != NULL &&
+	    conf_from_file(dbs, cfg->config_json, err, errlen) < 0) ||
+	    conf_from_command_line(dbs, cfg, err, errlen) < 0)
+		goto fail;
+	for (size_t i = 0; i < dbs->n; i++) {
+		if (check_statuses(&dbs->conf[i], err, errlen) < 0)
+			goto fail;
+		if (dbs->conf[i].url == NULL || *dbs->conf[i].url == '\0') {
+			fail(err, errlen, "database \"%s\": no URL (set .url in "
+			    "the code, \"url\" in the config file, or use "
+			    "--database %s=URL)", dbs->conf[i].keys[SX_DBKEY_SESSION],
+			    dbs->conf[i].keys[SX_DBKEY_SESSION]);
+			goto fail;
+		}
+		/* The file's and command line's strings belong to cfg, which
+		 * may go before the set does. */
+		if ((dbs->conf[i].url = sx_arena_strdup(dbs->arena,
+		    dbs->conf[i].url)) == NULL ||
+		    (dbs->conf[i].migrations_dir = sx_arena_strdup(dbs->arena,
+		    dbs->conf[i].migrations_dir)) == NULL)
+			goto nomem;
+	}
+	if (check_routes(dbs, app, err, errlen) < 0)
+		goto fail;
+	return dbs;
+nomem:
+	fail(err, errlen, "out of memory");
+fail:
+	if (dbs != NULL)
+		sx_arena_free(dbs->arena);
+	free(dbs);
+	return NULL;
+}

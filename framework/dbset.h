@@ -1,0 +1,120 @@
+/*
+ * dbset.h: what the resolver (resolver.c), the transaction wrapper
+ * (transaction.c), the database configuration (dbconfig.c) and the request
+ * ids (request_id.c) share. Framework-internal; apps never see it.
+ *
+ * A database's settings come from three layers, later ones winning:
+ *   1. the app's code (sx_app.databases),
+ *   2. the --config FILE, under "databases", keyed by any of the database's
+ *      keys:
+ *        {"databases": {"db_session": {
+ *            "url": "postgresql:///app", "commit_mode": "autocommit",
+ *            "pool_size": 5, "stmt_cache_size": 64,
+ *            "extra_commit_statuses": [418], "extra_rollback_statuses": [],
+ *            "migrations_dir": "migrations",
+ *            "busy_timeout_ms": 5000, "acquire_timeout_ms": 5000}}}
+ *   3. the command line: --database KEY=URL, --commit-mode KEY=MODE.
+ * Keys themselves come only from code: the file and the command line name a
+ * database by one of them.
+ */
+#ifndef SX_DBSET_H
+#define SX_DBSET_H
+
+#include "internal.h"
+
+/* The three ways a database is injected. */
+typedef enum sx_dbkey {
+	SX_DBKEY_SESSION,	/* connection in a transaction the wrapper settles */
+	SX_DBKEY_CONNECTION,	/* the same connection, no transaction begun */
+	SX_DBKEY_POOL,		/* the sx_db_pool itself */
+	SX_DBKEY__MAX
+} sx_dbkey;
+
+/* "session", "connection", "pool" */
+SX_HIDDEN extern const char *const sx_dbkeys[SX_DBKEY__MAX];
+
+/* One database's settings after the three layers are merged. Strings and
+ * arrays live in the owning sx_dbset's arena. */
+typedef struct sx_dbconf {
+	const char *url;
+	const char *keys[SX_DBKEY__MAX];
+	sx_commit_mode mode;
+	int *commit_extra;	/* extra_commit_statuses */
+	size_t n_commit_extra;
+	int *rollback_extra;	/* extra_rollback_statuses */
+	size_t n_rollback_extra;
+	int pool_size;
+	int stmt_cache_size;
+	int busy_timeout_ms;	/* 0 = driver default */
+	int acquire_timeout_ms;	/* 0 = pool default */
+	const char *migrations_dir;
+} sx_dbconf;
+
+/* Every database of a running app: settings, then one pool each. */
+struct sx_dbset {
+	sx_arena *arena;
+	sx_dbconf *conf;
+	sx_db_pool **pools;	/* parallel to conf; NULL until opened */
+	size_t n;
+};
+
+/*
+ * Merges code, config file and command line into a new set (pools not yet
+ * opened) and checks every rule that needs no database: duplicate keys,
+ * unknown commit modes, a status in both extra lists, overrides naming no
+ * database, malformed config entries, routes naming unknown keys. Returns
+ * the set, or NULL with a one-line message in err. URLs are checked by
+ * sx_dbset_open, which calls this.
+ */
+SX_HIDDEN struct sx_dbset *sx_dbset_configure(const sx_app *app,
+    const sx_config *cfg, char *err, size_t errlen);
+
+/* Finds the database with key among any of its keys: its index and, in
+ * *kind, which key it is. -1 when no database has the key. */
+SX_HIDDEN int sx_dbset_find(const struct sx_dbset *dbs, const char *key,
+    sx_dbkey *kind);
+
+/* One database as one request sees it. */
+typedef struct sx_dep_slot {
+	sx_db_conn *conn;	/* taken from the pool on first use, else NULL */
+	bool session;		/* used through its session key: the wrapper
+				   settles the transaction */
+} sx_dep_slot;
+
+/* A request's resolver state: one slot a database, parallel to
+ * sx_dbset.conf; made on the first sx_inject of the request. */
+struct sx_deps {
+	sx_dep_slot *slots;
+};
+
+/* What the wrapper does to one database's open transaction. */
+typedef enum sx_tx_action {
+	SX_TX_COMMIT,
+	SX_TX_ROLLBACK,
+	SX_TX__MAX
+} sx_tx_action;
+
+/* "commit", "rollback" */
+SX_HIDDEN extern const char *const sx_tx_actions[SX_TX__MAX];
+
+/*
+ * The commit decision of the issue's table, as a pure function: manual
+ * never commits (what the handler left open is rolled back); autocommit
+ * commits 2xx, autocommit_include_redirect 2xx and 3xx; a status in the
+ * extra commit list commits, one in the extra rollback list rolls back; a
+ * failed handler or aborted request always rolls back.
+ */
+SX_HIDDEN sx_tx_action sx_tx_decide(const sx_dbconf *db, int status,
+    bool failed);
+
+/*
+ * Checks a candidate request id: trims blanks at both ends, cuts it to
+ * SX_REQUEST_ID_MAX characters, and accepts it only if every character is
+ * visible ASCII (0x21-0x7e). Writes the id to out (SX_REQUEST_ID_MAX + 1
+ * bytes) and returns true, or returns false (empty, or a character outside
+ * that range: the id is dropped whole rather than rewritten, so it still
+ * matches what the upstream logged when it is kept).
+ */
+SX_HIDDEN bool sx_request_id_clean(const char *in, char *out);
+
+#endif
