@@ -1,0 +1,12 @@
+# examples of databases, commit modes and dependency keys (issue 4)
+noinst_PROGRAMS += examples/quickstart/quickstart examples/commit_modes/commit_modes \
+	examples/multidb/multidb
+examples_quickstart_quickstart_SOURCES = examples/quickstart/quickstart.c
+examples_quickstart_quickstart_LDADD = $(SX_APPLIBS)
+examples_commit_modes_commit_modes_SOURCES = examples/commit_modes/commit_modes.c
+examples_commit_modes_commit_modes_LDADD = $(SX_APPLIBS)
+examples_multidb_multidb_SOURCES = examples/multidb/multidb.c
+examples_multidb_multidb_LDADD = $(SX_APPLIBS)
+EXTRA_DIST += examples/quickstart/README.md examples/quickstart/migrations \
+	examples/commit_modes/README.md examples/commit_modes/migrations \
+	examples/multidb/README.md examples/multidb/migrations

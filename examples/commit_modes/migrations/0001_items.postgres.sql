@@ -1,0 +1,8 @@
+-- migrate:up
+CREATE TABLE items (
+	id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	note TEXT NOT NULL,
+	parent_id BIGINT REFERENCES items (id) DEFERRABLE INITIALLY DEFERRED
+);
+-- migrate:down
+DROP TABLE items;

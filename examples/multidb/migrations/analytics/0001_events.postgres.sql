@@ -1,0 +1,8 @@
+-- migrate:up
+CREATE TABLE events (
+	id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	name TEXT NOT NULL,
+	at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+-- migrate:down
+DROP TABLE events;

@@ -1,0 +1,4 @@
+-- migrate:up
+CREATE TABLE users (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name TEXT NOT NULL);
+-- migrate:down
+DROP TABLE users;

@@ -1,0 +1,14 @@
+-- migrate:up
+CREATE TABLE users (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	name TEXT NOT NULL,
+	email TEXT NOT NULL UNIQUE
+);
+CREATE TABLE posts (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	title TEXT NOT NULL,
+	content TEXT NOT NULL
+);
+-- migrate:down
+DROP TABLE posts;
+DROP TABLE users;
