@@ -1,0 +1,207 @@
+/*
+ * test_commit_modes.c: the transaction wrapper through examples/commit_modes
+ * on SQLite and PostgreSQL: the full mode x status matrix checked by row
+ * count, a deferred constraint failing at commit, a busy SQLite file, and
+ * request ids.
+ */
+#define SX_EXAMPLE_DIR SX_SRCDIR "/examples/commit_modes/"
+#include "examples/commit_modes/commit_modes.c"
+
+#include "apptest.h"
+
+static sx_test_client *
+client(const char *url, const char *mode, const char *more)
+{
+	char *db = NULL, *cm = NULL;
+	sx_test_client *tc;
+
+	cr_assert(asprintf(&db, "db_session=%s", url) > 0);
+	cr_assert(asprintf(&cm, "db_session=%s", mode) > 0);
+	tc = apptest_client(&commit_modes_app, (const char *const[]){
+	    "--database", db, "--commit-mode", cm, "--migrate",
+	    more ? "--config" : NULL, more, NULL });
+	free(db);
+	free(cm);
+	return tc;
+}
+
+static long
+count(sx_test_client *tc)
+{
+	return apptest_get_number(tc, "/items/count", "count");
+}
+
+static const int statuses[] = { 200, 201, 204, 301, 302, 400, 404, 418, 500, 503 };
+/* Rows kept per mode, in the order of statuses; 418 is the app's extra
+ * commit status. */
+static const bool kept[SX_COMMIT__MAX][SX_NELEM(statuses)] = {
+	[SX_COMMIT_MANUAL] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	[SX_COMMIT_AUTO] = { 1, 1, 1, 0, 0, 0, 0, 1, 0, 0 },
+	[SX_COMMIT_AUTO_REDIRECT] = { 1, 1, 1, 1, 1, 0, 0, 1, 0, 0 },
+};
+
+/* POSTs target, checks the status and by how many rows the table grew. */
+static void
+post_and_count(sx_test_client *tc, const char *mode, const char *target,
+    int status, long grew)
+{
+	long before = count(tc);
+	sx_test_response *r = apptest_request(tc, "POST", target, NULL);
+
+	cr_assert_eq(r->status, status, "%s POST %s: %d %s", mode, target,
+	    r->status, r->body);
+	if (status >= 300 && status <= 399)
+		cr_assert_str_eq(sx_test_header(r, "Location"), "/items/count");
+	sx_test_response_free(r);
+	cr_assert_eq(count(tc) - before, grew, "%s POST %s: rows grew by %ld, "
+	    "expected %ld", mode, target, count(tc) - before, grew);
+}
+
+static void
+matrix(apptest_driver d)
+{
+	char *url = apptest_url(d, "matrix"), target[64];
+
+	for (int m = 0; m < SX_COMMIT__MAX; m++) {
+		sx_test_client *tc = client(url, sx_commit_modes[m], NULL);
+
+		for (size_t s = 0; s < SX_NELEM(statuses); s++) {
+			snprintf(target, sizeof(target), "/items?status=%d",
+			    statuses[s]);
+			post_and_count(tc, sx_commit_modes[m], target,
+			    statuses[s], kept[m][s]);
+			/* manual: kept exactly when the handler commits */
+			if (m == SX_COMMIT_MANUAL) {
+				snprintf(target, sizeof(target),
+				    "/items?status=%d&commit=1", statuses[s]);
+				post_and_count(tc, sx_commit_modes[m], target,
+				    statuses[s], 1);
+			}
+		}
+		sx_test_client_free(tc);
+	}
+	free(url);
+}
+
+Test(commit_modes, matrix_sqlite) { matrix(APPTEST_SQLITE); }
+Test(commit_modes, matrix_postgres) { matrix(APPTEST_PG); }
+
+/* The handler answers 200; the deferred foreign key fails at COMMIT; the
+ * client must get a 500 and the table must be unchanged. */
+static void
+deferred(apptest_driver d)
+{
+	char *url = apptest_url(d, "deferred");
+	sx_test_client *tc = client(url, "autocommit", NULL);
+	sx_test_response *r;
+
+	cr_assert_eq(apptest_status(tc, "POST", "/items?status=201", NULL), 201);
+	cr_assert_eq(count(tc), 1);
+	r = apptest_request(tc, "POST", "/items/deferred", NULL);
+	cr_assert_eq(r->status, 500, "%d %s", r->status, r->body);
+	cr_assert_not_null(strstr(r->body, "the changes were not saved: database "
+	    "\\\"db_session\\\" could not commit"), "%s", r->body);
+	cr_assert_null(sx_test_header(r, "Retry-After"));
+	sx_test_response_free(r);
+	cr_assert_eq(count(tc), 1, "the broken row must not be saved");
+	/* the connection went back to the pool clean: the next request works */
+	cr_assert_eq(apptest_status(tc, "POST", "/items?status=200", NULL), 200);
+	cr_assert_eq(count(tc), 2);
+	sx_test_client_free(tc);
+	free(url);
+}
+
+Test(commit_modes, deferred_constraint_sqlite) { deferred(APPTEST_SQLITE); }
+Test(commit_modes, deferred_constraint_postgres) { deferred(APPTEST_PG); }
+
+/* Another connection holds SQLite's write lock: the request cannot get its
+ * transaction (the driver begins IMMEDIATE, so SQLite reports busy at the
+ * start rather than at COMMIT), and the client is told to retry. */
+Test(commit_modes, sqlite_busy_is_503_with_retry_after)
+{
+	char *url = apptest_sqlite_url("busy"), errbuf[256];
+	char *cfg = apptest_file("config.json", "{\"databases\": {\"db_session\": "
+	    "{\"busy_timeout_ms\": 50}}}");
+	sx_test_client *tc = client(url, "autocommit", cfg);
+	sx_test_response *r;
+	sx_db_conn *holder;
+
+	cr_assert_eq(sx_db_open(url, &(sx_db_options){ .busy_timeout_ms = 50 },
+	    &holder, errbuf, sizeof(errbuf)), SX_DB_OK, "%s", errbuf);
+	cr_assert_eq(sx_db_begin(holder), SX_DB_OK);
+	cr_assert_eq(sx_db_exec(holder, "INSERT INTO items (note) VALUES ('held')",
+	    NULL, 0, NULL), SX_DB_OK);
+	r = apptest_request(tc, "POST", "/items?status=201", NULL);
+	cr_assert_eq(r->status, 503, "%d %s", r->status, r->body);
+	cr_assert_str_eq(sx_test_header(r, "Retry-After"), "1");
+	sx_test_response_free(r);
+	cr_assert_eq(sx_db_rollback(holder), SX_DB_OK);
+	sx_db_close(holder);
+	cr_assert_eq(count(tc), 0);
+	cr_assert_eq(apptest_status(tc, "POST", "/items?status=201", NULL), 201);
+	cr_assert_eq(count(tc), 1);
+	sx_test_client_free(tc);
+	free(cfg);
+	free(url);
+}
+
+/* extra_rollback_statuses from the config file turn a 201 into a rollback. */
+Test(commit_modes, extra_rollback_status_from_config_file)
+{
+	char *url = apptest_sqlite_url("extra");
+	char *cfg = apptest_file("config.json", "{\"databases\": {\"db_session\": "
+	    "{\"extra_rollback_statuses\": [201]}}}");
+	sx_test_client *tc = client(url, "autocommit", cfg);
+
+	post_and_count(tc, "autocommit", "/items?status=201", 201, 0);
+	post_and_count(tc, "autocommit", "/items?status=200", 200, 1);
+	post_and_count(tc, "autocommit", "/items?status=418", 418, 1);
+	sx_test_client_free(tc);
+	free(cfg);
+	free(url);
+}
+
+Test(request_id, echoed_generated_and_in_the_access_line)
+{
+	char *url = apptest_sqlite_url("ids");
+	char *log = apptest_file("access.log", "");
+	char *db = NULL, *text;
+	sx_test_client *tc;
+	sx_test_response *r;
+	const char *id;
+
+	cr_assert(asprintf(&db, "db_session=%s", url) > 0);
+	tc = apptest_client(&commit_modes_app, (const char *const[]){
+	    "--database", db, "--migrate", "--log", log, NULL });
+	r = sx_test_request(tc, "GET", "/items/count",
+	    (const char *const[]){ "X-Request-ID: abc", NULL }, NULL, 0);
+	cr_assert_str_eq(sx_test_header(r, "X-Request-ID"), "abc");
+	sx_test_response_free(r);
+	/* an error body carries the id too */
+	r = sx_test_request(tc, "POST", "/items?status=abc",
+	    (const char *const[]){ "X-Request-ID:  req-42 ", NULL }, NULL, 0);
+	cr_assert_eq(r->status, 400);
+	cr_assert_str_eq(sx_test_header(r, "X-Request-ID"), "req-42");
+	cr_assert_str_eq(cJSON_GetObjectItem(r->json, "request_id")->valuestring,
+	    "req-42");
+	sx_test_response_free(r);
+	/* none, or one that is not printable ASCII: a UUID v4 */
+	r = sx_test_request(tc, "GET", "/items/count",
+	    (const char *const[]){ "X-Request-ID: caf\xc3\xa9", NULL }, NULL, 0);
+	id = sx_test_header(r, "X-Request-ID");
+	cr_assert_eq(strlen(id), 36, "%s", id);
+	cr_assert(id[8] == '-' && id[13] == '-' && id[14] == '4' &&
+	    id[18] == '-' && id[23] == '-', "%s", id);
+	sx_test_response_free(r);
+	r = sx_test_request(tc, "GET", "/items/count", NULL, NULL, 0);
+	cr_assert_eq(strlen(sx_test_header(r, "X-Request-ID")), 36);
+	sx_test_response_free(r);
+	sx_test_client_free(tc);
+	text = apptest_slurp(log);
+	cr_assert_not_null(strstr(text, " id=abc GET /items/count 200 "), "%s", text);
+	cr_assert_not_null(strstr(text, " id=req-42 POST /items 400 "), "%s", text);
+	free(text);
+	free(db);
+	free(log);
+	free(url);
+}
