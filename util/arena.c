@@ -56,7 +56,7 @@ sx_arena_new(size_t first_block)
 void *
 sx_arena_alloc(sx_arena *a, size_t size)
 {
-	const size_t align = sizeof(max_align_t);
+	const size_t align = _Alignof(max_align_t);
 	struct block *b = a->head;
 	size_t off;
 	void *p;

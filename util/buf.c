@@ -25,6 +25,7 @@ sx_buf_reserve(sx_buf *b, size_t extra)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	if ((p = realloc(b->data, cap)) == NULL)
 		return -1;
+	p[b->len] = '\0';	/* a new buffer is a valid empty string */
 	b->data = p;
 	b->cap = cap;
 	return 0;
