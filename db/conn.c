@@ -244,6 +244,7 @@ sx_db_close(sx_db_conn *c)
 {
 	if (c == NULL)
 		return;
+	c->closing = true;
 	sx_db_stmtcache_destroy(&c->cache);
 	c->drv->close(c);
 	sx_buf_free(&c->errmsg);

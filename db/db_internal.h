@@ -125,6 +125,7 @@ struct sx_db_conn {
 	sx_buf errmsg;
 	int tx_depth;		/* 0: none, 1: transaction, >1: savepoints */
 	bool broken;		/* lost: the pool closes it on release */
+	bool closing;		/* in sx_db_close: evicted statements need no DEALLOCATE */
 	sx_db_stmtcache cache;
 	double opened_ms;	/* sx_now_ms() at open, for max lifetime */
 	double released_ms;	/* last hand-back to a pool, for idle checks */

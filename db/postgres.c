@@ -1,17 +1,743 @@
-/* postgres.c: the PostgreSQL driver (work in progress). */
+/*
+ * postgres.c: the PostgreSQL driver over libpq.
+ *
+ * Parameters go in text format (the server infers their types from the
+ * statement, as for a literal), except blobs, sent in binary as bytea.
+ * Results come back in text format and are typed by column OID: integers,
+ * floats and booleans are parsed, numerics kept as exact digits, timestamps
+ * rewritten to ISO 8601, bytea unescaped, json/jsonb flagged for embedding.
+ *
+ * With the statement cache on, each new SQL text is prepared once under a
+ * generated name (sx_s1, sx_s2, ...) and run with PQexecPrepared; evicted
+ * names are DEALLOCATEd. With it off (PgBouncer in transaction mode, where
+ * a named statement may land on another server session), every call uses
+ * PQexecParams and the unnamed statement.
+ *
+ * Batches use pipeline mode: every statement (and the PREPARE of the ones
+ * not cached yet) is sent, one Sync closes the pipeline, and the results
+ * are read back in order, so N statements cost one round trip.
+ */
 #include "db_internal.h"
+
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+/* Type OIDs (pg_type.oid); stable across server versions. */
+enum {
+	PG_BOOL = 16, PG_BYTEA = 17, PG_INT8 = 20, PG_INT2 = 21, PG_INT4 = 23,
+	PG_OID = 26, PG_JSON = 114, PG_FLOAT4 = 700, PG_FLOAT8 = 701,
+	PG_DATE = 1082, PG_TIMESTAMP = 1114, PG_TIMESTAMPTZ = 1184,
+	PG_NUMERIC = 1700, PG_JSONB = 3802,
+};
+
+/* The driver's per-connection state: the libpq handle and scratch arrays
+ * for parameters, reused so a call allocates nothing once warmed up. */
+typedef struct pg_conn {
+	PGconn *pg;
+	unsigned next_name;
+	size_t cap;		/* slots in the arrays below */
+	const char **values;
+	int *lengths, *formats;
+	Oid *types;
+	size_t *offs;		/* value offset in scratch, or SIZE_MAX */
+	sx_buf scratch;		/* formatted numbers, NUL-terminated copies */
+} pg_conn;
+
+/* A cached prepared statement. */
+typedef struct pg_stmt {
+	char name[24];
+} pg_stmt;
+
+static pg_conn *
+pgc(const sx_db_conn *c)
+{
+	return c->drvdata;
+}
+
+/* Maps a SQLSTATE (or a dead connection) to the API's error classes. */
+static sx_db_err
+pg_classify(PGconn *pg, const char *state)
+{
+	if (PQstatus(pg) == CONNECTION_BAD)
+		return SX_DB_ERR_LOST;
+	if (state == NULL || strlen(state) != 5)
+		return SX_DB_ERR_SQL;
+	if (strcmp(state, "23505") == 0)
+		return SX_DB_ERR_UNIQUE;
+	if (strcmp(state, "23503") == 0)
+		return SX_DB_ERR_FOREIGN_KEY;
+	if (strncmp(state, "23", 2) == 0)
+		return SX_DB_ERR_CONSTRAINT;
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+		return SX_DB_ERR_SERIALIZATION;
+	if (strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0)
+		return SX_DB_ERR_BUSY;	/* lock_not_available, statement timeout */
+	if (strncmp(state, "57P0", 4) == 0 && state[4] >= '1' && state[4] <= '3')
+		return SX_DB_ERR_LOST;	/* admin/crash shutdown, cannot connect now */
+	/* Connection exceptions, except a protocol violation on a live
+	 * connection (e.g. a parameter count mismatch). */
+	if (strncmp(state, "08", 2) == 0 && strcmp(state, "08P01") != 0)
+		return SX_DB_ERR_LOST;
+	if (strcmp(state, "53200") == 0)	/* out_of_memory */
+		return SX_DB_ERR_NOMEM;
+	return SX_DB_ERR_SQL;
+}
+
+/* Records the error of res (or of the connection when res is NULL). */
+static sx_db_err
+pg_fail(sx_db_conn *c, const PGresult *res)
+{
+	PGconn *pg = pgc(c)->pg;
+	const char *state = NULL, *primary = NULL, *detail = NULL;
+
+	if (res != NULL) {
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	}
+	if (primary == NULL)
+		primary = PQerrorMessage(pg);
+	if (*primary == '\0')
+		primary = "PostgreSQL gave no result (out of memory?)";
+	return sx_db_fail(c, pg_classify(pg, state), state, 0, "%s%s%s", primary,
+	    detail != NULL ? " DETAIL: " : "", detail != NULL ? detail : "");
+}
+
+static void
+pg_ignore_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;	/* NOTICEs ("no transaction in progress"...) are not errors */
+}
 
 static sx_db_err
 pg_open(sx_db_conn *c, const char *url, char *errbuf, size_t errlen)
 {
-	(void)c;
-	(void)url;
-	sx_db_errbuf(errbuf, errlen, "PostgreSQL driver not built yet");
-	return SX_DB_ERR_CONNECT;
+	/* connect_timeout comes first so a value in the URL overrides it. */
+	const char *const keys[] = {"connect_timeout", "dbname", NULL};
+	char timeout[16];
+	const char *vals[] = {timeout, url, NULL};
+	const char *style;
+	pg_conn *p;
+	PGresult *res;
+
+	snprintf(timeout, sizeof(timeout), "%d", c->opt.connect_timeout_s);
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		sx_db_errbuf(errbuf, errlen, "out of memory connecting to PostgreSQL");
+		return SX_DB_ERR_NOMEM;
+	}
+	p->pg = PQconnectdbParams(keys, vals, 1);
+	if (p->pg == NULL || PQstatus(p->pg) != CONNECTION_OK) {
+		sx_db_errbuf(errbuf, errlen, "could not connect to PostgreSQL: %s(check that the "
+		    "server runs and the URL's host, port, user and database)",
+		    p->pg != NULL ? PQerrorMessage(p->pg) : "out of memory ");
+		PQfinish(p->pg);
+		free(p);
+		return SX_DB_ERR_CONNECT;
+	}
+	PQsetNoticeProcessor(p->pg, pg_ignore_notice, NULL);
+	/* Timestamps are rewritten from ISO output; another DateStyle
+	 * (set on the role or database) would not parse. */
+	style = PQparameterStatus(p->pg, "DateStyle");
+	if (style == NULL || strncmp(style, "ISO", 3) != 0) {
+		res = PQexec(p->pg, "SET DateStyle TO ISO");
+		PQclear(res);
+	}
+	c->drvdata = p;
+	return SX_DB_OK;
+}
+
+static void
+pg_close(sx_db_conn *c)
+{
+	pg_conn *p = pgc(c);
+
+	PQfinish(p->pg);
+	free(p->values);
+	free(p->lengths);
+	free(p->formats);
+	free(p->types);
+	free(p->offs);
+	sx_buf_free(&p->scratch);
+	free(p);
+	c->drvdata = NULL;
+}
+
+static void
+pg_stmt_free(sx_db_conn *c, void *stmt)
+{
+	pg_stmt *s = stmt;
+	PGconn *pg = pgc(c)->pg;
+	char sql[48];
+
+	/* Closing or dead: the server forgets the name with the session. */
+	if (!c->closing && !c->broken && PQstatus(pg) == CONNECTION_OK &&
+	    PQpipelineStatus(pg) == PQ_PIPELINE_OFF) {
+		snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
+		PQclear(PQexec(pg, sql));
+	}
+	free(s);
+}
+
+/* Grows the parameter arrays to n slots. Returns 0 or -1. */
+static int
+pg_reserve_params(pg_conn *p, size_t n)
+{
+	size_t cap = p->cap ? p->cap : 8;
+	void *a, *b, *d, *e, *f;
+
+	if (n <= p->cap)
+		return 0;
+	while (cap < n)
+		cap *= 2;
+	a = realloc(p->values, cap * sizeof(*p->values));
+	if (a != NULL)
+		p->values = a;
+	b = realloc(p->lengths, cap * sizeof(*p->lengths));
+	if (b != NULL)
+		p->lengths = b;
+	d = realloc(p->formats, cap * sizeof(*p->formats));
+	if (d != NULL)
+		p->formats = d;
+	e = realloc(p->types, cap * sizeof(*p->types));
+	if (e != NULL)
+		p->types = e;
+	f = realloc(p->offs, cap * sizeof(*p->offs));
+	if (f != NULL)
+		p->offs = f;
+	if (a == NULL || b == NULL || d == NULL || e == NULL || f == NULL)
+		return -1;
+	p->cap = cap;
+	return 0;
+}
+
+/* Formats a double the way PostgreSQL reads it back exactly. */
+static int
+pg_put_double(sx_buf *b, double d)
+{
+	if (isnan(d))
+		return sx_buf_puts(b, "NaN");
+	if (isinf(d))
+		return sx_buf_puts(b, d > 0 ? "Infinity" : "-Infinity");
+	return sx_buf_printf(b, "%.17g", d);
+}
+
+/* Converts params into libpq's arrays (text format; bytea in binary). */
+static sx_db_err
+pg_params(sx_db_conn *c, const sx_db_value *params, size_t n)
+{
+	pg_conn *p = pgc(c);
+	size_t i;
+	int rc = 0;
+
+	if (n > 65535)
+		return sx_db_fail(c, SX_DB_ERR_RANGE, NULL, 0,
+		    "%zu parameters: PostgreSQL takes at most 65535", n);
+	if (pg_reserve_params(p, n) < 0)
+		return sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0, "out of memory binding parameters");
+	sx_buf_reset(&p->scratch);
+	for (i = 0; i < n && rc == 0; i++) {
+		const sx_db_value *v = &params[i];
+
+		p->values[i] = NULL;
+		p->lengths[i] = 0;
+		p->formats[i] = 0;
+		p->types[i] = 0;
+		p->offs[i] = SIZE_MAX;
+		switch (v->type) {
+		case SX_DB_NULL:
+			break;
+		case SX_DB_INT:
+			p->offs[i] = p->scratch.len;
+			rc = sx_buf_printf(&p->scratch, "%lld", (long long)v->v.i);
+			rc = rc < 0 ? rc : sx_buf_putc(&p->scratch, '\0');
+			break;
+		case SX_DB_DOUBLE:
+			p->offs[i] = p->scratch.len;
+			rc = pg_put_double(&p->scratch, v->v.d);
+			rc = rc < 0 ? rc : sx_buf_putc(&p->scratch, '\0');
+			break;
+		case SX_DB_BOOL:
+			p->values[i] = v->v.b ? "t" : "f";
+			break;
+		case SX_DB_BLOB:
+			if (v->v.s.len > INT32_MAX)
+				return sx_db_fail(c, SX_DB_ERR_RANGE, NULL, 0,
+				    "parameter $%zu: blob over 2 GiB", i + 1);
+			p->values[i] = v->v.s.p != NULL ? v->v.s.p : "";
+			p->lengths[i] = (int)v->v.s.len;
+			p->formats[i] = 1;
+			p->types[i] = PG_BYTEA;
+			break;
+		default:	/* text, numeric, timestamp */
+			if (v->v.s.p == NULL)
+				break;
+			if (v->v.s.len == SIZE_MAX) {
+				p->values[i] = v->v.s.p;
+			} else {	/* text format wants a NUL-terminated copy */
+				p->offs[i] = p->scratch.len;
+				rc = sx_buf_append(&p->scratch, v->v.s.p, v->v.s.len);
+				rc = rc < 0 ? rc : sx_buf_putc(&p->scratch, '\0');
+			}
+			break;
+		}
+	}
+	if (rc < 0)
+		return sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0, "out of memory binding parameters");
+	/* The scratch buffer may have moved while it grew: point in only now. */
+	for (i = 0; i < n; i++)
+		if (p->offs[i] != SIZE_MAX)
+			p->values[i] = p->scratch.data + p->offs[i];
+	return SX_DB_OK;
+}
+
+static sx_db_type
+pg_type(Oid oid)
+{
+	switch (oid) {
+	case PG_BOOL:
+		return SX_DB_BOOL;
+	case PG_INT2: case PG_INT4: case PG_INT8: case PG_OID:
+		return SX_DB_INT;
+	case PG_FLOAT4: case PG_FLOAT8:
+		return SX_DB_DOUBLE;
+	case PG_NUMERIC:
+		return SX_DB_NUMERIC;
+	case PG_DATE: case PG_TIMESTAMP: case PG_TIMESTAMPTZ:
+		return SX_DB_TIMESTAMP;
+	case PG_BYTEA:
+		return SX_DB_BLOB;
+	default:
+		return SX_DB_TEXT;
+	}
+}
+
+/*
+ * Rewrites PostgreSQL's ISO output ("2024-01-02 03:04:05.5+05:30", "+00",
+ * "2024-01-02") as ISO 8601 ("2024-01-02T03:04:05.5+05:30", "Z"). Values it
+ * does not recognise (infinity, BC dates) are stored unchanged.
+ */
+static int
+pg_put_timestamp(sx_db_result *r, sx_db_cell *cell, const char *v, size_t len)
+{
+	char iso[64];
+	const char *sp = memchr(v, ' ', len);
+	size_t n, tz;
+
+	if (sp == NULL || len + 4 > sizeof(iso) || strchr(v, 'B') != NULL)
+		return sx_db_result_put_bytes(r, cell, SX_DB_TIMESTAMP, v, len);
+	memcpy(iso, v, len);
+	iso[sp - v] = 'T';
+	n = len;
+	/* The zone, if any, starts at the last sign after the time. */
+	for (tz = n; tz > (size_t)(sp - v) + 1; tz--)
+		if (iso[tz - 1] == '+' || iso[tz - 1] == '-')
+			break;
+	if (tz > (size_t)(sp - v) + 1) {
+		tz--;
+		if (strncmp(iso + tz, "+00", n - tz) == 0 && n - tz == 3) {
+			iso[tz] = 'Z';
+			n = tz + 1;
+		} else if (n - tz == 3) {
+			memcpy(iso + n, ":00", 3);
+			n += 3;
+		}
+	}
+	return sx_db_result_put_bytes(r, cell, SX_DB_TIMESTAMP, iso, n);
+}
+
+/* Stores one non-NULL text-format value of type t in cell. */
+static int
+pg_put_value(sx_db_result *r, sx_db_cell *cell, sx_db_type t, const char *v, size_t len)
+{
+	unsigned char *bytes;
+	size_t blen;
+	int rc;
+
+	switch (t) {
+	case SX_DB_INT:
+		cell->type = SX_DB_INT;
+		cell->v.i = strtoll(v, NULL, 10);
+		return 0;
+	case SX_DB_DOUBLE:
+		cell->type = SX_DB_DOUBLE;
+		cell->v.d = strtod(v, NULL);
+		return 0;
+	case SX_DB_BOOL:
+		cell->type = SX_DB_BOOL;
+		cell->v.b = v[0] == 't';
+		return 0;
+	case SX_DB_TIMESTAMP:
+		return pg_put_timestamp(r, cell, v, len);
+	case SX_DB_BLOB:
+		if ((bytes = PQunescapeBytea((const unsigned char *)v, &blen)) == NULL)
+			return -1;
+		rc = sx_db_result_put_bytes(r, cell, SX_DB_BLOB, bytes, blen);
+		PQfreemem(bytes);
+		return rc;
+	default:
+		return sx_db_result_put_bytes(r, cell, t, v, len);
+	}
+}
+
+/* Copies a PGresult's rows into a new sx_db_result. */
+static sx_db_result *
+pg_materialize(const PGresult *res)
+{
+	size_t ncols = (size_t)PQnfields(res), nrows = (size_t)PQntuples(res), i, j;
+	sx_db_result *r = sx_db_result_new(ncols);
+	sx_db_type *types;
+	sx_db_cell *row;
+
+	if (r == NULL)
+		return NULL;
+	if ((types = malloc((ncols ? ncols : 1) * sizeof(*types))) == NULL)
+		goto fail;
+	for (j = 0; j < ncols; j++) {
+		Oid oid = PQftype(res, (int)j);
+
+		types[j] = pg_type(oid);
+		if (sx_db_result_set_col(r, j, PQfname(res, (int)j),
+		    oid == PG_JSON || oid == PG_JSONB) < 0)
+			goto fail;
+	}
+	for (i = 0; i < nrows; i++) {
+		if ((row = sx_db_result_add_row(r)) == NULL)
+			goto fail;
+		for (j = 0; j < ncols; j++) {
+			if (PQgetisnull(res, (int)i, (int)j))
+				continue;
+			if (pg_put_value(r, &row[j], types[j], PQgetvalue(res, (int)i, (int)j),
+			    (size_t)PQgetlength(res, (int)i, (int)j)) < 0)
+				goto fail;
+		}
+	}
+	r->affected = strtoll(PQcmdTuples((PGresult *)res), NULL, 10);
+	free(types);
+	return r;
+fail:
+	free(types);
+	sx_db_result_free(r);
+	return NULL;
+}
+
+/* Turns a statement's PGresult into the API's outcome; clears res. */
+static sx_db_err
+pg_take_result(sx_db_conn *c, PGresult *res, sx_db_result **out)
+{
+	sx_db_err err = SX_DB_OK;
+
+	switch (res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR) {
+	case PGRES_TUPLES_OK:
+	case PGRES_COMMAND_OK:
+		if (out != NULL && (*out = pg_materialize(res)) == NULL)
+			err = sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0, "out of memory reading rows");
+		break;
+	case PGRES_EMPTY_QUERY:
+		err = sx_db_fail(c, SX_DB_ERR_SQL, NULL, 0, "empty SQL statement");
+		break;
+	default:
+		err = pg_fail(c, res);
+		break;
+	}
+	PQclear(res);
+	return err;
+}
+
+static pg_stmt *
+pg_stmt_new(pg_conn *p)
+{
+	pg_stmt *s = malloc(sizeof(*s));
+
+	if (s != NULL)
+		snprintf(s->name, sizeof(s->name), "sx_s%u", ++p->next_name);
+	return s;
+}
+
+/* The cached statement for sql, prepared now if new; NULL on failure
+ * (error recorded). */
+static pg_stmt *
+pg_prepared(sx_db_conn *c, const char *sql, size_t n)
+{
+	pg_conn *p = pgc(c);
+	size_t len = strlen(sql);
+	uint64_t hash = sx_db_sql_hash(sql, len);
+	pg_stmt *s = sx_db_stmtcache_get(&c->cache, sql, len, hash);
+	PGresult *res;
+
+	if (s != NULL)
+		return s;
+	if ((s = pg_stmt_new(p)) == NULL) {
+		sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0, "out of memory preparing a statement");
+		return NULL;
+	}
+	res = PQprepare(p->pg, s->name, sql, (int)n, p->types);
+	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+		pg_fail(c, res);
+		PQclear(res);
+		free(s);
+		return NULL;
+	}
+	PQclear(res);
+	if (sx_db_stmtcache_put(&c->cache, sql, len, hash, s) < 0) {
+		c->closing = true;	/* not cached: forget it without a round trip */
+		pg_stmt_free(c, s);
+		c->closing = false;
+		sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0, "out of memory caching a statement");
+		return NULL;
+	}
+	return s;
+}
+
+static sx_db_err
+pg_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
+    sx_db_result **out)
+{
+	pg_conn *p = pgc(c);
+	PGresult *res;
+	pg_stmt *s;
+	sx_db_err err;
+
+	if ((err = pg_params(c, params, n)) != SX_DB_OK)
+		return err;
+	if (c->cache.capacity > 0) {
+		if ((s = pg_prepared(c, sql, n)) == NULL)
+			return c->err.code;
+		res = PQexecPrepared(p->pg, s->name, (int)n, p->values, p->lengths,
+		    p->formats, 0);
+	} else {
+		c->cache.misses++;
+		res = PQexecParams(p->pg, sql, (int)n, p->types, p->values, p->lengths,
+		    p->formats, 0);
+	}
+	return pg_take_result(c, res, out);
+}
+
+static sx_db_err
+pg_exec_script(sx_db_conn *c, const char *sql)
+{
+	return pg_take_result(c, PQexec(pgc(c)->pg, sql), NULL);
+}
+
+static bool
+pg_native_in_tx(const sx_db_conn *c)
+{
+	PGTransactionStatusType st = PQtransactionStatus(pgc(c)->pg);
+
+	return st == PQTRANS_INTRANS || st == PQTRANS_INERROR;
+}
+
+static bool
+pg_tx_failed(const sx_db_conn *c)
+{
+	return PQtransactionStatus(pgc(c)->pg) == PQTRANS_INERROR;
+}
+
+/*
+ * An idle connection receives nothing unless the server is ending the
+ * session (shutdown, restart, terminated backend): a readable socket whose
+ * input then ends the connection means it is dead. No round trip.
+ */
+static bool
+pg_seems_alive(sx_db_conn *c)
+{
+	PGconn *pg = pgc(c)->pg;
+	struct pollfd pfd = {.fd = PQsocket(pg), .events = POLLIN};
+
+	if (PQstatus(pg) != CONNECTION_OK || pfd.fd < 0)
+		return false;
+	if (poll(&pfd, 1, 0) <= 0)
+		return true;
+	if (!PQconsumeInput(pg) || PQstatus(pg) != CONNECTION_OK)
+		return false;
+	/* Data but no EOF yet: a FATAL notice precedes the close. Look again. */
+	if (poll(&pfd, 1, 0) > 0 && (!PQconsumeInput(pg) || PQstatus(pg) != CONNECTION_OK))
+		return false;
+	return true;
+}
+
+/* Per-statement plan of a batch. */
+typedef struct pg_batch_item {
+	pg_stmt *stmt;		/* NULL: run unnamed (cache off) */
+	bool prepare;		/* first use: PREPARE in the pipeline */
+	bool prepared;		/* the server accepted that PREPARE */
+} pg_batch_item;
+
+/* Finds or plans the statement of stmts[i], sharing a new statement with an
+ * earlier item of the same batch. Returns 0 or -1 (out of memory). */
+static int
+pg_batch_plan(sx_db_conn *c, const sx_db_stmt *stmts, pg_batch_item *items, size_t i)
+{
+	size_t len = strlen(stmts[i].sql), j;
+
+	items[i].stmt = sx_db_stmtcache_get(&c->cache, stmts[i].sql, len,
+	    sx_db_sql_hash(stmts[i].sql, len));
+	if (items[i].stmt != NULL)
+		return 0;
+	for (j = 0; j < i; j++) {
+		if (items[j].prepare && strcmp(stmts[j].sql, stmts[i].sql) == 0) {
+			items[i].stmt = items[j].stmt;
+			return 0;
+		}
+	}
+	items[i].prepare = true;
+	return (items[i].stmt = pg_stmt_new(pgc(c))) == NULL ? -1 : 0;
+}
+
+/* Queues statement i of the batch on the pipeline. Returns SX_DB_OK or an error. */
+static sx_db_err
+pg_batch_send(sx_db_conn *c, const sx_db_stmt *st, pg_batch_item *it, bool caching)
+{
+	pg_conn *p = pgc(c);
+	sx_db_err err;
+	int ok;
+
+	if ((err = pg_params(c, st->params, st->n)) != SX_DB_OK)
+		return err;
+	if (!caching)
+		ok = PQsendQueryParams(p->pg, st->sql, (int)st->n, p->types, p->values,
+		    p->lengths, p->formats, 0);
+	else if (it->prepare && !PQsendPrepare(p->pg, it->stmt->name, st->sql, (int)st->n, p->types))
+		ok = 0;
+	else
+		ok = PQsendQueryPrepared(p->pg, it->stmt->name, (int)st->n, p->values,
+		    p->lengths, p->formats, 0);
+	return ok ? SX_DB_OK : pg_fail(c, NULL);
+}
+
+/* Reads one command's result (up to its NULL terminator). Returns it, or
+ * NULL when the connection gave nothing. */
+static PGresult *
+pg_batch_read(PGconn *pg)
+{
+	PGresult *res = PQgetResult(pg), *extra;
+
+	if (res != NULL && PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+		while ((extra = PQgetResult(pg)) != NULL)
+			PQclear(extra);
+	return res;
+}
+
+/*
+ * Collects the pipeline's results in order. The first failure is recorded;
+ * later statements come back PGRES_PIPELINE_ABORTED and are skipped.
+ */
+static sx_db_err
+pg_batch_collect(sx_db_conn *c, pg_batch_item *items, size_t n, sx_db_result **results)
+{
+	PGconn *pg = pgc(c)->pg;
+	sx_db_err err = SX_DB_OK, e;
+	PGresult *res;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (items[i].prepare) {
+			if ((res = pg_batch_read(pg)) == NULL)
+				return pg_fail(c, NULL);
+			if (PQresultStatus(res) == PGRES_COMMAND_OK)
+				items[i].prepared = true;
+			else if (PQresultStatus(res) != PGRES_PIPELINE_ABORTED && err == SX_DB_OK)
+				err = pg_fail(c, res);
+			PQclear(res);
+		}
+		if ((res = pg_batch_read(pg)) == NULL)
+			return pg_fail(c, NULL);
+		if (PQresultStatus(res) == PGRES_PIPELINE_ABORTED) {
+			PQclear(res);
+			continue;
+		}
+		e = pg_take_result(c, res, err == SX_DB_OK ? &results[i] : NULL);
+		if (err == SX_DB_OK)
+			err = e;
+	}
+	/* The Sync's own result closes the pipeline. */
+	if ((res = PQgetResult(pg)) == NULL || PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+		err = err != SX_DB_OK ? err : pg_fail(c, res);
+	PQclear(res);
+	return err;
+}
+
+/* After the pipeline: caches the statements it prepared (evictions need
+ * plain round trips, not allowed inside the pipeline) and frees the rest. */
+static void
+pg_batch_settle(sx_db_conn *c, const sx_db_stmt *stmts, pg_batch_item *items, size_t n)
+{
+	size_t i, len;
+
+	for (i = 0; i < n; i++) {
+		if (!items[i].prepare)
+			continue;
+		len = strlen(stmts[i].sql);
+		if (items[i].prepared && !c->broken &&
+		    sx_db_stmtcache_put(&c->cache, stmts[i].sql, len,
+		    sx_db_sql_hash(stmts[i].sql, len), items[i].stmt) == 0)
+			continue;
+		c->closing = !items[i].prepared;	/* never made: nothing to DEALLOCATE */
+		pg_stmt_free(c, items[i].stmt);
+		c->closing = false;
+	}
+}
+
+static sx_db_err
+pg_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **results)
+{
+	PGconn *pg = pgc(c)->pg;
+	bool caching = c->cache.capacity > 0;
+	pg_batch_item *items;
+	sx_db_err err = SX_DB_OK;
+	size_t i, planned = 0;
+
+	if (n == 0)
+		return SX_DB_OK;
+	if ((items = calloc(n, sizeof(*items))) == NULL)
+		return sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0, "out of memory for a batch");
+	for (; planned < n && caching; planned++)
+		if (pg_batch_plan(c, stmts, items, planned) < 0) {
+			err = sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0, "out of memory for a batch");
+			goto done;
+		}
+	if (!PQenterPipelineMode(pg)) {
+		err = pg_fail(c, NULL);
+		goto done;
+	}
+	for (i = 0; i < n && err == SX_DB_OK; i++)
+		err = pg_batch_send(c, &stmts[i], &items[i], caching);
+	if (err == SX_DB_OK && !PQpipelineSync(pg))
+		err = pg_fail(c, NULL);
+	if (err == SX_DB_OK) {
+		err = pg_batch_collect(c, items, n, results);
+	} else if (!c->broken) {
+		/* Nothing sent can be trusted half-way: drop the connection. */
+		sx_db_fail(c, SX_DB_ERR_LOST, NULL, 0, "%s (batch aborted while sending)",
+		    c->err.message);
+	}
+	if (!c->broken && !PQexitPipelineMode(pg))
+		sx_db_fail(c, SX_DB_ERR_LOST, NULL, 0, "could not leave pipeline mode: %s",
+		    PQerrorMessage(pg));
+done:
+	for (i = 0; i < planned; i++)
+		if (!items[i].prepare)
+			items[i].stmt = NULL;
+	pg_batch_settle(c, stmts, items, planned);
+	free(items);
+	return err != SX_DB_OK ? err : c->err.code;
 }
 
 const sx_db_driver sx_db_postgres_driver = {
 	.dialect = SX_DB_POSTGRES,
 	.open = pg_open,
+	.close = pg_close,
+	.exec = pg_exec,
+	.exec_script = pg_exec_script,
+	.batch = pg_batch,
+	.native_in_tx = pg_native_in_tx,
+	.tx_failed = pg_tx_failed,
+	.seems_alive = pg_seems_alive,
+	.stmt_free = pg_stmt_free,
 	.begin_sql = "BEGIN",
 };

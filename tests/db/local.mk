@@ -1,10 +1,18 @@
 # tests/db: the database layer over real SQLite files and, when
-# SX_TEST_PG_URL is set, a real PostgreSQL server.
+# SX_TEST_PG_URL is set, a real PostgreSQL server (each test in its own
+# schema). test_pg_restart restarts the server (SX_TEST_PG_DIR): it is a
+# program of its own so no other db test runs beside it.
+EXTRA_DIST += tests/db/dbtest.h
 if HAVE_CRITERION
-check_PROGRAMS += tests/db/test_sqlite
-TESTS += tests/db/test_sqlite
+SX_DB_TESTS = tests/db/test_sqlite tests/db/test_pg
+check_PROGRAMS += $(SX_DB_TESTS)
+TESTS += $(SX_DB_TESTS)
 tests_db_test_sqlite_SOURCES = tests/db/test_sqlite.c
 tests_db_test_sqlite_CFLAGS = $(SX_TESTCFLAGS)
 tests_db_test_sqlite_LDADD = $(SX_TESTLIBS)
 tests_db_test_sqlite_LDFLAGS = $(SX_TESTLINK)
+tests_db_test_pg_SOURCES = tests/db/test_pg.c tests/db/dbtest.h
+tests_db_test_pg_CFLAGS = $(SX_TESTCFLAGS)
+tests_db_test_pg_LDADD = $(SX_TESTLIBS)
+tests_db_test_pg_LDFLAGS = $(SX_TESTLINK)
 endif
