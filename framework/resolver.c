@@ -27,7 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A URL fit for a log line or message: the password, if any, is masked. */
+/* A URL, or a message quoting one, fit for a log line: the password, if
+ * any, is masked. */
 static const char *
 redact_url(sx_arena *a, const char *url)
 {
@@ -90,17 +91,17 @@ open_one(struct sx_dbset *dbs, size_t i, char *err, size_t errlen)
 
 	why[0] = '\0';
 	if (sx_db_url_check(db->url, why, sizeof(why)) != SX_DB_OK) {
-		snprintf(err, errlen, "database \"%s\": URL \"%s\" does not parse: "
-		    "%s (expected sqlite:PATH or postgresql://...)",
-		    db->keys[SX_DBKEY_SESSION], redact_url(dbs->arena, db->url),
-		    *why ? why : "malformed");
+		/* the driver's message quotes the URL: mask it there too */
+		snprintf(err, errlen, "database \"%s\": URL does not parse: %s",
+		    db->keys[SX_DBKEY_SESSION], *why ? redact_url(dbs->arena,
+		    why) : "malformed (use sqlite:PATH or postgresql://...)");
 		return -1;
 	}
 	if (sx_db_pool_new(db->url, &po, &dbs->pools[i], why, sizeof(why)) !=
 	    SX_DB_OK) {
 		snprintf(err, errlen, "database \"%s\": cannot open %s: %s",
 		    db->keys[SX_DBKEY_SESSION], redact_url(dbs->arena, db->url),
-		    *why ? why : "no detail");
+		    *why ? redact_url(dbs->arena, why) : "no detail");
 		dbs->pools[i] = NULL;
 		return -1;
 	}
