@@ -4,7 +4,7 @@
 # program of its own so no other db test runs beside it.
 EXTRA_DIST += tests/db/dbtest.h
 if HAVE_CRITERION
-SX_DB_TESTS = tests/db/test_sqlite tests/db/test_pg
+SX_DB_TESTS = tests/db/test_sqlite tests/db/test_pg tests/db/test_pool tests/db/test_pg_restart
 check_PROGRAMS += $(SX_DB_TESTS)
 TESTS += $(SX_DB_TESTS)
 tests_db_test_sqlite_SOURCES = tests/db/test_sqlite.c
@@ -15,4 +15,12 @@ tests_db_test_pg_SOURCES = tests/db/test_pg.c tests/db/dbtest.h
 tests_db_test_pg_CFLAGS = $(SX_TESTCFLAGS)
 tests_db_test_pg_LDADD = $(SX_TESTLIBS)
 tests_db_test_pg_LDFLAGS = $(SX_TESTLINK)
+tests_db_test_pool_SOURCES = tests/db/test_pool.c tests/db/dbtest.h
+tests_db_test_pool_CFLAGS = $(SX_TESTCFLAGS)
+tests_db_test_pool_LDADD = $(SX_TESTLIBS)
+tests_db_test_pool_LDFLAGS = $(SX_TESTLINK)
+tests_db_test_pg_restart_SOURCES = tests/db/test_pg_restart.c tests/db/dbtest.h
+tests_db_test_pg_restart_CFLAGS = $(SX_TESTCFLAGS)
+tests_db_test_pg_restart_LDADD = $(SX_TESTLIBS)
+tests_db_test_pg_restart_LDFLAGS = $(SX_TESTLINK)
 endif
