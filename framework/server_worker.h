@@ -1,0 +1,38 @@
+/*
+ * server_worker.h: what the supervisor (server.c) tells a worker process
+ * (server_worker.c) and how a worker reports back.
+ */
+#ifndef SX_SERVER_WORKER_H
+#define SX_SERVER_WORKER_H
+
+#include "internal.h"
+
+/* Exit status of a worker that could not build its runtime: the supervisor
+ * stops instead of restarting it when no worker ever started. */
+#define SX_WORKER_EXIT_STARTUP 3
+
+/* Bytes a worker writes on its status pipe. */
+#define SX_WORKER_READY 'R'	/* serving */
+#define SX_WORKER_DRAINING 'D'	/* stopped accepting (recycling or told to) */
+
+typedef struct sx_worker_config {
+	sx_runtime *rt;
+	int listen_fd;		/* non-blocking listening socket */
+	int threads;		/* handler threads */
+	long max_requests;	/* drain after this many; 0 = never */
+	int read_timeout_ms;	/* a request must arrive whole within this */
+	int shutdown_timeout_s;	/* in-flight requests get this long on drain */
+	int status_fd;		/* pipe to the supervisor, -1 when none */
+} sx_worker_config;
+
+/*
+ * Serves the listening socket until SIGTERM, SIGINT or SIGQUIT (which the
+ * caller has blocked in every thread) or until max_requests requests were
+ * served, then lets in-flight requests finish. Returns the process exit
+ * status: 0 after a clean drain, 1 when the shutdown timeout cut requests
+ * off (handler threads may then still run: the caller must not free the
+ * runtime and should exit at once).
+ */
+SX_HIDDEN int sx_worker_run(const sx_worker_config *wc);
+
+#endif
