@@ -292,7 +292,8 @@ load_dir(sx_mig_plan *plan, size_t *cap, const char *dir, const char *prefix,
 		}
 	}
 	closedir(dh);
-	qsort(plan->m + first, plan->n - first, sizeof(sx_mig), cmp_mig);
+	if (plan->n > first)
+		qsort(plan->m + first, plan->n - first, sizeof(sx_mig), cmp_mig);
 	for (size_t i = first; i < plan->n; i++) {
 		sx_mig *m = &plan->m[i];
 		size_t len;

@@ -207,6 +207,10 @@ sx_sql_split(sx_arena *a, const char *sql, sx_db_dialect d, unsigned first_line,
 			advance_to(&st, st.i + 1);
 			continue;
 		}
+		if (!started && c == ';') {
+			advance_to(&st, st.i + 1);	/* an empty statement */
+			continue;
+		}
 		if (!started) {
 			started = true;
 			start = st.i;

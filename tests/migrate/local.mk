@@ -1,1 +1,10 @@
-# tests/migrate: filled in by its module
+# tests/migrate: the migration engine (SQLite and PostgreSQL), the app's db
+# command, the man pages and scaffolding.
+if HAVE_CRITERION
+check_PROGRAMS += tests/migrate/test_migrate
+TESTS += tests/migrate/test_migrate
+tests_migrate_test_migrate_SOURCES = tests/migrate/test_migrate.c
+tests_migrate_test_migrate_CFLAGS = $(SX_TESTCFLAGS)
+tests_migrate_test_migrate_LDADD = $(SX_TESTLIBS)
+tests_migrate_test_migrate_LDFLAGS = $(SX_TESTLINK)
+endif
