@@ -32,3 +32,6 @@ tests_apps_test_tx_SOURCES = tests/apps/test_tx.c
 tests_apps_test_tx_CFLAGS = $(SX_APPTEST_CFLAGS)
 tests_apps_test_tx_LDADD = $(SX_TESTLIBS)
 tests_apps_test_tx_LDFLAGS = $(SX_TESTLINK)
+# the same matrix through a real nginx (tests/integration/lib.sh)
+dist_check_SCRIPTS += tests/apps/matrix-nginx.sh
+TESTS += tests/apps/matrix-nginx.sh
