@@ -92,6 +92,10 @@ process(sx_req *req, const sx_io *io)
 	}
 	switch (sx_router_match(rt->router, req, &allow)) {
 	case SX_MATCH_OK:
+		if ((why = sx_csrf_check(req)) != NULL) {
+			sx_error(req->res, 403, why);
+			return 2;
+		}
 		return run_handler(req) ? 1 : 0;
 	case SX_MATCH_METHOD:
 		sx_error(req->res, 405, "method not allowed for this path");

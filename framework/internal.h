@@ -187,6 +187,12 @@ SX_HIDDEN const char *sx_res_get_header(const sx_res *res, const char *name);
 SX_HIDDEN int sx_res_serialize(sx_res *res, const sx_io *io, bool with_body);
 SX_HIDDEN void sx_res_free(sx_res *res);
 
+/* ---- csrf.c ------------------------------------------------------------------- */
+
+/* NULL when the request may proceed, else the reason for a 403 (a form post
+ * from another site). */
+SX_HIDDEN const char *sx_csrf_check(const sx_req *req);
+
 /* ---- dispatch.c -------------------------------------------------------------- */
 
 /* Runs one request end to end. Returns 0, or -1 when the client went away. */

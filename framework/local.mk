@@ -4,7 +4,7 @@ libsxcore_la_SOURCES += \
 	framework/response.c framework/dispatch.c framework/runtime.c \
 	framework/config.c framework/cli.c framework/cgi.c framework/server.c \
 	framework/testclient.c framework/resolver.c framework/transaction.c \
-	framework/render.c framework/cli_db.c framework/internal.h
+	framework/render.c framework/cli_db.c framework/csrf.c framework/internal.h
 sextantinc_HEADERS += framework/sextant.h
 # databases and dependency injection: configuration, request ids (issue 4)
 libsxcore_la_SOURCES += framework/dbconfig.c framework/request_id.c \

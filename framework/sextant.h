@@ -140,6 +140,9 @@ typedef struct sx_app {
 	const char *templates_dir;	/* default "templates" */
 	size_t max_body;		/* bytes; 0 = 1 MiB */
 	const char *const *request_id_headers; /* NULL-terminated; after X-Request-ID */
+	/* Origins allowed to post forms cross-site ("https://pay.example"),
+	 * NULL-terminated; every other cross-site form post gets 403. */
+	const char *const *trusted_origins;
 	/* Called once per process after configuration, before serving. Non-zero
 	 * stops start-up. err receives a one-line message. */
 	int (*on_startup)(const struct sx_app *app, char *err, size_t errlen);
