@@ -57,6 +57,7 @@ typedef struct conn {
 	double deadline;	/* drop the connection at this time; 0 = never */
 	bool lingering;		/* write side shut; discarding input to EOF */
 	bool closed;		/* fd closed while a thread still ran its job */
+	bool kept;		/* has carried a request: idle now means kept */
 	uint32_t events;	/* registered epoll events */
 	job *job;		/* the request a thread runs, or NULL */
 	struct conn *prev, *next;
@@ -220,11 +221,12 @@ conn_close(worker *w, conn *c)
 		listen_on(w, true);
 }
 
-/* True when the connection holds no part of a request. */
+/* True when the connection holds no part of a request. A new connection
+ * is not idle: its request is on the way. */
 static bool
 conn_idle(const conn *c)
 {
-	return c->fc.state == SX_FCGI_IDLE && c->fc.in.len == c->fc.in_off &&
+	return c->kept && c->fc.state == SX_FCGI_IDLE && c->fc.in.len == c->fc.in_off &&
 	    c->fc.out.len == c->fc.out_off && !c->lingering;
 }
 
@@ -371,6 +373,7 @@ finish_job(worker *w, job *j)
 	w->busy--;
 	w->served++;
 	c->job = NULL;
+	c->kept = true;
 	if (c->closed || j->failed) {
 		sx_buf_free(&j->out);
 		free(j);

@@ -1,0 +1,92 @@
+# lib-server.sh: helpers the server tests add to tests/integration/lib.sh.
+# Source lib.sh first.
+
+SXS_APP=$top_builddir/tests/server/slowapp
+SXS_HELLO=$top_builddir/examples/hello/hello
+SXS_CLIENT=$top_srcdir/tests/server/fcgi_client.py
+
+# Starts nginx on a free port with extra http-level directives ($1, e.g. an
+# upstream block) and server-level directives ($2, the locations).
+sxs_start_nginx() {
+	local http_extra=$1 server_extra=$2 user=""
+	sx_require nginx "apt-get install nginx-light"
+	SX_PORT=$(sx_free_port)
+	SX_BASE="http://127.0.0.1:$SX_PORT"
+	[ "$(id -u)" = 0 ] && user="user root;"
+	cat >"$SX_TMP/nginx.conf" <<EOF
+$user
+worker_processes 1;
+daemon off;
+pid $SX_TMP/nginx.pid;
+error_log $SX_TMP/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path $SX_TMP/client_body;
+	fastcgi_temp_path $SX_TMP/fastcgi;
+	proxy_temp_path $SX_TMP/proxy;
+	uwsgi_temp_path $SX_TMP/uwsgi;
+	scgi_temp_path $SX_TMP/scgi;
+	$http_extra
+	server {
+		listen 127.0.0.1:$SX_PORT;
+		$server_extra
+	}
+}
+EOF
+	nginx -p "$SX_TMP" -e "$SX_TMP/nginx-error.log" -c "$SX_TMP/nginx.conf" &
+	SX_PIDS+=("$!")
+	sx_wait_for "$SX_PORT"
+}
+
+# The worker processes of the supervisor $SX_APP_PID, one pid a line.
+sxs_workers() {
+	pgrep -P "$SX_APP_PID" | sort
+}
+
+# Waits up to 10 s until the supervisor has N workers that said ready
+# (their "ready" is not visible from outside; a worker that answers a
+# request through the socket is enough for the tests).
+sxs_wait_workers() {
+	local n=$1 i
+	for i in $(seq 1 100); do
+		[ "$(sxs_workers | wc -l)" -ge "$n" ] && return 0
+		sleep 0.1
+	done
+	echo "FAIL: $SX_NAME: $n workers did not come up" >&2
+	exit 1
+}
+
+# Runs wrk against URL for SECONDS with CONNS connections in the
+# background; its report goes to $SX_TMP/wrk.out. sxs_load_wait collects it.
+sxs_load() {
+	local url=$1 seconds=$2 conns=$3
+	sx_require wrk "apt-get install wrk"
+	wrk -t2 -c"$conns" -d"${seconds}s" --latency "$url" >"$SX_TMP/wrk.out" 2>&1 &
+	SXS_WRK_PID=$!
+}
+
+# Waits for wrk and sets SXS_TOTAL (requests), SXS_BAD (non-2xx/3xx
+# responses plus socket errors other than timeouts of open connections).
+sxs_load_wait() {
+	wait "$SXS_WRK_PID"
+	SXS_TOTAL=$(awk '/requests in/ {print $1}' "$SX_TMP/wrk.out")
+	local non2xx errors
+	non2xx=$(awk -F: '/Non-2xx/ {gsub(/ /, "", $2); print $2}' "$SX_TMP/wrk.out")
+	errors=$(sed -n 's/.*Socket errors: connect \([0-9]*\), read \([0-9]*\), write \([0-9]*\), timeout \([0-9]*\).*/\1 \2 \3 \4/p' "$SX_TMP/wrk.out" |
+		awk '{print $1 + $2 + $3 + $4}')
+	SXS_BAD=$(( ${non2xx:-0} + ${errors:-0} ))
+}
+
+# Checks that each hello route answers through $SX_BASE$prefix.
+sxs_check_hello_routes() {
+	local prefix=${1:-} what=${2:-}
+	sx_check "$what GET /" 200 "$(sx_req GET "$prefix/")"
+	sx_check "$what GET / body" "Hello, World!" "$(sx_body)"
+	sx_check "$what GET /json" 200 "$(sx_req GET "$prefix/json")"
+	sx_check "$what GET /json body" '{"message":"Hello, World!"}' "$(sx_body)"
+	sx_check "$what GET /greet/x" 200 "$(sx_req GET "$prefix/greet/x")"
+	sx_check "$what GET /greet/x body" '{"hello":"x"}' "$(sx_body)"
+	sx_check "$what GET /greet/x/y is 404" 404 "$(sx_req GET "$prefix/greet/x/y")"
+	sx_check "$what DELETE /json is 405" 405 "$(sx_req DELETE "$prefix/json")"
+}
