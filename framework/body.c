@@ -607,8 +607,9 @@ parse_json_body(sx_req *req, const char **why)
 	req->json = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end,
 	    false);
 	if (req->json != NULL)
-		while (end < stop && isspace((unsigned char)*end))
-			end++;
+		while (end < stop && (*end == ' ' || *end == '\t' ||
+		    *end == '\r' || *end == '\n'))
+			end++;	/* RFC 8259 whitespace only */
 	if (req->json == NULL || end != stop) {
 		cJSON_Delete(req->json);
 		req->json = NULL;

@@ -1,1 +1,30 @@
 # tests/fuzz: filled in by its module
+# Fuzz harnesses, one per parser. Each builds here as a plain program
+# (fuzz_main.c, -DSX_FUZZ_MAIN) that run-corpus.sh replays over the seed
+# corpus; tests/fuzz/libfuzzer.sh builds the same files with clang's
+# libFuzzer for real fuzzing.
+SX_FUZZ_HARNESSES = tests/fuzz/fuzz_urlencoded tests/fuzz/fuzz_multipart \
+	tests/fuzz/fuzz_router tests/fuzz/fuzz_body
+SX_FUZZ_COMMON = tests/fuzz/fuzz_main.c tests/fuzz/fuzz_check.c tests/fuzz/fuzz.h
+SX_FUZZ_CFLAGS = $(AM_CFLAGS) -DSX_FUZZ_MAIN
+SX_FUZZ_LIBS = libsxcore.la $(SX_DEP_LIBS)
+check_PROGRAMS += $(SX_FUZZ_HARNESSES)
+tests_fuzz_fuzz_urlencoded_SOURCES = tests/fuzz/fuzz_urlencoded.c $(SX_FUZZ_COMMON)
+tests_fuzz_fuzz_urlencoded_CFLAGS = $(SX_FUZZ_CFLAGS)
+tests_fuzz_fuzz_urlencoded_LDADD = $(SX_FUZZ_LIBS)
+tests_fuzz_fuzz_urlencoded_LDFLAGS = $(SX_TESTLINK)
+tests_fuzz_fuzz_multipart_SOURCES = tests/fuzz/fuzz_multipart.c $(SX_FUZZ_COMMON)
+tests_fuzz_fuzz_multipart_CFLAGS = $(SX_FUZZ_CFLAGS)
+tests_fuzz_fuzz_multipart_LDADD = $(SX_FUZZ_LIBS)
+tests_fuzz_fuzz_multipart_LDFLAGS = $(SX_TESTLINK)
+tests_fuzz_fuzz_router_SOURCES = tests/fuzz/fuzz_router.c $(SX_FUZZ_COMMON)
+tests_fuzz_fuzz_router_CFLAGS = $(SX_FUZZ_CFLAGS)
+tests_fuzz_fuzz_router_LDADD = $(SX_FUZZ_LIBS)
+tests_fuzz_fuzz_router_LDFLAGS = $(SX_TESTLINK)
+tests_fuzz_fuzz_body_SOURCES = tests/fuzz/fuzz_body.c $(SX_FUZZ_COMMON)
+tests_fuzz_fuzz_body_CFLAGS = $(SX_FUZZ_CFLAGS)
+tests_fuzz_fuzz_body_LDADD = $(SX_FUZZ_LIBS)
+tests_fuzz_fuzz_body_LDFLAGS = $(SX_TESTLINK)
+dist_check_SCRIPTS += tests/fuzz/run-corpus.sh tests/fuzz/libfuzzer.sh
+TESTS += tests/fuzz/run-corpus.sh
+EXTRA_DIST += tests/fuzz/corpus
