@@ -8,3 +8,9 @@ tests_migrate_test_migrate_CFLAGS = $(SX_TESTCFLAGS)
 tests_migrate_test_migrate_LDADD = $(SX_TESTLIBS)
 tests_migrate_test_migrate_LDFLAGS = $(SX_TESTLINK)
 endif
+# The app's db command through the example binaries (shell).
+TESTS += tests/migrate/cli.sh
+dist_check_SCRIPTS += tests/migrate/cli.sh
+# The manual pages pass mandoc -T lint.
+TESTS += tests/migrate/man-lint.sh
+dist_check_SCRIPTS += tests/migrate/man-lint.sh
