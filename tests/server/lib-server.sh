@@ -7,12 +7,14 @@ SXS_CLIENT=$top_srcdir/tests/server/fcgi_client.py
 
 # Starts nginx on a free port with extra http-level directives ($1, e.g. an
 # upstream block) and server-level directives ($2, the locations).
+# With no $2, no server block is written ($1 then includes a whole site).
 sxs_start_nginx() {
-	local http_extra=$1 server_extra=$2 user=""
+	local http_extra=$1 server_extra=${2:-} user="" server=""
 	sx_require nginx "apt-get install nginx-light"
-	SX_PORT=$(sx_free_port)
+	SX_PORT=${SX_PORT:-$(sx_free_port)}
 	SX_BASE="http://127.0.0.1:$SX_PORT"
 	[ "$(id -u)" = 0 ] && user="user root;"
+	[ -n "$server_extra" ] && server="server { listen 127.0.0.1:$SX_PORT; $server_extra }"
 	cat >"$SX_TMP/nginx.conf" <<EOF
 $user
 worker_processes 1;
@@ -28,10 +30,7 @@ http {
 	uwsgi_temp_path $SX_TMP/uwsgi;
 	scgi_temp_path $SX_TMP/scgi;
 	$http_extra
-	server {
-		listen 127.0.0.1:$SX_PORT;
-		$server_extra
-	}
+	$server
 }
 EOF
 	nginx -p "$SX_TMP" -e "$SX_TMP/nginx-error.log" -c "$SX_TMP/nginx.conf" &
@@ -89,4 +88,24 @@ sxs_check_hello_routes() {
 	sx_check "$what GET /greet/x body" '{"hello":"x"}' "$(sx_body)"
 	sx_check "$what GET /greet/x/y is 404" 404 "$(sx_req GET "$prefix/greet/x/y")"
 	sx_check "$what DELETE /json is 405" 405 "$(sx_req DELETE "$prefix/json")"
+}
+
+# Copies a shipped configuration from examples/deploy/ to $SX_TMP/$2 with
+# its placeholders pointed at this test: the socket /run/hello/hello.sock,
+# the TCP address 127.0.0.1:9000 ($SXS_TCP_PORT), the HTTP port 80
+# ($SX_PORT, picked here), the binary /usr/local/bin/hello and the
+# folder /var/www/hello ($SX_TMP); nginx's fastcgi_params by full path.
+sxs_site() {
+	local shipped=$top_srcdir/examples/deploy/$1 out=$SX_TMP/$2
+	SX_PORT=${SX_PORT:-$(sx_free_port)}
+	SXS_TCP_PORT=${SXS_TCP_PORT:-$(sx_free_port)}
+	sed -e "s|/run/hello/hello.sock|$SX_TMP/app.sock|g" \
+	    -e "s|127.0.0.1:9000|127.0.0.1:$SXS_TCP_PORT|g" \
+	    -e "s|listen 80;|listen 127.0.0.1:$SX_PORT;|" \
+	    -e "s|^Listen 80\$|Listen 127.0.0.1:$SX_PORT|" \
+	    -e "s|server.port *= *80\$|server.port = $SX_PORT|" \
+	    -e "s|/usr/local/bin/hello|$SXS_HELLO|g" \
+	    -e "s|/var/www/hello|$SX_TMP|g" \
+	    -e "s|include fastcgi_params;|include /etc/nginx/fastcgi_params;|" \
+	    "$shipped" >"$out"
 }
