@@ -69,8 +69,10 @@ struct sx_db_result {
 	size_t nrows, ncols, cap_rows;
 	long cur;		/* -1 before the first row */
 	int64_t affected;
-	sx_db_cell *cells;	/* nrows * ncols */
-	sx_buf data;		/* column names, text and blob bytes */
+	sx_db_cell *cells;	/* nrows * ncols; first row inline */
+	char *data;		/* column names, text and blob bytes; starts inline */
+	size_t data_len, data_cap;
+	bool cells_heap, data_heap;
 	char **text_cache;	/* lazily formatted text of non-text cells */
 	sx_db_colinfo cols[];
 };

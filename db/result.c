@@ -1,8 +1,9 @@
 /*
- * result.c: materialised results. A result is one allocation for its header
- * and column table, one array of fixed-size cells (rows * cols), and one
- * growable byte buffer holding column names, text and blobs, so reading a
- * row costs no allocation per value. Text of non-text cells (an integer read
+ * result.c: materialised results. A result is one allocation holding its
+ * header, column table, the cells of a first row and a first stretch of
+ * bytes for column names, text and blobs; only bigger results move cells or
+ * bytes to the heap. A one-row lookup thus costs a single malloc, which is
+ * most of what keeps the layer close to raw SQLite speed. Text of non-text cells (an integer read
  * with sx_db_get_text) is formatted on first request and kept.
  */
 #include "db_internal.h"
@@ -15,27 +16,66 @@
 sx_db_result *
 sx_db_result_new(size_t ncols)
 {
+	size_t head = sizeof(sx_db_result) + ncols * sizeof(sx_db_colinfo);
+	size_t cells = ncols * sizeof(sx_db_cell);
+	size_t bytes = 64 + ncols * 32;	/* names plus a short row of text */
 	sx_db_result *r;
 
-	if ((r = calloc(1, sizeof(*r) + ncols * sizeof(r->cols[0]))) == NULL)
+	if (ncols > 65536)
 		return NULL;
+	head = (head + 15) & ~(size_t)15;
+	if ((r = malloc(head + cells + bytes)) == NULL)
+		return NULL;
+	memset(r, 0, sizeof(*r));
 	r->ncols = ncols;
 	r->cur = -1;
-	/* One reservation sized for a typical short row avoids regrowth. */
-	if (sx_buf_reserve(&r->data, 64 + ncols * 24) < 0) {
-		free(r);
-		return NULL;
-	}
+	r->cells = (sx_db_cell *)((char *)r + head);
+	r->cap_rows = 1;
+	r->data = (char *)r + head + cells;
+	r->data_cap = bytes;
 	return r;
+}
+
+/* Makes room for extra more bytes of data. Returns 0 or -1. */
+static int
+data_reserve(sx_db_result *r, size_t extra)
+{
+	size_t cap = r->data_cap;
+	char *p;
+
+	if (extra <= r->data_cap - r->data_len)
+		return 0;
+	if (extra > SIZE_MAX / 4 - r->data_len)
+		return -1;
+	while (cap - r->data_len < extra)
+		cap *= 2;
+	if (r->data_heap) {
+		if ((p = realloc(r->data, cap)) == NULL)
+			return -1;
+	} else {
+		if ((p = malloc(cap)) == NULL)
+			return -1;
+		memcpy(p, r->data, r->data_len);
+		r->data_heap = true;
+	}
+	r->data = p;
+	r->data_cap = cap;
+	return 0;
 }
 
 int
 sx_db_result_set_col(sx_db_result *r, size_t col, const char *name, bool json)
 {
-	r->cols[col].name_off = r->data.len;
+	size_t len = strlen(name) + 1;
+
+	r->cols[col].name_off = r->data_len;
 	r->cols[col].json = json;
-	/* Names are NUL-terminated inside the data buffer. */
-	return sx_buf_append(&r->data, name, strlen(name) + 1);
+	/* Names are NUL-terminated inside the data bytes. */
+	if (data_reserve(r, len) < 0)
+		return -1;
+	memcpy(r->data + r->data_len, name, len);
+	r->data_len += len;
+	return 0;
 }
 
 sx_db_cell *
@@ -50,7 +90,13 @@ sx_db_result_add_row(sx_db_result *r)
 
 		if (r->ncols > 0 && cap > SIZE_MAX / sizeof(*cells) / r->ncols)
 			return NULL;
-		if ((cells = realloc(r->cells, cap * r->ncols * sizeof(*cells) + 1)) == NULL)
+		if (r->cells_heap) {
+			cells = realloc(r->cells, cap * r->ncols * sizeof(*cells) + 1);
+		} else if ((cells = malloc(cap * r->ncols * sizeof(*cells) + 1)) != NULL) {
+			memcpy(cells, r->cells, r->nrows * r->ncols * sizeof(*cells));
+			r->cells_heap = true;
+		}
+		if (cells == NULL)
 			return NULL;
 		r->cells = cells;
 		r->cap_rows = cap;
@@ -68,22 +114,22 @@ sx_db_result_put_bytes(sx_db_result *r, sx_db_cell *cell, sx_db_type type,
 {
 	if (len > UINT32_MAX)
 		return -1;
+	if (data_reserve(r, len + 1) < 0)
+		return -1;
 	cell->type = type;
 	cell->len = (uint32_t)len;
-	cell->v.off = r->data.len;
-	if (sx_buf_reserve(&r->data, len + 1) < 0)
-		return -1;
+	cell->v.off = r->data_len;
 	if (len > 0)
-		memcpy(r->data.data + r->data.len, p, len);
-	r->data.data[r->data.len + len] = '\0';
-	r->data.len += len + 1;
+		memcpy(r->data + r->data_len, p, len);
+	r->data[r->data_len + len] = '\0';
+	r->data_len += len + 1;
 	return 0;
 }
 
 const char *
 sx_db_cell_bytes(const sx_db_result *r, const sx_db_cell *cell)
 {
-	return r->data.data + cell->v.off;
+	return r->data + cell->v.off;
 }
 
 /* The row the getters read: the current one, or row 0 before sx_db_next. */
@@ -150,7 +196,7 @@ sx_db_col_name(const sx_db_result *r, size_t col)
 {
 	if (r == NULL || col >= r->ncols)
 		return NULL;
-	return r->data.data + r->cols[col].name_off;
+	return r->data + r->cols[col].name_off;
 }
 
 int
@@ -161,7 +207,7 @@ sx_db_col_index(const sx_db_result *r, const char *name)
 	if (r == NULL || name == NULL)
 		return -1;
 	for (i = 0; i < r->ncols; i++)
-		if (strcmp(r->data.data + r->cols[i].name_off, name) == 0)
+		if (strcmp(r->data + r->cols[i].name_off, name) == 0)
 			return (int)i;
 	return -1;
 }
@@ -341,7 +387,9 @@ sx_db_result_free(sx_db_result *r)
 			free(r->text_cache[i]);
 		free(r->text_cache);
 	}
-	free(r->cells);
-	sx_buf_free(&r->data);
+	if (r->cells_heap)
+		free(r->cells);
+	if (r->data_heap)
+		free(r->data);
 	free(r);
 }
