@@ -4,3 +4,4 @@ libsxcore_la_SOURCES += \
 	db/conn.c db/result.c db/json.c db/stmtcache.c db/sqlite.c \
 	db/postgres.c db/pool.c db/db_internal.h
 sextantinc_HEADERS += db/sx_db.h
+EXTRA_DIST += db/README.md
