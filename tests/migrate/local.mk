@@ -14,3 +14,6 @@ dist_check_SCRIPTS += tests/migrate/cli.sh
 # The manual pages pass mandoc -T lint.
 TESTS += tests/migrate/man-lint.sh
 dist_check_SCRIPTS += tests/migrate/man-lint.sh
+# make install, then `sextant new` from each example builds and answers.
+TESTS += tests/migrate/scaffold.sh
+dist_check_SCRIPTS += tests/migrate/scaffold.sh
