@@ -114,6 +114,11 @@ resolve_path(sx_req *req, char **envp, bool cgi, const char **why)
 	len = (size_t)dec;
 	if (mount != NULL && *mount != '\0')
 		sn = mount;
+	else if (!cgi && sn != NULL && strcmp(sn, path) == 0) {
+		/* nginx's default: SCRIPT_NAME is the whole URI, no mount */
+		req->path = path[0] == '/' ? path : "/";
+		return SX_REQ_OK;
+	}
 	snlen = sn != NULL ? strlen(sn) : 0;
 	if (snlen > 0 && sn[snlen - 1] == '/')
 		snlen--;
