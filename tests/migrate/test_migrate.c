@@ -4,8 +4,12 @@
  * of its own, so tests may run side by side on one server.
  */
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
 
+/* testutil.h fails a skipped PostgreSQL test in CI; this file uses the
+ * classic assertion macros, where that failure is cr_assert_fail. */
+#ifndef cr_fail
+#define cr_fail(...) cr_assert_fail(__VA_ARGS__)
+#endif
 #include "../testutil.h"
 
 #include <dirent.h>
