@@ -82,6 +82,7 @@ typedef struct worker {
 	int ep, sig_fd, wake_fd, listen_fd;
 	bool listening;		/* listen_fd is in the epoll set */
 	conn *conns;
+	conn *graveyard;	/* closed this round; freed after the batch */
 	unsigned n_conns, max_conns;
 	unsigned busy;		/* jobs handed out, not yet back */
 	long served;
@@ -197,7 +198,9 @@ listen_on(worker *w, bool on)
 }
 
 /* Closes a connection. While a thread still runs its request, the memory
- * stays until the job comes back (finish_job frees it). */
+ * stays until the job comes back (finish_job closes it again). The memory
+ * goes to the graveyard, not free(): later events of the same epoll batch
+ * may still point at it. */
 static void
 conn_close(worker *w, conn *c)
 {
@@ -215,7 +218,8 @@ conn_close(worker *w, conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	sx_fcgi_conn_free(&c->fc);
-	free(c);
+	c->next = w->graveyard;
+	w->graveyard = c;
 	w->n_conns--;
 	if (!w->draining && w->n_conns < w->max_conns)
 		listen_on(w, true);
@@ -573,6 +577,19 @@ on_event(worker *w, struct epoll_event *ev)
 	}
 }
 
+/* Frees the connections closed during the last batch of events. */
+static void
+bury(worker *w)
+{
+	conn *c, *next;
+
+	for (c = w->graveyard; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+	w->graveyard = NULL;
+}
+
 static unsigned
 conn_limit(void)
 {
@@ -617,6 +634,7 @@ run_loop(worker *w)
 			check_deadlines(w);
 			last_check = now;
 		}
+		bury(w);
 		if (!w->draining && w->wc->max_requests > 0 &&
 		    w->served >= w->wc->max_requests)
 			start_drain(w, "served --max-requests requests, recycling");
@@ -685,6 +703,7 @@ out:
 		next = c->next;
 		conn_close(&w, c);
 	}
+	bury(&w);
 	free(threads);
 	if (w.ep >= 0)
 		close(w.ep);

@@ -38,4 +38,4 @@ sx_check_contains "restarts back off in a crash loop" "restarting it in" "$(cat 
 sxs_wait_workers 2
 sleep 1
 sx_check "serving again after the crash loop" 200 "$(sx_req GET /)"
-sx_end
+sxs_end

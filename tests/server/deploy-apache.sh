@@ -49,4 +49,4 @@ sxs_check_hello_routes /hello "CGI:"
 # the FastCGI server saw only the proxy_fcgi requests.
 sx_check_contains "CGI: the requests ran as CGI programs" "DELETE /json 405" "$(cat "$SX_TMP/apache-error.log")"
 sx_check "proxy_fcgi: the FastCGI server saw its 5 requests only" 5 "$(grep -c -e ' GET /' -e ' DELETE /' "$SX_TMP/app.log")"
-sx_end
+sxs_end

@@ -23,4 +23,4 @@ SX_PIDS+=("$!")
 sx_wait_for "$SX_PORT"
 sxs_check_hello_routes "" "lighttpd:"
 sx_check "lighttpd: GET /greet/<encoded>" '{"hello":"Jürgen"}' "$(sx_req GET /greet/J%C3%BCrgen >/dev/null; sx_body)"
-sx_end
+sxs_end

@@ -55,4 +55,4 @@ sx_wait_for "$SXS_TCP_PORT"
 restart_nginx tcp.conf
 sxs_check_hello_routes "" "tcp.conf:"
 sx_check_absent "nginx logged no upstream error" "upstream" "$(cat "$SX_TMP/nginx-error.log")"
-sx_end
+sxs_end

@@ -18,4 +18,4 @@ sx_check_contains "the app serves the inherited fd 0" "serving FastCGI on fd 0" 
 kill -TERM "$SX_APP_PID"
 wait "$SX_APP_PID"
 sx_check "exits 0 on SIGTERM" 0 "$?"
-sx_end
+sxs_end

@@ -31,4 +31,4 @@ sx_check "GET / after a reload (ExecReload)" 200 "$(sx_req GET /)"
 kill -TERM "$SX_APP_PID"
 wait "$SX_APP_PID"
 sx_check "exits 0 on systemctl stop (SIGTERM)" 0 "$?"
-sx_end
+sxs_end

@@ -74,4 +74,4 @@ mode_pid=$!
 SX_PIDS+=("$mode_pid")
 sx_wait_for "$SX_TMP/mode.sock"
 sx_check "--socket-mode 0600" 600 "$(stat -c %a "$SX_TMP/mode.sock")"
-sx_end
+sxs_end

@@ -109,3 +109,13 @@ sxs_site() {
 	    -e "s|include fastcgi_params;|include /etc/nginx/fastcgi_params;|" \
 	    "$shipped" >"$out"
 }
+
+# Ends the test like sx_end, first checking that no process of the app
+# reported a sanitizer error or a valgrind error in the logs (a worker
+# that dies while draining would otherwise go unnoticed).
+sxs_end() {
+	local reports
+	reports=$(cat "$SX_TMP"/*.log 2>/dev/null | grep -E -e 'ERROR: (Address|Leak|Thread|UndefinedBehavior)Sanitizer' -e 'runtime error:' -e '== Invalid (read|write)' -e 'definitely lost: [1-9]' | head -n 3)
+	sx_check "no sanitizer or valgrind report in the logs" "" "$reports"
+	sx_end
+}

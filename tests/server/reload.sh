@@ -37,4 +37,4 @@ echo "recycling under load: $SXS_TOTAL requests, $SXS_BAD failed"
 sx_check "no failed request while recycling" 0 "$SXS_BAD"
 sx_check_contains "workers recycle" "recycling" "$(cat "$SX_TMP/app.log")"
 sx_check "GET / after recycling" 200 "$(sx_req GET /)"
-sx_end
+sxs_end

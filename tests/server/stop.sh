@@ -43,4 +43,4 @@ took=$(( $(date +%s) - start ))
 sx_check "stop bounded by --shutdown-timeout 1 (took ${took}s)" yes "$([ "$took" -le 5 ] && echo yes || echo no)"
 sx_check_contains "the log names the timeout" "shutdown timeout" "$(cat "$SX_TMP/app.log")"
 wait "$curl_pid"
-sx_end
+sxs_end
