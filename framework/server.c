@@ -651,7 +651,7 @@ supervise(supervisor *s)
 		double now = sx_now_ms();
 
 		if (s->startup_failed) {
-			stop_all(s, "a worker could not start");
+			stop_all(s, "a worker could not start (its error is above)");
 			if (s->n_procs == 0)
 				break;
 		}

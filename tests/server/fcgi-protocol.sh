@@ -68,6 +68,13 @@ out=$("$SXS_APP" serve </dev/null 2>&1); rc=$?
 sx_check "no --listen and no inherited socket exits 1" 1 "$rc"
 sx_check_contains "and says how to fix it" "give --listen" "$out"
 
+# A worker that cannot start (a bad setting) stops the server: exit 1 with
+# the worker's one-line error, no restart loop.
+out=$("$SXS_APP" serve --listen "$SX_TMP/bad.sock" --database nokey=sqlite:x.db 2>&1); rc=$?
+sx_check "a worker that cannot start stops the server" 1 "$rc"
+sx_check_contains "with the worker's error" 'no database has the key "nokey"' "$out"
+sx_check_contains "and no restart loop" "a worker could not start" "$out"
+
 # --socket-mode applies to the unix socket.
 "$SXS_APP" serve --listen "$SX_TMP/mode.sock" --socket-mode 0600 >>"$SX_TMP/mode.log" 2>&1 &
 mode_pid=$!
