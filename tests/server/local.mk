@@ -2,7 +2,13 @@
 # plus GET /sleep/{ms}; fuzz_fcgi drives the FastCGI record layer; the
 # shell tests start the server behind real nginx, Apache, lighttpd,
 # spawn-fcgi and systemd-socket-activate.
-check_PROGRAMS += tests/server/slowapp tests/server/fuzz_fcgi
+check_PROGRAMS += tests/server/slowapp tests/server/fuzz_fcgi \
+	tests/server/test_fcgi_proto
+TESTS += tests/server/test_fcgi_proto
+tests_server_test_fcgi_proto_SOURCES = tests/server/test_fcgi_proto.c
+tests_server_test_fcgi_proto_CFLAGS = $(SX_TESTCFLAGS)
+tests_server_test_fcgi_proto_LDADD = $(SX_TESTLIBS)
+tests_server_test_fcgi_proto_LDFLAGS = $(SX_TESTLINK)
 tests_server_slowapp_SOURCES = tests/server/slowapp.c
 tests_server_slowapp_LDADD = libsxcore.la $(SX_DEP_LIBS)
 tests_server_slowapp_LDFLAGS = $(SX_TESTLINK)
