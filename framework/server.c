@@ -428,11 +428,9 @@ worker_main(supervisor *s, int status_fd)
 	free(s->restart_at);
 	free(s->backoff_ms);
 	rc = sx_worker_run(&wc);
-	if (rc != 0)
-		_exit(rc);	/* threads may still use the runtime */
 	sx_runtime_free(wc.rt);
 	close(status_fd);
-	exit(0);
+	exit(rc);
 }
 
 /* Forks a worker for slot. Returns 0, or -1 when fork failed (retried). */

@@ -689,8 +689,9 @@ sx_worker_run(const sx_worker_config *wc)
 	notify_supervisor(&w, SX_WORKER_READY);
 	clean = run_loop(&w);
 	if (!clean) {
-		/* Threads still run handlers that use the runtime. */
-		return 1;
+		/* Threads still run handlers that use the runtime and the
+		 * buffers here: nothing can be freed, only left. */
+		_exit(1);
 	}
 out:
 	pthread_mutex_lock(&w.lock);

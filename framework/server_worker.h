@@ -26,12 +26,11 @@ typedef struct sx_worker_config {
 } sx_worker_config;
 
 /*
- * Serves the listening socket until SIGTERM, SIGINT or SIGQUIT (which the
- * caller has blocked in every thread) or until max_requests requests were
- * served, then lets in-flight requests finish. Returns the process exit
- * status: 0 after a clean drain, 1 when the shutdown timeout cut requests
- * off (handler threads may then still run: the caller must not free the
- * runtime and should exit at once).
+ * Serves the listening socket until SIGTERM, SIGINT or SIGQUIT (read from
+ * a signalfd; they are blocked in every thread) or until max_requests
+ * requests were served, then lets in-flight requests finish. Returns 0
+ * after a clean drain. When the shutdown timeout cuts requests off, handler
+ * threads still use the runtime, so the process ends there with _exit(1).
  */
 SX_HIDDEN int sx_worker_run(const sx_worker_config *wc);
 
