@@ -55,17 +55,18 @@ sx_free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# Waits up to 10 s for a unix socket or a TCP port to accept connections.
+# Waits up to 30 s for a unix socket or a TCP port to accept connections
+# (generous: make check runs load tests beside this one on two cores).
 sx_wait_for() {
 	local what=$1 i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 300); do
 		case $what in
 		/*) [ -S "$what" ] && return 0 ;;
 		*) (exec 3<>"/dev/tcp/127.0.0.1/$what") 2>/dev/null && return 0 ;;
 		esac
 		sleep 0.1
 	done
-	echo "FAIL: $SX_NAME: $what did not come up in 10 s" >&2
+	echo "FAIL: $SX_NAME: $what did not come up in 30 s" >&2
 	[ -f "$SX_TMP/app.log" ] && tail -n 20 "$SX_TMP/app.log" >&2
 	[ -f "$SX_TMP/nginx-error.log" ] && tail -n 20 "$SX_TMP/nginx-error.log" >&2
 	exit 1
