@@ -35,24 +35,14 @@ sx_mig_sha256_hex(const void *data, size_t len, char out[65])
 static char *
 read_whole(sx_arena *a, const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	sx_buf b = SX_BUF_INIT;
-	char chunk[8192], *text;
-	size_t got;
+	char *data = sx_read_file(path, len), *text;
 
-	if (f == NULL)
+	if (data == NULL)
 		return NULL;
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (sx_buf_append(&b, chunk, got) < 0) {
-			fclose(f);
-			sx_buf_free(&b);
-			errno = ENOMEM;
-			return NULL;
-		}
-	fclose(f);
-	text = sx_arena_strndup(a, b.data ? b.data : "", b.len);
-	*len = b.len;
-	sx_buf_free(&b);
+	text = sx_arena_strndup(a, data, *len);
+	free(data);
+	if (text == NULL)
+		errno = ENOMEM;
 	return text;
 }
 

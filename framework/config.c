@@ -11,28 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *
-sx_read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	sx_buf b = SX_BUF_INIT;
-	char chunk[8192];
-	size_t n;
-
-	if (f == NULL)
-		return NULL;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (sx_buf_append(&b, chunk, n) < 0) {
-			fclose(f);
-			sx_buf_free(&b);
-			return NULL;
-		}
-	fclose(f);
-	if (len != NULL)
-		*len = b.len;
-	return sx_buf_steal(&b);
-}
-
 /* Splits "KEY=VALUE" for --database and --commit-mode. */
 static int
 add_override(sx_override *list, size_t *n, const char *opt, const char *arg)

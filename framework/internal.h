@@ -252,7 +252,5 @@ SX_HIDDEN int sx_run_cgi(const sx_app *app, sx_config *cfg);
  * printing a one-line error. */
 SX_HIDDEN int sx_config_common_option(sx_config *cfg, int argc, char **argv, int i);
 SX_HIDDEN void sx_config_free(sx_config *cfg);
-/* Reads a whole file (malloc'd, NUL-terminated), or NULL with errno set. */
-SX_HIDDEN char *sx_read_file(const char *path, size_t *len);
 
 #endif

@@ -2,7 +2,7 @@
 # examples; the examples are installed as data for it, under
 # $(pkgdatadir)/examples, with whatever examples/ holds at install time.
 bin_PROGRAMS += tools/sextant
-tools_sextant_SOURCES = tools/sextant.c util/buf.c
+tools_sextant_SOURCES = tools/sextant.c util/buf.c util/file.c
 tools_sextant_CPPFLAGS = $(AM_CPPFLAGS) -DSX_PKGDATADIR='"$(pkgdatadir)"'
 
 sx_examplesdir = $(pkgdatadir)/examples

@@ -79,29 +79,6 @@ path_fmt(const char *fmt, ...)
 	return sx_buf_steal(&b);
 }
 
-static char *
-read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	sx_buf b = SX_BUF_INIT;
-	char chunk[8192];
-	size_t n;
-
-	if (f == NULL)
-		return NULL;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (sx_buf_append(&b, chunk, n) < 0) {
-			fclose(f);
-			sx_buf_free(&b);
-			return NULL;
-		}
-	fclose(f);
-	*len = b.len;
-	if (b.data == NULL)
-		return strdup("");
-	return sx_buf_steal(&b);
-}
-
 static int
 write_all(const char *path, const char *data, size_t len)
 {
@@ -184,7 +161,7 @@ print_summary(const char *root, const char *name)
 	char *path = path_fmt("%s/%s/%s.c", root, name, name), *text, *p, *end;
 	size_t len;
 
-	text = path ? read_all(path, &len) : NULL;
+	text = path ? sx_read_file(path, &len) : NULL;
 	free(path);
 	p = text ? strstr(text, "/*") : NULL;
 	if (p != NULL) {
@@ -302,7 +279,7 @@ static int
 copy_file(scaffold *s, const char *src, const char *dst_dir, const char *fname)
 {
 	size_t len, flen = strlen(fname);
-	char *text = read_all(src, &len), *dst;
+	char *text = sx_read_file(src, &len), *dst;
 	bool is_c = flen > 2 && (strcmp(fname + flen - 2, ".c") == 0 ||
 	    strcmp(fname + flen - 2, ".h") == 0);
 	sx_buf body = SX_BUF_INIT, name = SX_BUF_INIT;

@@ -64,6 +64,10 @@ SX_API size_t sx_arena_used(const sx_arena *a);
 SX_API void sx_arena_reset(sx_arena *a);
 SX_API void sx_arena_free(sx_arena *a);
 
+/* Reads a whole file: malloc'd and NUL-terminated (caller frees), its
+ * length in *len if len is not NULL; NULL with errno set on failure. */
+SX_API char *sx_read_file(const char *path, size_t *len);
+
 /* Base64 (RFC 4648, padded) of len bytes into b. */
 SX_API int sx_base64_encode(sx_buf *b, const void *data, size_t len);
 /* Writes a random UUID v4 ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx") into out[37]. */
