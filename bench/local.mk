@@ -1,8 +1,11 @@
 SX_BENCHES =
 # bench/: benchmarks that print figures and ratios against a baseline
-# measured in the same run. Built by `make bench`, never run by `make check`.
+# measured in the same run. `make bench` runs them all; `make check` never
+# does (speed is not asserted by unit tests).
 include bench/db/local.mk
 include bench/templates/local.mk
-bench: $(SX_BENCHES)
+
+bench: $(SX_BENCHES) examples/hello/hello
 	@for b in $(SX_BENCHES); do echo "== $$b"; ./$$b || exit 1; done
+	@echo "== bench/server.sh"; $(SHELL) $(srcdir)/bench/server.sh $(abs_top_builddir)
 .PHONY: bench
