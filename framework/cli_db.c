@@ -129,7 +129,7 @@ override_url(const sx_config *cfg, const sx_database *d, const char *key)
 {
 	for (size_t i = 0; i < cfg->n_db_urls; i++)
 		if (d != NULL ? database_has_key(d, cfg->db_urls[i].key) :
-		    strcmp(cfg->db_urls[i].key, key) == 0)
+		    key != NULL && strcmp(cfg->db_urls[i].key, key) == 0)
 			return cfg->db_urls[i].value;
 	return NULL;
 }

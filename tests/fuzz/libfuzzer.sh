@@ -14,18 +14,19 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-harnesses=${*:-urlencoded multipart router body}
+harnesses=${*:-urlencoded multipart router body template}
 command -v clang >/dev/null || { echo "libfuzzer.sh: clang is not installed (apt-get install clang)"; exit 1; }
 # The parsers and what they need; nothing that talks to a web server.
 srcs="$top/framework/body.c $top/framework/router.c $top/framework/response.c
-	$top/util/arena.c $top/util/buf.c $here/fuzz_check.c"
+	$top/util/arena.c $top/util/buf.c $top/templates/tpl_compile.c
+	$top/templates/tpl_render.c $top/templates/tpl_set.c $here/fuzz_check.c"
 status=0
 for h in $harnesses; do
 	out="${SX_FUZZ_OUT:-/tmp/sx-fuzz}/$h"
 	mkdir -p "$out/corpus"
 	clang -g -O1 -std=c11 -D_GNU_SOURCE \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	    -I"$top/util" -I"$top/framework" -I"$top/db" \
+	    -I"$top/util" -I"$top/framework" -I"$top/db" -I"$top/templates" \
 	    "$here/fuzz_$h.c" $srcs -lcjson -o "$out/fuzz_$h"
 	echo "== fuzz_$h for ${seconds}s"
 	if ! (cd "$out" && ./fuzz_$h -max_total_time="$seconds" -max_len=65536 \

@@ -4,7 +4,7 @@
 # corpus; tests/fuzz/libfuzzer.sh builds the same files with clang's
 # libFuzzer for real fuzzing.
 SX_FUZZ_HARNESSES = tests/fuzz/fuzz_urlencoded tests/fuzz/fuzz_multipart \
-	tests/fuzz/fuzz_router tests/fuzz/fuzz_body
+	tests/fuzz/fuzz_router tests/fuzz/fuzz_body tests/fuzz/fuzz_template
 SX_FUZZ_COMMON = tests/fuzz/fuzz_main.c tests/fuzz/fuzz_check.c tests/fuzz/fuzz.h
 SX_FUZZ_CFLAGS = $(AM_CFLAGS) -DSX_FUZZ_MAIN
 SX_FUZZ_LIBS = libsxcore.la $(SX_DEP_LIBS)
@@ -25,6 +25,10 @@ tests_fuzz_fuzz_body_SOURCES = tests/fuzz/fuzz_body.c $(SX_FUZZ_COMMON)
 tests_fuzz_fuzz_body_CFLAGS = $(SX_FUZZ_CFLAGS)
 tests_fuzz_fuzz_body_LDADD = $(SX_FUZZ_LIBS)
 tests_fuzz_fuzz_body_LDFLAGS = $(SX_TESTLINK)
+tests_fuzz_fuzz_template_SOURCES = tests/fuzz/fuzz_template.c $(SX_FUZZ_COMMON)
+tests_fuzz_fuzz_template_CFLAGS = $(SX_FUZZ_CFLAGS)
+tests_fuzz_fuzz_template_LDADD = $(SX_FUZZ_LIBS)
+tests_fuzz_fuzz_template_LDFLAGS = $(SX_TESTLINK)
 dist_check_SCRIPTS += tests/fuzz/run-corpus.sh tests/fuzz/libfuzzer.sh
 TESTS += tests/fuzz/run-corpus.sh
 EXTRA_DIST += tests/fuzz/corpus
