@@ -595,7 +595,12 @@ compile_all(compiler *c)
 		o = &c->stack[c->depth - 1];
 		n = &c->nodes[o->node];
 		position(c, o->off, &line, &col);
-		if (c->msglen > 0)
+		/* A long name is cut so that the location always fits. */
+		if (c->msglen > 0 && strlen(n->text) > 60)
+			snprintf(c->msg, c->msglen, "unclosed %s '%.60s...' opened "
+			    "at %s:%u:%u", kind_words[n->kind], n->text,
+			    c->origin, line, col);
+		else if (c->msglen > 0)
 			snprintf(c->msg, c->msglen, "unclosed %s '%s' opened at "
 			    "%s:%u:%u (close it with {{/%s}})", kind_words[n->kind],
 			    n->text, c->origin, line, col, n->text);
