@@ -217,7 +217,9 @@ parse_content_length(const unsigned char *s, size_t len)
 static sx_fcgi_err
 decode_params(sx_fcgi_conn *c)
 {
-	const unsigned char *p = (const unsigned char *)c->params.data;
+	/* An empty PARAMS stream leaves the buffer unallocated. */
+	const unsigned char *p = c->params.data != NULL ?
+	    (const unsigned char *)c->params.data : (const unsigned char *)"";
 	const unsigned char *end = p + c->params.len;
 	size_t n = 0, off, i;
 	nv_pair nv;
