@@ -14,13 +14,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-harnesses=${*:-urlencoded multipart router body template fcgi}
+harnesses=${*:-urlencoded multipart router body template fcgi sqlsplit}
 command -v clang >/dev/null || { echo "libfuzzer.sh: clang is not installed (apt-get install clang)"; exit 1; }
 # The parsers and what they need; nothing that talks to a web server.
 srcs="$top/framework/body.c $top/framework/router.c $top/framework/response.c
 	$top/util/arena.c $top/util/buf.c $top/templates/tpl_compile.c
 	$top/templates/tpl_render.c $top/templates/tpl_set.c $top/framework/fcgi_proto.c
-	$top/util/misc.c $here/fuzz_check.c"
+	$top/util/misc.c $top/db/migrate_split.c $here/fuzz_check.c"
 status=0
 for h in $harnesses; do
 	out="${SX_FUZZ_OUT:-/tmp/sx-fuzz}/$h"

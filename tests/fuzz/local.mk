@@ -4,7 +4,8 @@
 # corpus; tests/fuzz/libfuzzer.sh builds the same files with clang's
 # libFuzzer for real fuzzing.
 SX_FUZZ_HARNESSES = tests/fuzz/fuzz_urlencoded tests/fuzz/fuzz_multipart \
-	tests/fuzz/fuzz_router tests/fuzz/fuzz_body tests/fuzz/fuzz_template
+	tests/fuzz/fuzz_router tests/fuzz/fuzz_body tests/fuzz/fuzz_template \
+	tests/fuzz/fuzz_sqlsplit
 SX_FUZZ_COMMON = tests/fuzz/fuzz_main.c tests/fuzz/fuzz_check.c tests/fuzz/fuzz.h
 SX_FUZZ_CFLAGS = $(AM_CFLAGS) -DSX_FUZZ_MAIN
 SX_FUZZ_LIBS = libsxcore.la $(SX_DEP_LIBS)
@@ -29,6 +30,10 @@ tests_fuzz_fuzz_template_SOURCES = tests/fuzz/fuzz_template.c $(SX_FUZZ_COMMON)
 tests_fuzz_fuzz_template_CFLAGS = $(SX_FUZZ_CFLAGS)
 tests_fuzz_fuzz_template_LDADD = $(SX_FUZZ_LIBS)
 tests_fuzz_fuzz_template_LDFLAGS = $(SX_TESTLINK)
+tests_fuzz_fuzz_sqlsplit_SOURCES = tests/fuzz/fuzz_sqlsplit.c $(SX_FUZZ_COMMON)
+tests_fuzz_fuzz_sqlsplit_CFLAGS = $(SX_FUZZ_CFLAGS)
+tests_fuzz_fuzz_sqlsplit_LDADD = $(SX_FUZZ_LIBS)
+tests_fuzz_fuzz_sqlsplit_LDFLAGS = $(SX_TESTLINK)
 dist_check_SCRIPTS += tests/fuzz/run-corpus.sh tests/fuzz/libfuzzer.sh
 TESTS += tests/fuzz/run-corpus.sh
 EXTRA_DIST += tests/fuzz/corpus

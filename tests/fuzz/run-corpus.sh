@@ -4,7 +4,7 @@
 # an invariant check aborts on any seed.
 : "${top_srcdir:=.}" "${top_builddir:=.}"
 status=0
-for harness in urlencoded multipart router body template; do
+for harness in urlencoded multipart router body template sqlsplit; do
 	prog="$top_builddir/tests/fuzz/fuzz_$harness"
 	seeds="$top_srcdir/tests/fuzz/corpus/$harness"
 	if [ ! -x "$prog" ]; then
