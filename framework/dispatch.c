@@ -42,6 +42,21 @@ sx_log(sx_runtime *rt, const char *fmt, ...)
 	sx_buf_free(&b);
 }
 
+/* Reads a body held in memory, for the server's buffered requests and the
+ * test client's. */
+long
+sx_membody_read(void *ctx, char *buf, size_t n)
+{
+	sx_membody *m = ctx;
+	size_t left = m->len - m->off;
+
+	if (n > left)
+		n = left;
+	memcpy(buf, m->data + m->off, n);
+	m->off += n;
+	return (long)n;
+}
+
 /* Runs the matched handler and turns a failure into an error response. */
 static bool
 run_handler(sx_req *req)

@@ -36,6 +36,15 @@ typedef struct sx_io {
 	bool cgi;		/* plain CGI: SCRIPT_NAME is the mount point */
 } sx_io;
 
+/* A request body already in memory (the server buffers it; the test client
+ * and `request` hold it), read through sx_io.read by sx_membody_read. */
+typedef struct sx_membody {
+	const char *data;
+	size_t len, off;
+} sx_membody;
+
+SX_HIDDEN long sx_membody_read(void *ctx, char *buf, size_t n);
+
 /* A KEY=VALUE setting from the command line or config file. */
 typedef struct sx_override {
 	const char *key;

@@ -67,8 +67,7 @@ typedef struct conn {
 struct job {
 	conn *c;
 	char **envp;
-	const char *body;
-	size_t body_len, body_off;
+	sx_membody body;
 	uint16_t id;
 	sx_buf out;		/* STDOUT records + END_REQUEST */
 	bool failed;		/* out of memory while encoding */
@@ -103,14 +102,7 @@ static char tag_listen, tag_signal, tag_wake;
 static long
 job_read(void *ctx, char *buf, size_t n)
 {
-	job *j = ctx;
-	size_t left = j->body_len - j->body_off;
-
-	if (n > left)
-		n = left;
-	memcpy(buf, j->body + j->body_off, n);
-	j->body_off += n;
-	return (long)n;
+	return sx_membody_read(&((job *)ctx)->body, buf, n);
 }
 
 static int
@@ -298,8 +290,8 @@ dispatch(worker *w, conn *c)
 	}
 	j->c = c;
 	j->envp = c->fc.envp;
-	j->body = c->fc.body.data != NULL ? c->fc.body.data : "";
-	j->body_len = c->fc.body.len;
+	j->body.data = c->fc.body.data != NULL ? c->fc.body.data : "";
+	j->body.len = c->fc.body.len;
 	j->id = c->fc.id;
 	c->fc.state = SX_FCGI_BUSY;
 	c->job = j;

@@ -16,24 +16,16 @@ struct sx_test_client {
 	sx_config cfg;
 };
 
-/* A body held in memory, read by sx_req_read_body. */
+/* The request body and the response, both in memory. */
 typedef struct mem_io {
-	const char *body;
-	size_t len, off;
+	sx_membody body;
 	sx_buf out;
 } mem_io;
 
 static long
 mem_read(void *ctx, char *buf, size_t n)
 {
-	mem_io *m = ctx;
-	size_t left = m->len - m->off;
-
-	if (n > left)
-		n = left;
-	memcpy(buf, m->body + m->off, n);
-	m->off += n;
-	return (long)n;
+	return sx_membody_read(&((mem_io *)ctx)->body, buf, n);
 }
 
 static int
@@ -124,13 +116,13 @@ sx_run_inprocess(sx_runtime *rt, const char *method, const char *target,
     const char *const *headers, const void *body, size_t len, sx_buf *out)
 {
 	sx_arena *a = sx_arena_new(8192);
-	mem_io m = { body, body ? len : 0, 0, SX_BUF_INIT };
+	mem_io m = { { body, body ? len : 0, 0 }, SX_BUF_INIT };
 	sx_io io = { NULL, mem_read, mem_write, &m, false };
 	int rc = -1;
 
 	if (a == NULL)
 		return -1;
-	if ((io.envp = synthetic_env(a, method, target, headers, m.len)) != NULL) {
+	if ((io.envp = synthetic_env(a, method, target, headers, m.body.len)) != NULL) {
 		sx_dispatch(rt, &io, a);
 		rc = 0;
 	}
