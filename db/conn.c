@@ -293,8 +293,14 @@ sx_db_one(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 	sx_db_err err;
 
 	*out = NULL;
-	if ((err = sx_db_exec(c, sql, params, n, &r)) != SX_DB_OK)
+	c->one_row = true;
+	err = sx_db_exec(c, sql, params, n, &r);
+	c->one_row = false;
+	if (err != SX_DB_OK)
 		return err;
+	/* The same answer on every driver: the first row only. */
+	if (r->nrows > 1)
+		r->nrows = 1;
 	if (sx_db_rows(r) == 0) {
 		sx_db_result_free(r);
 		return SX_DB_NO_ROW;

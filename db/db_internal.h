@@ -128,6 +128,8 @@ struct sx_db_conn {
 	int tx_depth;		/* 0: none, 1: transaction, >1: savepoints */
 	bool broken;		/* lost: the pool closes it on release */
 	bool closing;		/* in sx_db_close: evicted statements need no DEALLOCATE */
+	bool one_row;		/* sx_db_one runs: a read-only statement may stop
+				   after its first row (the driver may ignore it) */
 	sx_db_stmtcache cache;
 	double opened_ms;	/* sx_now_ms() at open, for max lifetime */
 	double released_ms;	/* last hand-back to a pool, for idle checks */

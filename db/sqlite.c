@@ -258,6 +258,11 @@ sq_run(sx_db_conn *c, sqlite3_stmt *st, sx_db_result **out)
 	sqlite3_int64 before = sqlite3_total_changes64(db);
 	sx_db_result *r = NULL;
 	size_t i, ncols = (size_t)sqlite3_column_count(st), nrows = 0;
+	/* sx_db_one of a query: the first row is all it reads, and the caller
+	 * resets the statement, so the step that would only report DONE is
+	 * skipped. Statements that write keep stepping: their changes and
+	 * counts settle only when they run to the end. */
+	bool first_only = c->one_row && out != NULL && sqlite3_stmt_readonly(st);
 	int rc;
 
 	if (out != NULL) {
@@ -274,6 +279,10 @@ sq_run(sx_db_conn *c, sqlite3_stmt *st, sx_db_result **out)
 		nrows++;
 		if (r != NULL && sq_row(r, st) < 0)
 			goto nomem;
+		if (first_only) {
+			rc = SQLITE_DONE;
+			break;
+		}
 	}
 	if (rc != SQLITE_DONE) {
 		sx_db_result_free(r);

@@ -135,7 +135,9 @@ SX_API sx_db_err sx_db_exec(sx_db_conn *c, const char *sql,
 /* Runs SQL text with no parameters, possibly several statements (migrations). */
 SX_API sx_db_err sx_db_exec_script(sx_db_conn *c, const char *sql);
 
-/* Shortcuts. sx_db_one returns SX_DB_NO_ROW (and *out = NULL) when no row came back. */
+/* Shortcuts. sx_db_one returns a result holding the first row only (a query
+ * is not stepped past it on SQLite), or SX_DB_NO_ROW (and *out = NULL) when
+ * no row came back. */
 SX_API sx_db_err sx_db_one(sx_db_conn *c, const char *sql,
     const sx_db_value *params, size_t n, sx_db_result **out);
 SX_API sx_db_err sx_db_scalar_int(sx_db_conn *c, const char *sql,

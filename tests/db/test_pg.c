@@ -73,6 +73,18 @@ Test(pg, types_round_trip)
 	sx_db_result_free(r);
 }
 
+/* sx_db_one holds the first row only, as on SQLite. */
+Test(pg, one_row_of_many)
+{
+	sx_db_result *r = NULL;
+
+	cr_assert_eq(sx_db_one(db, "SELECT g FROM generate_series(1, 5) AS g", NULL, 0, &r),
+	    SX_DB_OK, "%s", sx_db_last_error(db)->message);
+	cr_expect_eq(sx_db_rows(r), 1);
+	cr_expect_eq(sx_db_get_int(r, 0), 1);
+	sx_db_result_free(r);
+}
+
 Test(pg, placeholders_bind_by_number)
 {
 	sx_db_result *r = NULL;

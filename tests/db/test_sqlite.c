@@ -171,6 +171,30 @@ Test(sqlite, one_row_and_no_row)
 	cr_expect_eq(sx_db_exec(db, "SELECT 1; SELECT 2", NULL, 0, NULL), SX_DB_ERR_SQL);
 }
 
+/* sx_db_one holds the first row only; a write through it still runs to the
+ * end, so every row changes and the count is right. */
+Test(sqlite, one_row_of_many_and_writes_run_whole)
+{
+	sx_db_result *r = NULL;
+	int64_t total = 0;
+
+	run(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)");
+	run(db, "INSERT INTO t (n) VALUES (1), (2), (3)");
+	cr_assert_eq(sx_db_one(db, "SELECT id, n FROM t ORDER BY id", NULL, 0, &r), SX_DB_OK);
+	cr_expect_eq(sx_db_rows(r), 1);
+	cr_expect_eq(sx_db_get_int(r, 1), 1);
+	sx_db_result_free(r);
+	cr_assert_eq(sx_db_one(db, "UPDATE t SET n = n * 10 RETURNING n", NULL, 0, &r), SX_DB_OK);
+	cr_expect_eq(sx_db_rows(r), 1);
+	sx_db_result_free(r);
+	cr_assert_eq(sx_db_scalar_int(db, "SELECT sum(n) FROM t", NULL, 0, &total), SX_DB_OK);
+	cr_expect_eq(total, 60, "every row was updated (sum %lld)", (long long)total);
+	/* The statement was reset: running it again starts from the first row. */
+	cr_assert_eq(sx_db_one(db, "SELECT id, n FROM t ORDER BY id", NULL, 0, &r), SX_DB_OK);
+	cr_expect_eq(sx_db_get_int(r, 1), 10);
+	sx_db_result_free(r);
+}
+
 Test(sqlite, iterate_seek_and_returning)
 {
 	sx_db_result *r = NULL;
