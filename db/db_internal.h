@@ -35,7 +35,7 @@ typedef struct sx_db_stmtcache {
 
 int sx_db_stmtcache_init(sx_db_stmtcache *sc, int capacity,
     void (*evict)(void *ctx, void *stmt), void *ctx);
-/* FNV-1a of the SQL text, computed once per call and passed to get/put. */
+/* A hash of the SQL text, computed once per call and passed to get/put. */
 uint64_t sx_db_sql_hash(const char *sql, size_t len);
 /* The cached statement for sql (now most recently used), or NULL (a miss). */
 void *sx_db_stmtcache_get(sx_db_stmtcache *sc, const char *sql, size_t len,
@@ -44,6 +44,9 @@ void *sx_db_stmtcache_get(sx_db_stmtcache *sc, const char *sql, size_t len,
  * Returns 0, or -1 when memory ran out (stmt is then not cached). */
 int sx_db_stmtcache_put(sx_db_stmtcache *sc, const char *sql, size_t len,
     uint64_t hash, void *stmt);
+/* Drops the entry for sql (through the eviction callback), if there is one. */
+void sx_db_stmtcache_remove(sx_db_stmtcache *sc, const char *sql, size_t len,
+    uint64_t hash);
 /* Evicts every entry (through the callback) and frees the table. */
 void sx_db_stmtcache_destroy(sx_db_stmtcache *sc);
 

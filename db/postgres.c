@@ -494,6 +494,25 @@ pg_prepared(sx_db_conn *c, const char *sql, size_t n)
 	return s;
 }
 
+/*
+ * True when a prepared statement failed because the schema under it changed
+ * its result's row type ("cached plan must not change result type"), as a
+ * migration that adds a column to a SELECT * table does. The server re-plans
+ * other changes by itself; this one needs the statement prepared anew.
+ */
+static bool
+pg_stale_plan(const PGresult *res)
+{
+	const char *state, *fn;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_FATAL_ERROR)
+		return false;
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	fn = PQresultErrorField(res, PG_DIAG_SOURCE_FUNCTION);
+	return state != NULL && strcmp(state, "0A000") == 0 && fn != NULL &&
+	    strcmp(fn, "RevalidateCachedQuery") == 0;
+}
+
 static sx_db_err
 pg_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
     sx_db_result **out)
@@ -510,6 +529,22 @@ pg_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 			return c->err.code;
 		res = PQexecPrepared(p->pg, s->name, (int)n, p->values, p->lengths,
 		    p->formats, 0);
+		if (pg_stale_plan(res)) {
+			/* Forget the stale statement. Outside a transaction run it
+			 * again prepared anew; inside one the error has aborted the
+			 * transaction, so it is reported and the next try works. */
+			size_t len = strlen(sql);
+
+			sx_db_stmtcache_remove(&c->cache, sql, len,
+			    sx_db_sql_hash(sql, len));
+			if (c->tx_depth == 0) {
+				PQclear(res);
+				if ((s = pg_prepared(c, sql, n)) == NULL)
+					return c->err.code;
+				res = PQexecPrepared(p->pg, s->name, (int)n, p->values,
+				    p->lengths, p->formats, 0);
+			}
+		}
 	} else {
 		c->cache.misses++;
 		res = PQexecParams(p->pg, sql, (int)n, p->types, p->values, p->lengths,

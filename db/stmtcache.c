@@ -130,6 +130,21 @@ entry_drop(sx_db_stmtcache *sc, sx_db_stmt_entry *e)
 	free(e);
 }
 
+void
+sx_db_stmtcache_remove(sx_db_stmtcache *sc, const char *sql, size_t len,
+    uint64_t hash)
+{
+	sx_db_stmt_entry *e;
+
+	if (sc->capacity == 0)
+		return;
+	for (e = sc->buckets[hash & (sc->nbuckets - 1)]; e != NULL; e = e->chain)
+		if (e->hash == hash && e->len == len && memcmp(e->sql, sql, len) == 0) {
+			entry_drop(sc, e);
+			return;
+		}
+}
+
 int
 sx_db_stmtcache_put(sx_db_stmtcache *sc, const char *sql, size_t len, uint64_t hash,
     void *stmt)

@@ -73,6 +73,37 @@ Test(pg, types_round_trip)
 	sx_db_result_free(r);
 }
 
+/* A migration that changes a cached SELECT *'s row type: outside a
+ * transaction the statement is prepared anew at once; inside one the
+ * transaction fails once and the next one works. */
+Test(pg, cached_statement_survives_a_schema_change)
+{
+	sx_db_result *r = NULL;
+
+	dbtest_run(db, "CREATE TABLE t (a int)");
+	dbtest_run(db, "INSERT INTO t VALUES (1)");
+	cr_assert_eq(sx_db_one(db, "SELECT * FROM t", NULL, 0, &r), SX_DB_OK);
+	cr_expect_eq(sx_db_cols(r), 1);
+	sx_db_result_free(r);
+	dbtest_run(db, "ALTER TABLE t ADD COLUMN b int DEFAULT 7");
+	cr_assert_eq(sx_db_one(db, "SELECT * FROM t", NULL, 0, &r), SX_DB_OK,
+	    "%s", sx_db_last_error(db)->message);
+	cr_expect_eq(sx_db_cols(r), 2);
+	cr_expect_eq(sx_db_int(r, "b"), 7);
+	sx_db_result_free(r);
+
+	dbtest_run(db, "ALTER TABLE t ADD COLUMN c int DEFAULT 8");
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	cr_expect_neq(sx_db_one(db, "SELECT * FROM t", NULL, 0, &r), SX_DB_OK);
+	cr_assert_eq(sx_db_rollback(db), SX_DB_OK);
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	cr_assert_eq(sx_db_one(db, "SELECT * FROM t", NULL, 0, &r), SX_DB_OK,
+	    "%s", sx_db_last_error(db)->message);
+	cr_expect_eq(sx_db_cols(r), 3);
+	sx_db_result_free(r);
+	cr_assert_eq(sx_db_commit(db), SX_DB_OK);
+}
+
 /* sx_db_one holds the first row only, as on SQLite. */
 Test(pg, one_row_of_many)
 {
