@@ -14,10 +14,12 @@
  */
 #include "migrate_internal.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* "SXMIGRAT" folded into a bigint: the advisory lock every upgrade takes. */
 #define SX_MIG_LOCK_KEY "6014257001294271572"
@@ -305,8 +307,38 @@ statement_excerpt(sx_buf *b, const char *sql)
 }
 
 /*
+ * True when a statement begins or ends a transaction of its own: BEGIN,
+ * COMMIT, END, START TRANSACTION, ABORT, or ROLLBACK other than ROLLBACK TO
+ * a savepoint. In a migration such a statement would commit part of it
+ * outside the transaction that records its version.
+ */
+static bool
+controls_transaction(const char *sql)
+{
+	static const char *const words[] = { "BEGIN", "COMMIT", "END", "START",
+	    "ABORT" };
+	size_t len = 0;
+
+	while (isalpha((unsigned char)sql[len]))
+		len++;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i]) == len && strncasecmp(sql, words[i], len) == 0)
+			return true;
+	if (len != 8 || strncasecmp(sql, "ROLLBACK", 8) != 0)
+		return false;
+	/* ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name stays inside. */
+	for (const char *p = sql + 8; *p != '\0'; p++)
+		if (strncasecmp(p, "TO", 2) == 0 && isspace((unsigned char)p[-1]) &&
+		    (p[2] == '\0' || isspace((unsigned char)p[2])))
+			return false;
+	return true;
+}
+
+/*
  * Runs one section statement by statement inside the open transaction. On a
  * failure fills err naming the file, the statement and the driver's message.
+ * A statement that would end the transaction early is refused before any
+ * statement runs.
  */
 static sx_db_err
 run_section(mig_run *r, const sx_mig *m, bool up, long at_version)
@@ -319,6 +351,22 @@ run_section(mig_run *r, const sx_mig *m, bool up, long at_version)
 	if (sx_sql_split(r->plan.arena, sql, r->d, up ? m->up_line : m->down_line,
 	    &st, &n) < 0)
 		return SX_DB_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		sx_buf b = SX_BUF_INIT;
+
+		if (!controls_transaction(st[i].sql))
+			continue;
+		sx_buf_printf(&b, "%s (%s): statement %zu at line %u: ", m->path,
+		    up ? "up" : "down", i + 1, st[i].line);
+		statement_excerpt(&b, st[i].sql);
+		sx_buf_printf(&b, ": each migration already runs in its own "
+		    "transaction; remove this statement (the database stays at "
+		    "version %s)",
+		    at_version < 0 ? "base" : r->plan.m[at_version].version);
+		snprintf(r->err, r->errlen, "%s", b.data ? b.data : "");
+		sx_buf_free(&b);
+		return SX_DB_ERR_STATE;
+	}
 	for (size_t i = 0; i < n; i++) {
 		sx_buf b = SX_BUF_INIT;
 

@@ -335,6 +335,36 @@ failure_rolls_back(sx_db_dialect d)
 	ctx_free(&t);
 }
 
+/* A file that manages its own transaction is refused before it runs. */
+static void
+own_transaction_refused(sx_db_dialect d)
+{
+	mctx t;
+	sx_migrate_opts o;
+	char err[2048] = "";
+
+	ctx_init(&t, d);
+	write_file(t.dir, "0001_one.sql",
+	    "-- migrate:up\nCREATE TABLE one (x INTEGER);\n"
+	    "SAVEPOINT s; ROLLBACK TO SAVEPOINT s; RELEASE s;\n"
+	    "-- migrate:down\nDROP TABLE one;\n");
+	write_file(t.dir, "0002_own_tx.sql",
+	    "-- migrate:up\nCREATE TABLE early (x INTEGER);\nCOMMIT;\n"
+	    "CREATE TABLE late (x INTEGER);\n-- migrate:down\nDROP TABLE late;\n");
+	o = opts(&t, NULL);
+	cr_assert_neq(sx_migrate_upgrade(t.c, &o, NULL, err, sizeof(err)), SX_DB_OK);
+	cr_expect(strstr(err, "0002_own_tx.sql") != NULL, "names the file: %s", err);
+	cr_expect(strstr(err, "statement 2 at line 3") != NULL, "names the statement: %s", err);
+	cr_expect(strstr(err, "own transaction") != NULL, "says why: %s", err);
+	cr_expect(table_exists(&t, "one"), "savepoints inside a migration are fine");
+	cr_expect_not(table_exists(&t, "early"), "nothing of the refused file ran");
+	assert_current(&t, "0001", 1);
+	ctx_free(&t);
+}
+
+Test(migrate_sqlite, own_transaction_refused) { own_transaction_refused(SX_DB_SQLITE); }
+Test(migrate_postgres, own_transaction_refused) { own_transaction_refused(SX_DB_POSTGRES); }
+
 Test(migrate_sqlite, failure_rolls_back) { failure_rolls_back(SX_DB_SQLITE); }
 Test(migrate_postgres, failure_rolls_back) { failure_rolls_back(SX_DB_POSTGRES); }
 
