@@ -81,4 +81,17 @@ mode_pid=$!
 SX_PIDS+=("$mode_pid")
 sx_wait_for "$SX_TMP/mode.sock"
 sx_check "--socket-mode 0600" 600 "$(stat -c %a "$SX_TMP/mode.sock")"
+
+# --socket-owner gives the socket to a user and group (root can; others get
+# a one-line refusal), and an unknown user is refused at start-up.
+out=$("$SXS_APP" serve --listen "$SX_TMP/nouser.sock" --socket-owner no_such_user_sx 2>&1); rc=$?
+sx_check "an unknown --socket-owner is refused" 1 "$rc"
+sx_check_contains "naming the user" "no_such_user_sx" "$out"
+if [ "$(id -u)" = 0 ]; then
+	"$SXS_APP" serve --listen "$SX_TMP/owner.sock" --socket-owner nobody:nogroup \
+		>>"$SX_TMP/owner.log" 2>&1 &
+	SX_PIDS+=("$!")
+	sx_wait_for "$SX_TMP/owner.sock"
+	sx_check "--socket-owner nobody:nogroup" "nobody:nogroup" "$(stat -c %U:%G "$SX_TMP/owner.sock")"
+fi
 sxs_end
