@@ -85,42 +85,53 @@ sx_start_app() {
 	sx_wait_for "$SX_SOCK"
 }
 
-# Starts nginx on a free port in front of $SX_SOCK. Extra server-block
-# directives may be given as $1 (default: everything to the app).
-sx_start_nginx() {
-	local locations=${1:-}
-	sx_require nginx "apt-get install nginx-light"
-	SX_PORT=$(sx_free_port)
+# Picks the port nginx will listen on (once per test): $SX_PORT, $SX_BASE.
+sx_nginx_port() {
+	SX_PORT=${SX_PORT:-$(sx_free_port)}
 	SX_BASE="http://127.0.0.1:$SX_PORT"
-	if [ -z "$locations" ]; then
-		locations="location / { include /etc/nginx/fastcgi_params; fastcgi_pass unix:$SX_SOCK; }"
-	fi
-	local user=""
+}
+
+# Writes $SX_TMP/nginx.conf with http-level directives $1 (upstreams, an
+# included site) and a server block $2 (may be empty), starts nginx and
+# waits for $SX_PORT. Every path nginx writes stays in $SX_TMP.
+sx_run_nginx() {
+	local http_extra=$1 server=$2 user=""
+	sx_require nginx "apt-get install nginx-light"
+	sx_nginx_port
 	[ "$(id -u)" = 0 ] && user="user root;"
-	cat >"$SX_TMP/nginx.conf" <<EOF
+	cat >"$SX_TMP/nginx.conf" <<CONF
 $user
 worker_processes 1;
 daemon off;
 pid $SX_TMP/nginx.pid;
 error_log $SX_TMP/nginx-error.log warn;
-events { worker_connections 256; }
+events { worker_connections 1024; }
 http {
-	access_log $SX_TMP/nginx-access.log;
+	access_log $SX_TMP/nginx-access.log combined buffer=64k;
 	client_body_temp_path $SX_TMP/client_body;
 	fastcgi_temp_path $SX_TMP/fastcgi;
 	proxy_temp_path $SX_TMP/proxy;
 	uwsgi_temp_path $SX_TMP/uwsgi;
 	scgi_temp_path $SX_TMP/scgi;
 	client_max_body_size 16m;
-	server {
-		listen 127.0.0.1:$SX_PORT;
-		$locations
-	}
+	$http_extra
+	$server
 }
-EOF
+CONF
 	nginx -p "$SX_TMP" -e "$SX_TMP/nginx-error.log" -c "$SX_TMP/nginx.conf" &
 	SX_PIDS+=("$!")
 	sx_wait_for "$SX_PORT"
+}
+
+# Starts nginx in front of $SX_SOCK. Server-block directives may be given as
+# $1 (default: everything to the app).
+sx_start_nginx() {
+	local locations=${1:-}
+	sx_nginx_port
+	if [ -z "$locations" ]; then
+		locations="location / { include /etc/nginx/fastcgi_params; fastcgi_pass unix:$SX_SOCK; }"
+	fi
+	sx_run_nginx "" "server { listen 127.0.0.1:$SX_PORT; $locations }"
 }
 
 # curl wrappers. sx_req METHOD PATH [curl args] prints "STATUS\nHEADERS\n\nBODY"

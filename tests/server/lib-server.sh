@@ -5,37 +5,14 @@ SXS_APP=$top_builddir/tests/server/slowapp
 SXS_HELLO=$top_builddir/examples/hello/hello
 SXS_CLIENT=$top_srcdir/tests/server/fcgi_client.py
 
-# Starts nginx on a free port with extra http-level directives ($1, e.g. an
-# upstream block) and server-level directives ($2, the locations).
-# With no $2, no server block is written ($1 then includes a whole site).
+# Starts nginx with extra http-level directives ($1, e.g. an upstream
+# block) and server-level directives ($2, the locations). With no $2, no
+# server block is written ($1 then includes a whole site).
 sxs_start_nginx() {
-	local http_extra=$1 server_extra=${2:-} user="" server=""
-	sx_require nginx "apt-get install nginx-light"
-	SX_PORT=${SX_PORT:-$(sx_free_port)}
-	SX_BASE="http://127.0.0.1:$SX_PORT"
-	[ "$(id -u)" = 0 ] && user="user root;"
-	[ -n "$server_extra" ] && server="server { listen 127.0.0.1:$SX_PORT; $server_extra }"
-	cat >"$SX_TMP/nginx.conf" <<EOF
-$user
-worker_processes 1;
-daemon off;
-pid $SX_TMP/nginx.pid;
-error_log $SX_TMP/nginx-error.log warn;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path $SX_TMP/client_body;
-	fastcgi_temp_path $SX_TMP/fastcgi;
-	proxy_temp_path $SX_TMP/proxy;
-	uwsgi_temp_path $SX_TMP/uwsgi;
-	scgi_temp_path $SX_TMP/scgi;
-	$http_extra
-	$server
-}
-EOF
-	nginx -p "$SX_TMP" -e "$SX_TMP/nginx-error.log" -c "$SX_TMP/nginx.conf" &
-	SX_PIDS+=("$!")
-	sx_wait_for "$SX_PORT"
+	local server=""
+	sx_nginx_port
+	[ -n "${2:-}" ] && server="server { listen 127.0.0.1:$SX_PORT; $2 }"
+	sx_run_nginx "$1" "$server"
 }
 
 # The worker processes of the supervisor $SX_APP_PID, one pid a line.
