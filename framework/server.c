@@ -695,7 +695,6 @@ sx_cmd_serve(const sx_app *app, sx_config *cfg, int argc, char **argv)
 {
 	supervisor s = { .app = app, .cfg = cfg };
 	char err[512];
-	sigset_t mask;
 	int i, used, rc;
 
 	for (i = 1; i < argc; i += used) {
@@ -726,16 +725,7 @@ sx_cmd_serve(const sx_app *app, sx_config *cfg, int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGQUIT);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGUSR1);
-	sigaddset(&mask, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	s.sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	s.sig_fd = sx_server_signalfd(true);
 	s.procs = calloc(2 * MAX_WORKERS + 2, sizeof(*s.procs));
 	s.restart_at = calloc((size_t)s.n_slots, sizeof(double));
 	s.backoff_ms = calloc((size_t)s.n_slots, sizeof(double));

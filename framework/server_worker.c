@@ -97,6 +97,24 @@ typedef struct worker {
 /* epoll tags for the fds that are not connections. */
 static char tag_listen, tag_signal, tag_wake;
 
+int
+sx_server_signalfd(bool with_chld)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGQUIT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	if (with_chld)
+		sigaddset(&mask, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
 /* ---- threads ------------------------------------------------------------------ */
 
 static long
@@ -644,7 +662,6 @@ sx_worker_run(const sx_worker_config *wc)
 {
 	worker w = { .wc = wc, .rt = wc->rt, .listen_fd = wc->listen_fd };
 	pthread_t *threads;
-	sigset_t mask;
 	bool clean;
 	int i, started = 0;
 	conn *c, *next;
@@ -653,17 +670,10 @@ sx_worker_run(const sx_worker_config *wc)
 	w.lim.max_params = MAX_PARAMS;
 	w.lim.max_body = wc->rt->max_body;
 	w.lim.max_conns = w.max_conns;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGQUIT);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	w.sig_fd = sx_server_signalfd(false);
 	pthread_mutex_init(&w.lock, NULL);
 	pthread_cond_init(&w.more, NULL);
 	w.ep = epoll_create1(EPOLL_CLOEXEC);
-	w.sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	w.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	threads = calloc((size_t)wc->threads, sizeof(*threads));
 	if (w.ep < 0 || w.sig_fd < 0 || w.wake_fd < 0 || threads == NULL ||

@@ -34,4 +34,12 @@ typedef struct sx_worker_config {
  */
 SX_HIDDEN int sx_worker_run(const sx_worker_config *wc);
 
+/*
+ * Blocks the signals the server reads from a signalfd (TERM, INT, QUIT,
+ * HUP, USR1, and CHLD when with_chld) in the calling thread, so threads
+ * created afterwards inherit the mask, and returns a non-blocking signalfd
+ * for them, or -1. SIGPIPE is ignored: a client gone is an error return.
+ */
+SX_HIDDEN int sx_server_signalfd(bool with_chld);
+
 #endif
