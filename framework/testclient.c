@@ -14,6 +14,8 @@
 struct sx_test_client {
 	sx_runtime *rt;
 	sx_config cfg;
+	char **argv;		/* own copies of the options: cfg points into them */
+	int argc;
 };
 
 /* The request body and the response, both in memory. */
@@ -136,36 +138,46 @@ sx_test_client_new(const sx_app *app, const char *const *options, char *err,
     size_t errlen)
 {
 	sx_test_client *tc = calloc(1, sizeof(*tc));
-	int argc = 0, i, used;
+	int i, used;
 
 	if (tc == NULL)
 		return NULL;
-	while (options != NULL && options[argc] != NULL)
-		argc++;
-	for (i = 0; i < argc; i += used) {
-		used = sx_config_common_option(&tc->cfg, argc, (char **)options, i);
+	while (options != NULL && options[tc->argc] != NULL)
+		tc->argc++;
+	/* The settings keep pointers into their arguments, so the client owns
+	 * copies: the caller may free its strings once this returns. */
+	if ((tc->argv = calloc((size_t)tc->argc + 1, sizeof(char *))) == NULL)
+		goto nomem;
+	for (i = 0; i < tc->argc; i++)
+		if ((tc->argv[i] = strdup(options[i])) == NULL)
+			goto nomem;
+	for (i = 0; i < tc->argc; i += used) {
+		used = sx_config_common_option(&tc->cfg, tc->argc, tc->argv, i);
 		if (used <= 0) {
 			snprintf(err, errlen, "test client: option %s not "
 			    "understood", options[i]);
-			sx_config_free(&tc->cfg);
-			free(tc);
+			sx_test_client_free(tc);
 			return NULL;
 		}
 	}
 	if ((tc->rt = sx_runtime_new(app, &tc->cfg, err, errlen)) == NULL) {
-		sx_config_free(&tc->cfg);
-		free(tc);
+		sx_test_client_free(tc);
 		return NULL;
 	}
 	return tc;
+nomem:
+	snprintf(err, errlen, "test client: out of memory");
+	sx_test_client_free(tc);
+	return NULL;
 }
 
-/* Splits a raw CGI-form response into status, headers and body. */
+/* Splits a raw CGI-form response into status, headers and body. Returns
+ * NULL when the response is malformed or memory ran out. */
 static sx_test_response *
 parse_response(sx_buf *raw)
 {
 	sx_test_response *r = calloc(1, sizeof(*r));
-	char *p = raw->data, *end, *line, *colon;
+	char *p = raw->data, *end, *line, *colon, *save = NULL;
 	size_t cap = 0;
 
 	if (r == NULL || p == NULL)
@@ -174,7 +186,8 @@ parse_response(sx_buf *raw)
 	if (end == NULL)
 		goto fail;
 	*end = '\0';
-	for (line = strtok(p, "\r\n"); line != NULL; line = strtok(NULL, "\r\n")) {
+	for (line = strtok_r(p, "\r\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\r\n", &save)) {
 		if ((colon = strchr(line, ':')) == NULL)
 			continue;
 		*colon = '\0';
@@ -185,13 +198,21 @@ parse_response(sx_buf *raw)
 			continue;
 		}
 		if (r->n_headers == cap) {
-			cap = cap ? cap * 2 : 8;
-			r->headers = realloc(r->headers, cap * sizeof(sx_kv));
+			size_t ncap = cap ? cap * 2 : 8;
+			sx_kv *h = realloc(r->headers, ncap * sizeof(sx_kv));
+
+			if (h == NULL)
+				goto fail;
+			r->headers = h;
+			cap = ncap;
 		}
 		r->headers[r->n_headers].name = strdup(line);
 		r->headers[r->n_headers].value = strdup(colon);
 		r->headers[r->n_headers].len = strlen(colon);
 		r->n_headers++;
+		if (r->headers[r->n_headers - 1].name == NULL ||
+		    r->headers[r->n_headers - 1].value == NULL)
+			goto fail;
 	}
 	r->body_len = raw->len - (size_t)(end + 4 - raw->data);
 	if ((r->body = malloc(r->body_len + 1)) == NULL)
@@ -248,5 +269,8 @@ sx_test_client_free(sx_test_client *tc)
 		return;
 	sx_runtime_free(tc->rt);
 	sx_config_free(&tc->cfg);
+	for (int i = 0; tc->argv != NULL && i < tc->argc; i++)
+		free(tc->argv[i]);
+	free(tc->argv);
 	free(tc);
 }
