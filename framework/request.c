@@ -232,42 +232,43 @@ const cJSON *sx_req_json(const sx_req *req) { return req->json; }
 const char *sx_req_id(const sx_req *req) { return req->id; }
 const sx_route *sx_req_route(const sx_req *req) { return req->route; }
 
+/* First value of name: header names match without regard to case (HTTP
+ * says so); query, cookie and form names match exactly. */
 static const char *
-kv_value(const sx_kv *kv, size_t n, const char *name)
+kv_value(const sx_kv *kv, size_t n, const char *name, bool any_case)
 {
-	const sx_kv *p = sx_kv_find(kv, n, name);
+	const sx_kv *p;
 
-	return p != NULL ? p->value : NULL;
+	if (any_case)
+		return (p = sx_kv_find(kv, n, name)) != NULL ? p->value : NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(kv[i].name, name) == 0)
+			return kv[i].value;
+	return NULL;
 }
 
 const char *
 sx_req_query(const sx_req *req, const char *name)
 {
-	return kv_value(req->queries, req->n_queries, name);
+	return kv_value(req->queries, req->n_queries, name, false);
 }
 
 const char *
 sx_req_header(const sx_req *req, const char *name)
 {
-	return kv_value(req->headers, req->n_headers, name);
+	return kv_value(req->headers, req->n_headers, name, true);
 }
 
 const char *
 sx_req_cookie(const sx_req *req, const char *name)
 {
-	for (size_t i = 0; i < req->n_cookies; i++)
-		if (strcmp(req->cookies[i].name, name) == 0)
-			return req->cookies[i].value;
-	return NULL;
+	return kv_value(req->cookies, req->n_cookies, name, false);
 }
 
 const char *
 sx_req_form(const sx_req *req, const char *name)
 {
-	for (size_t i = 0; i < req->n_forms; i++)
-		if (strcmp(req->forms[i].name, name) == 0)
-			return req->forms[i].value;
-	return NULL;
+	return kv_value(req->forms, req->n_forms, name, false);
 }
 
 const sx_kv *
