@@ -67,7 +67,9 @@ run_handler(sx_req *req)
 	if (failed) {
 		int status = req->pending_status ? req->pending_status : 500;
 
-		if (req->pending_status || sx_res_get_status(res) < 400) {
+		/* An error status the handler set stands; otherwise the
+		 * dependency's failure (503 pool exhausted) or a 500. */
+		if (sx_res_get_status(res) < 400) {
 			sx_res_clear(res);
 			sx_error(res, status, req->pending_error ?
 			    req->pending_error : "internal error in the handler");
