@@ -8,7 +8,9 @@
 #include "internal.h"
 
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int handler_runs;
 
@@ -437,4 +439,122 @@ Test(mount, malformed_path_escape_is_400)
 	cr_assert(strncmp(out, "Status: 400", 11) == 0, "%s", out);
 	cr_assert_eq(handler_runs, 0);
 	free(out);
+}
+
+/* ---- names, failing handlers, caller-owned options ------------------------ */
+
+static int
+h_lookup(sx_req *req, sx_res *res)
+{
+	const char *q = sx_req_query(req, "name");
+	const char *h = sx_req_header(req, "x-custom");
+
+	return sx_res_printf(res, "query=%s header=%s", q ? q : "(none)",
+	    h ? h : "(none)");
+}
+
+/* Uses a key the route did not declare (a pending 500), then answers 404
+ * itself and fails: its own error status must stand. */
+static int
+h_own_error(sx_req *req, sx_res *res)
+{
+	cr_expect_null(sx_db(req, "undeclared"));
+	sx_error(res, 404, "no such thing");
+	return -1;
+}
+
+/* Fails after a dependency failed, without setting a status: the
+ * dependency's error is what the client gets. */
+static int
+h_dep_error(sx_req *req, sx_res *res)
+{
+	(void)res;
+	return sx_db(req, "undeclared") == NULL ? -1 : 0;
+}
+
+static int
+h_missing_template(sx_req *req, sx_res *res)
+{
+	(void)req;
+	return sx_render(res, 200, "no_such_page", NULL);
+}
+
+static const sx_route more_routes[] = {
+	{ SX_GET, "/lookup", h_lookup, NULL, "lookup" },
+	{ SX_GET, "/own-error", h_own_error, NULL, "own_error" },
+	{ SX_GET, "/dep-error", h_dep_error, NULL, "dep_error" },
+	{ SX_GET, "/page", h_missing_template, NULL, "page" },
+};
+
+static const sx_app more_app = {
+	.name = "dispatch-test-more",
+	SX_ROUTE_TABLE(more_routes),
+};
+
+/* Query names match exactly; header names match in any case. */
+Test(names, query_exact_header_any_case)
+{
+	char err[256];
+	sx_test_client *c = sx_test_client_new(&more_app, quiet, err, sizeof(err));
+	const char *const hdr[] = { "X-Custom: yes", NULL };
+	sx_test_response *r;
+
+	cr_assert_not_null(c, "%s", err);
+	r = sx_test_request(c, "GET", "/lookup?Name=upper", hdr, NULL, 0);
+	cr_assert_not_null(r);
+	cr_expect_str_eq(r->body, "query=(none) header=yes");
+	sx_test_response_free(r);
+	r = sx_test_request(c, "GET", "/lookup?name=lower", NULL, NULL, 0);
+	cr_expect_str_eq(r->body, "query=lower header=(none)");
+	sx_test_response_free(r);
+	sx_test_client_free(c);
+}
+
+Test(failing, handler_error_status_stands_over_a_dependency_error)
+{
+	char err[256];
+	sx_test_client *c = sx_test_client_new(&more_app, quiet, err, sizeof(err));
+	sx_test_response *r;
+
+	cr_assert_not_null(c, "%s", err);
+	r = sx_test_request(c, "GET", "/own-error", NULL, NULL, 0);
+	cr_expect_eq(r->status, 404);
+	cr_expect(strstr(r->body, "no such thing") != NULL, "%s", r->body);
+	sx_test_response_free(r);
+	r = sx_test_request(c, "GET", "/dep-error", NULL, NULL, 0);
+	cr_expect_eq(r->status, 500);
+	cr_expect(strstr(r->body, "undeclared") != NULL, "%s", r->body);
+	sx_test_response_free(r);
+	sx_test_client_free(c);
+}
+
+/* The client copies its options: the caller's strings may be freed at once
+ * (ASan reports a use after free otherwise: the missing-template message
+ * names the templates folder). */
+Test(options, caller_may_free_its_strings)
+{
+	char err[256], *dir = strdup("/tmp/sx-test-no-templates-XXXXXX");
+	char *opt[5];
+	sx_test_client *c;
+	sx_test_response *r;
+
+	cr_assert_not_null(mkdtemp(dir));
+	opt[0] = strdup("--templates");
+	opt[1] = strdup(dir);
+	opt[2] = strdup("--log");
+	opt[3] = strdup("/dev/null");
+	opt[4] = NULL;
+	c = sx_test_client_new(&more_app, (const char *const *)opt, err, sizeof(err));
+	for (int i = 0; i < 4; i++) {
+		memset(opt[i], 'x', strlen(opt[i]));
+		free(opt[i]);
+	}
+	cr_assert_not_null(c, "%s", err);
+	r = sx_test_request(c, "GET", "/page", NULL, NULL, 0);
+	cr_assert_not_null(r);
+	cr_expect_eq(r->status, 500);
+	sx_test_response_free(r);
+	sx_test_client_free(c);
+	rmdir(dir);
+	free(dir);
 }
