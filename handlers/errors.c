@@ -1,7 +1,8 @@
 /*
- * errors.c: the default error responses. A client that prefers HTML (a
- * browser: Accept names text/html before any JSON type) gets a small page
- * rendered from a built-in template; every other client gets
+ * errors.c: the default error responses. A browser gets a small page
+ * rendered from a built-in template: its Accept header names text/html, and
+ * names it before application/json if it names that at all (q-values are
+ * not weighed; browsers list HTML first); every other client gets
  * {"error": "...", "request_id": "..."}. The message is escaped in both forms.
  */
 #include "sextant.h"
@@ -72,7 +73,7 @@ done:
 	return rc;
 }
 
-/* True when the Accept header ranks text/html ahead of application/json. */
+/* True when Accept names text/html, ahead of application/json if present. */
 static bool
 wants_html(const char *accept)
 {

@@ -70,7 +70,8 @@ SX_API sx_tpl_err sx_tpl_set_add(sx_tpl_set *set, const char *name,
 
 /*
  * Adds every DIR/NAME.mustache, including those in subfolders (named
- * "sub/NAME"); files and folders whose names begin with '.' are skipped.
+ * "sub/NAME") up to 16 folders deep (deeper ones are skipped); files and
+ * folders whose names begin with '.' are skipped.
  * Stops at the first file that fails to read or compile: msg names it (its
  * path relative to dir, line and column). Templates added before the failure
  * stay in the set.
@@ -87,7 +88,7 @@ SX_API size_t sx_tpl_set_count(const sx_tpl_set *set);
  * Renders template name over data (NULL renders as an empty context),
  * appending to out. A missing partial or parent renders as nothing, as the
  * specification asks. Returns SX_TPL_OK; SX_TPL_NOT_FOUND when the set has
- * no template name; SX_TPL_TOO_DEEP when partials recurse more than 100
+ * no template name; SX_TPL_TOO_DEEP when partials and parents nest more than 100
  * levels; SX_TPL_NOMEM. On failure out may hold part of the output and msg
  * says what failed.
  */
