@@ -11,8 +11,6 @@
 
 #include "sx_migrate.h"
 
-#define SX_MIG_HIDDEN __attribute__((visibility("hidden")))
-
 /* One migration file chosen for the connection's dialect. */
 typedef struct sx_mig {
 	const char *version;	/* "0001", "ext_sessions_0001" */
@@ -41,14 +39,14 @@ typedef struct sx_mig_plan {
  * with a one-line message naming the file (bad name, duplicate version,
  * no "-- migrate:up" line, unreadable), or SX_DB_ERR_NOMEM.
  */
-SX_MIG_HIDDEN sx_db_err sx_mig_plan_load(sx_mig_plan *plan,
+sx_db_err sx_mig_plan_load(sx_mig_plan *plan,
     const sx_migrate_opts *o, sx_db_dialect d, char *err, size_t errlen);
-SX_MIG_HIDDEN void sx_mig_plan_free(sx_mig_plan *plan);
+void sx_mig_plan_free(sx_mig_plan *plan);
 /* Index of the migration whose version is v, or -1. */
-SX_MIG_HIDDEN long sx_mig_plan_find(const sx_mig_plan *plan, const char *v);
+long sx_mig_plan_find(const sx_mig_plan *plan, const char *v);
 
 /* Lower-case hex SHA-256 of len bytes into out[65]. */
-SX_MIG_HIDDEN void sx_mig_sha256_hex(const void *data, size_t len, char out[65]);
+void sx_mig_sha256_hex(const void *data, size_t len, char out[65]);
 
 /* One statement of a section: NUL-terminated, without its ';'. */
 typedef struct sx_sql_stmt {
@@ -63,7 +61,7 @@ typedef struct sx_sql_stmt {
  * that hold only comments are dropped. The array and the strings live in
  * arena a. Returns 0, or -1 when memory ran out.
  */
-SX_MIG_HIDDEN int sx_sql_split(sx_arena *a, const char *sql, sx_db_dialect d,
+int sx_sql_split(sx_arena *a, const char *sql, sx_db_dialect d,
     unsigned first_line, sx_sql_stmt **out, size_t *n);
 
 #endif

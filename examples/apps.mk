@@ -1,4 +1,4 @@
-# examples of databases, commit modes and dependency keys (issue 4)
+# examples of databases, commit modes and dependency keys
 noinst_PROGRAMS += examples/quickstart/quickstart examples/commit_modes/commit_modes \
 	examples/multidb/multidb
 examples_quickstart_quickstart_SOURCES = examples/quickstart/quickstart.c

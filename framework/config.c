@@ -4,7 +4,7 @@
  * file, so one binary runs on SQLite in development and PostgreSQL in
  * production. The command line wins over the file.
  */
-#include "internal.h"
+#include "core.h"
 
 #include <errno.h>
 #include <stdio.h>

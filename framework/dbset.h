@@ -20,7 +20,7 @@
 #ifndef SX_DBSET_H
 #define SX_DBSET_H
 
-#include "internal.h"
+#include "core.h"
 
 /* The three ways a database is injected. */
 typedef enum sx_dbkey {
@@ -31,7 +31,7 @@ typedef enum sx_dbkey {
 } sx_dbkey;
 
 /* "session", "connection", "pool" */
-SX_HIDDEN extern const char *const sx_dbkeys[SX_DBKEY__MAX];
+extern const char *const sx_dbkeys[SX_DBKEY__MAX];
 
 /* One database's settings after the three layers are merged. Strings and
  * arrays live in the owning sx_dbset's arena. */
@@ -66,12 +66,12 @@ struct sx_dbset {
  * the set, or NULL with a one-line message in err. URLs are checked by
  * sx_dbset_open, which calls this.
  */
-SX_HIDDEN struct sx_dbset *sx_dbset_configure(const sx_app *app,
+struct sx_dbset *sx_dbset_configure(const sx_app *app,
     const sx_config *cfg, char *err, size_t errlen);
 
 /* Finds the database with key among any of its keys: its index and, in
  * *kind, which key it is. -1 when no database has the key. */
-SX_HIDDEN int sx_dbset_find(const struct sx_dbset *dbs, const char *key,
+int sx_dbset_find(const struct sx_dbset *dbs, const char *key,
     sx_dbkey *kind);
 
 /* One database as one request sees it. */
@@ -95,16 +95,16 @@ typedef enum sx_tx_action {
 } sx_tx_action;
 
 /* "commit", "rollback" */
-SX_HIDDEN extern const char *const sx_tx_actions[SX_TX__MAX];
+extern const char *const sx_tx_actions[SX_TX__MAX];
 
 /*
- * The commit decision of the issue's table, as a pure function: manual
+ * The commit decision, as a pure function: manual
  * never commits (what the handler left open is rolled back); autocommit
  * commits 2xx, autocommit_include_redirect 2xx and 3xx; a status in the
  * extra commit list commits, one in the extra rollback list rolls back; a
  * failed handler or aborted request always rolls back.
  */
-SX_HIDDEN sx_tx_action sx_tx_decide(const sx_dbconf *db, int status,
+sx_tx_action sx_tx_decide(const sx_dbconf *db, int status,
     bool failed);
 
 /*
@@ -115,6 +115,6 @@ SX_HIDDEN sx_tx_action sx_tx_decide(const sx_dbconf *db, int status,
  * that range: the id is dropped whole rather than rewritten, so it still
  * matches what the upstream logged when it is kept).
  */
-SX_HIDDEN bool sx_request_id_clean(const char *in, char *out);
+bool sx_request_id_clean(const char *in, char *out);
 
 #endif

@@ -4,58 +4,10 @@
  * stays in memory until the transaction wrapper has settled every database
  * the handler touched, so a failed commit can still become an error.
  */
-#include "internal.h"
+#include "core.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-
-/* Writes one timestamped line to the app's log. Lines from threads do not
- * interleave: each is formatted first and written under the log lock. */
-void
-sx_log(sx_runtime *rt, const char *fmt, ...)
-{
-	sx_buf b = SX_BUF_INIT;
-	struct timespec ts;
-	struct tm tm;
-	char when[32];
-	va_list ap;
-	FILE *out = rt != NULL && rt->log != NULL ? rt->log : stderr;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	sx_buf_printf(&b, "%s.%03ldZ ", when, ts.tv_nsec / 1000000);
-	va_start(ap, fmt);
-	sx_buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	sx_buf_putc(&b, '\n');
-	if (b.data == NULL)
-		return;
-	if (rt != NULL)
-		pthread_mutex_lock(&rt->log_lock);
-	fwrite(b.data, 1, b.len, out);
-	fflush(out);
-	if (rt != NULL)
-		pthread_mutex_unlock(&rt->log_lock);
-	sx_buf_free(&b);
-}
-
-/* Reads a body held in memory, for the server's buffered requests and the
- * test client's. */
-long
-sx_membody_read(void *ctx, char *buf, size_t n)
-{
-	sx_membody *m = ctx;
-	size_t left = m->len - m->off;
-
-	if (n > left)
-		n = left;
-	memcpy(buf, m->data + m->off, n);
-	m->off += n;
-	return (long)n;
-}
 
 /* Runs the matched handler and turns a failure into an error response. */
 static bool
@@ -133,6 +85,8 @@ sx_dispatch(sx_runtime *rt, const sx_io *io, sx_arena *arena)
 	if (req == NULL)
 		return -1;
 	req->rt = rt;
+	req->app = rt->app;
+	req->log = &rt->log;
 	req->arena = arena;
 	req->started_ms = sx_now_ms();
 	req->res = sx_res_new(arena, req);
@@ -143,7 +97,7 @@ sx_dispatch(sx_runtime *rt, const sx_io *io, sx_arena *arena)
 		/* The client cut the body short: nothing ran, nothing is owed. */
 		sx_tx_finalize(req, true);
 		sx_deps_release(req);
-		sx_log(rt, "id=%s %s %s aborted: request body cut short",
+		sx_logf(&rt->log, "id=%s %s %s aborted: request body cut short",
 		    req->id, req->method_name, req->path ? req->path : "-");
 		rc = -1;
 		goto done;
@@ -155,7 +109,7 @@ sx_dispatch(sx_runtime *rt, const sx_io *io, sx_arena *arena)
 		rc = -1;
 	}
 	sx_deps_release(req);
-	sx_log(rt, "id=%s %s %s %d %.2fms db=%.2fms%s", req->id,
+	sx_logf(&rt->log, "id=%s %s %s %d %.2fms db=%.2fms%s", req->id,
 	    req->method_name, req->path, sx_res_get_status(req->res),
 	    sx_now_ms() - req->started_ms, req->db_ms,
 	    req->aborted ? " (client gone)" : "");

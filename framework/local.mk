@@ -1,14 +1,21 @@
-# framework/: request, response, router, resolver, transaction, server, CLI.
+# framework/: the core (dispatch, runtime, settings, resolver, transaction
+# wrapper, templates, test client, log) and its three parts: http/ (request,
+# body, response, router, cross-site check, request ids, error responses),
+# server/ (supervisor, worker, FastCGI records, CGI) and cli/ (commands).
 libsxcore_la_SOURCES += \
-	framework/request.c framework/body.c framework/router.c \
-	framework/response.c framework/dispatch.c framework/runtime.c \
-	framework/config.c framework/cli.c framework/cgi.c framework/server.c \
-	framework/testclient.c framework/resolver.c framework/transaction.c \
-	framework/render.c framework/cli_db.c framework/csrf.c framework/internal.h
+	framework/core.h framework/log.h framework/log.c \
+	framework/dispatch.c framework/runtime.c framework/config.c \
+	framework/dbset.h framework/dbconfig.c framework/resolver.c \
+	framework/transaction.c framework/render.c framework/testclient.c
 sextantinc_HEADERS += framework/sextant.h
-# databases and dependency injection: configuration, request ids (issue 4)
-libsxcore_la_SOURCES += framework/dbconfig.c framework/request_id.c \
-	framework/dbset.h
-# The server: supervisor (server.c), worker event loop, FastCGI records.
-libsxcore_la_SOURCES += framework/server_worker.c framework/server_worker.h \
-	framework/fcgi_proto.c framework/fcgi_proto.h
+libsxcore_la_SOURCES += framework/http/http.h \
+	framework/http/request.c framework/http/body.c \
+	framework/http/response.c framework/http/router.c \
+	framework/http/csrf.c framework/http/request_id.c \
+	framework/http/errors.c
+libsxcore_la_SOURCES += framework/server/server.h framework/server/server.c \
+	framework/server/worker.h framework/server/worker.c \
+	framework/server/fcgi_proto.h framework/server/fcgi_proto.c \
+	framework/server/cgi.c
+libsxcore_la_SOURCES += framework/cli/cli.h framework/cli/cli.c \
+	framework/cli/db.c framework/cli/render.c

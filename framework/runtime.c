@@ -4,7 +4,7 @@
  * the databases and their keys, the templates. A bad setting stops start-up
  * with one line that names it.
  */
-#include "internal.h"
+#include "core.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,15 +23,11 @@ sx_runtime_new(const sx_app *app, const sx_config *cfg, char *err, size_t errlen
 	}
 	rt->app = app;
 	rt->cfg = *cfg;
-	rt->log = stderr;
-	pthread_mutex_init(&rt->log_lock, NULL);
 	rt->max_body = cfg->max_body ? cfg->max_body :
 	    app->max_body ? app->max_body : SX_DEFAULT_MAX_BODY;
-	if (cfg->log_file != NULL &&
-	    (rt->log = fopen(cfg->log_file, "a")) == NULL) {
+	if (sx_logger_open(&rt->log, cfg->log_file) < 0) {
 		snprintf(err, errlen, "log file %s: cannot open for appending "
 		    "(check the directory exists and is writable)", cfg->log_file);
-		rt->log = stderr;
 		goto fail;
 	}
 	if ((rt->router = sx_router_new(app->routes, app->n_routes, err,
@@ -57,8 +53,6 @@ sx_runtime_free(sx_runtime *rt)
 	sx_templates_free(rt->templates);
 	sx_dbset_free(rt->dbs);
 	sx_router_free(rt->router);
-	if (rt->log != NULL && rt->log != stderr)
-		fclose(rt->log);
-	pthread_mutex_destroy(&rt->log_lock);
+	sx_logger_close(&rt->log);
 	free(rt);
 }

@@ -3,7 +3,7 @@
  * server runs them, with the CGI parameters a web server would send. Used by
  * the `request` command and by Criterion tests of apps (sx_test_*).
  */
-#include "internal.h"
+#include "core.h"
 
 #include <ctype.h>
 #include <stdio.h>

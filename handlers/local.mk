@@ -1,2 +1,2 @@
 # handlers/: stock handlers built on the public API only.
-libsxcore_la_SOURCES += handlers/health.c handlers/errors.c
+libsxcore_la_SOURCES += handlers/health.c

@@ -14,8 +14,6 @@
 
 #include "sx_tpl.h"
 
-#define SX_HIDDEN __attribute__((visibility("hidden")))
-
 /* How deep partials, parents and block overrides may nest while rendering:
  * a template that includes itself with no data to stop it ends here. */
 #define SX_TPL_MAX_DEPTH 100
@@ -61,11 +59,11 @@ typedef struct tpl {
  * Compiles src into *out (allocating its arena and nodes). Returns SX_TPL_OK,
  * or an error with msg naming origin, line and column; *out is then empty.
  */
-SX_HIDDEN sx_tpl_err sx_tpl_compile(tpl *out, const char *name,
+sx_tpl_err sx_tpl_compile(tpl *out, const char *name,
     const char *origin, const char *src, size_t len, char *msg, size_t msglen);
-SX_HIDDEN void sx_tpl_release(tpl *t);
+void sx_tpl_release(tpl *t);
 
 /* The template called name in set, or NULL. */
-SX_HIDDEN const tpl *sx_tpl_find(const sx_tpl_set *set, const char *name);
+const tpl *sx_tpl_find(const sx_tpl_set *set, const char *name);
 
 #endif

@@ -1,5 +1,5 @@
-# tests/apps: the resolver, the transaction wrapper and the examples of
-# issue 4, through the test client on SQLite and PostgreSQL. The example
+# tests/apps: the resolver, the transaction wrapper and the database
+# examples, through the test client on SQLite and PostgreSQL. The example
 # tests compile the example's source in (SX_EXAMPLE_NO_MAIN) to share its app.
 SX_APPTEST_CFLAGS = $(SX_TESTCFLAGS) -I$(top_srcdir) -DSX_EXAMPLE_NO_MAIN
 check_PROGRAMS += tests/apps/test_dbconfig

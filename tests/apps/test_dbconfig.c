@@ -1,5 +1,5 @@
 /*
- * test_dbconfig.c: the parts of issue 4 that need no database: merging the
+ * test_dbconfig.c: the database settings checks that need no database: merging the
  * databases' settings from code, config file and command line, every
  * start-up refusal with its message, the commit decision table, and the
  * request id rules.

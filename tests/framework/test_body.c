@@ -3,7 +3,7 @@
  * pairs, Cookie headers, multipart/form-data (well-formed and each kind of
  * malformed body) and the Content-Type dispatch of sx_req_parse_body.
  */
-#include "internal.h"
+#include "core.h"
 #include <criterion/criterion.h>
 #include <string.h>
 

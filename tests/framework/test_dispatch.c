@@ -5,7 +5,7 @@
  * fastcgi_split_path_info, Apache mod_cgi), and a body cut short by the
  * client must run nothing and write nothing.
  */
-#include "internal.h"
+#include "core.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * serialisation with Content-Length, the whole-response helpers and the
  * error body in JSON or HTML by Accept.
  */
-#include "internal.h"
+#include "core.h"
 
 #include <criterion/criterion.h>
 #include <string.h>

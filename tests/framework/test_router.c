@@ -2,7 +2,7 @@
  * test_router.c: route matching (typed parameters, specificity, 404, 405
  * with Allow, HEAD served by GET) and the start-up validation of the table.
  */
-#include "internal.h"
+#include "core.h"
 
 #include <criterion/criterion.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * fuzz_body.c: request bodies through sx_req_parse_body, mostly JSON. The
  * first input byte picks the Content-Type, the rest is the body.
  */
-#include "internal.h"
+#include "core.h"
 #include "fuzz.h"
 
 #include <string.h>

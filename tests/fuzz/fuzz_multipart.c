@@ -3,7 +3,7 @@
  * input's first line is the boundary, the rest the body, so the fuzzer
  * explores both.
  */
-#include "internal.h"
+#include "core.h"
 #include "fuzz.h"
 
 #include <string.h>

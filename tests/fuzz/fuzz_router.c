@@ -3,7 +3,7 @@
  * with every parameter type. The first input byte picks the method, the
  * rest is the path.
  */
-#include "internal.h"
+#include "core.h"
 #include "fuzz.h"
 
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * (sx_parse_urlencoded), Cookie headers (sx_parse_cookies) and
  * percent-decoding (sx_url_decode) over arbitrary bytes.
  */
-#include "internal.h"
+#include "core.h"
 #include "fuzz.h"
 
 #include <stdlib.h>

@@ -17,9 +17,9 @@ seconds=${1:-60}
 harnesses=${*:-urlencoded multipart router body template fcgi sqlsplit}
 command -v clang >/dev/null || { echo "libfuzzer.sh: clang is not installed (apt-get install clang)"; exit 1; }
 # The parsers and what they need; nothing that talks to a web server.
-srcs="$top/framework/body.c $top/framework/router.c $top/framework/response.c
+srcs="$top/framework/http/body.c $top/framework/http/router.c $top/framework/http/response.c
 	$top/util/arena.c $top/util/buf.c $top/templates/tpl_compile.c
-	$top/templates/tpl_render.c $top/templates/tpl_set.c $top/framework/fcgi_proto.c
+	$top/templates/tpl_render.c $top/templates/tpl_set.c $top/framework/server/fcgi_proto.c
 	$top/util/misc.c $top/db/migrate_split.c $here/fuzz_check.c"
 status=0
 for h in $harnesses; do

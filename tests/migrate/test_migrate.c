@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "internal.h"
+#include "core.h"
 #include "migrate_internal.h"
 
 /* One test's world: a folder of migrations and a database. */

@@ -1,5 +1,5 @@
 /*
- * fuzz_fcgi.c: the server's FastCGI record layer (framework/fcgi_proto.c)
+ * fuzz_fcgi.c: the server's FastCGI record layer (framework/server/fcgi_proto.c)
  * over arbitrary bytes, as the worker's event loop drives it. The first
  * input byte picks how the rest is cut into reads (1 byte at a time up to
  * everything at once), so records split at every offset are covered.
@@ -9,7 +9,7 @@
  * byte the layer wants to send is a sequence of whole, version-1 records
  * padded to 8 bytes.
  */
-#include "fcgi_proto.h"
+#include "server/fcgi_proto.h"
 #include "fuzz.h"
 
 #include <fastcgi.h>

@@ -1,4 +1,4 @@
-# tests/server: the production server (issue 7). slowapp is hello's routes
+# tests/server: the production server. slowapp is hello's routes
 # plus GET /sleep/{ms}; fuzz_fcgi drives the FastCGI record layer; the
 # shell tests start the server behind real nginx, Apache, lighttpd,
 # spawn-fcgi and systemd-socket-activate.

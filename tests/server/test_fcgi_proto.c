@@ -8,7 +8,7 @@
 #include <fastcgi.h>
 #include <string.h>
 
-#include "fcgi_proto.h"
+#include "server/fcgi_proto.h"
 
 static const sx_fcgi_limits lim = { .max_params = 1024, .max_body = 16,
     .max_conns = 7 };

@@ -10,7 +10,7 @@
 #include <criterion/new/assert.h>
 
 #include "../testutil.h"
-#include "internal.h"
+#include "cli/cli.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

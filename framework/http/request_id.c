@@ -5,7 +5,7 @@
  * traceparent); it is taken only when it is safe to echo in a header, a log
  * line and a JSON body. Otherwise the request gets a fresh UUID v4.
  */
-#include "dbset.h"
+#include "http.h"
 
 #include <string.h>
 
@@ -42,8 +42,8 @@ sx_request_id_clean(const char *in, char *out)
 void
 sx_req_assign_id(sx_req *req)
 {
-	const char *const *names = req->rt != NULL && req->rt->app != NULL ?
-	    req->rt->app->request_id_headers : NULL;
+	const char *const *names = req->app != NULL ?
+	    req->app->request_id_headers : NULL;
 
 	if (sx_request_id_clean(sx_req_header(req, "x-request-id"), req->id))
 		return;

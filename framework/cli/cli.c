@@ -5,7 +5,8 @@
  *
  * Exit statuses: 0 success, 1 failure, 2 usage error.
  */
-#include "internal.h"
+#include "cli.h"
+#include "server/server.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -9,7 +9,7 @@
  * as the request. Work is linear in the input: each scan starts where the
  * previous one stopped and boundaries are found with memmem.
  */
-#include "internal.h"
+#include "http.h"
 
 #include <ctype.h>
 #include <string.h>

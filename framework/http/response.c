@@ -6,7 +6,7 @@
  * Headers are checked as they are set: a name must be an HTTP token and a
  * value must hold no CR, LF or NUL, so a handler cannot split a response.
  */
-#include "internal.h"
+#include "http.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /*
  * server.c: `APP serve`, the supervisor. It binds the socket (or takes the
- * one it inherited), forks the workers (server_worker.c), restarts one that
+ * one it inherited), forks the workers (worker.c), restarts one that
  * dies, and turns signals into orders:
  *
  *   SIGTERM, SIGINT, SIGQUIT  workers stop accepting and finish what they
@@ -14,7 +14,8 @@
  * single-threaded and reads its signals from a signalfd, so it never runs
  * code inside a signal handler.
  */
-#include "server_worker.h"
+#include "server.h"
+#include "worker.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -381,7 +382,7 @@ typedef struct wproc {
 typedef struct supervisor {
 	const sx_app *app;
 	const sx_config *cfg;
-	sx_runtime log;		/* only log and log_lock are used */
+	sx_logger log;		/* the supervisor's own lines */
 	int listen_fd, sig_fd;
 	int n_slots, threads;
 	wproc *procs;
@@ -405,8 +406,7 @@ worker_main(supervisor *s, int status_fd)
 	for (int i = 0; i < s->n_procs; i++)
 		close(s->procs[i].status_fd);
 	close(s->sig_fd);
-	if (s->log.log != stderr)
-		fclose(s->log.log);
+	sx_logger_close(&s->log);
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_UNBLOCK, &chld, NULL);
@@ -444,7 +444,7 @@ spawn(supervisor *s, int slot)
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return -1;
 	if ((pid = fork()) < 0) {
-		sx_log(&s->log, "%s: cannot start a worker: %s", s->app->name,
+		sx_logf(&s->log, "%s: cannot start a worker: %s", s->app->name,
 		    strerror(errno));
 		close(pipefd[0]);
 		close(pipefd[1]);
@@ -514,11 +514,11 @@ static void
 log_exit(supervisor *s, const wproc *p, int status, const char *what)
 {
 	if (WIFSIGNALED(status))
-		sx_log(&s->log, "%s: worker %ld %s: killed by signal %d (%s)",
+		sx_logf(&s->log, "%s: worker %ld %s: killed by signal %d (%s)",
 		    s->app->name, (long)p->pid, what, WTERMSIG(status),
 		    strsignal(WTERMSIG(status)));
 	else
-		sx_log(&s->log, "%s: worker %ld %s: exited with status %d",
+		sx_logf(&s->log, "%s: worker %ld %s: exited with status %d",
 		    s->app->name, (long)p->pid, what, WEXITSTATUS(status));
 }
 
@@ -564,7 +564,7 @@ reap(supervisor *s)
 		}
 		s->restart_at[p.slot] = sx_now_ms() + s->backoff_ms[p.slot];
 		if (s->backoff_ms[p.slot] > 0)
-			sx_log(&s->log, "%s: worker died within %.0f ms of starting; "
+			sx_logf(&s->log, "%s: worker died within %.0f ms of starting; "
 			    "restarting it in %.0f ms", s->app->name, CRASH_WINDOW_MS,
 			    s->backoff_ms[p.slot]);
 	}
@@ -579,7 +579,7 @@ stop_all(supervisor *s, const char *why)
 	s->stop_deadline = sx_now_ms() +
 	    (s->cfg->shutdown_timeout_s > 0 ? s->cfg->shutdown_timeout_s : 30) *
 	    1000.0 + 2000.0;
-	sx_log(&s->log, "%s: %s; stopping %d worker(s)", s->app->name, why,
+	sx_logf(&s->log, "%s: %s; stopping %d worker(s)", s->app->name, why,
 	    s->n_procs);
 	for (int i = 0; i < s->n_procs; i++)
 		kill(s->procs[i].pid, SIGTERM);
@@ -590,7 +590,7 @@ reload(supervisor *s)
 {
 	int i, n = s->n_procs;
 
-	sx_log(&s->log, "%s: SIGHUP: replacing the workers", s->app->name);
+	sx_logf(&s->log, "%s: SIGHUP: replacing the workers", s->app->name);
 	for (i = 0; i < n; i++)
 		if (!s->procs[i].retiring)
 			s->procs[i].replaced = true;
@@ -603,9 +603,7 @@ reload(supervisor *s)
 static void
 reopen_log(supervisor *s)
 {
-	if (s->cfg->log_file != NULL && s->log.log != stderr &&
-	    freopen(s->cfg->log_file, "a", s->log.log) == NULL)
-		s->log.log = stderr;
+	sx_logger_reopen(&s->log);
 	for (int i = 0; i < s->n_procs; i++)
 		kill(s->procs[i].pid, SIGUSR1);
 }
@@ -657,7 +655,7 @@ supervise(supervisor *s)
 			break;
 		if (s->stopping && now > s->stop_deadline) {
 			for (i = 0; i < s->n_procs; i++) {
-				sx_log(&s->log, "%s: worker %ld did not stop in time; "
+				sx_logf(&s->log, "%s: worker %ld did not stop in time; "
 				    "killing it", s->app->name, (long)s->procs[i].pid);
 				kill(s->procs[i].pid, SIGKILL);
 			}
@@ -712,14 +710,13 @@ sx_cmd_serve(const sx_app *app, sx_config *cfg, int argc, char **argv)
 	}
 	s.n_slots = cfg->workers > 0 ? cfg->workers : 1;
 	s.threads = cfg->threads > 0 ? cfg->threads : 4;
-	s.log.log = stderr;
-	if (cfg->log_file != NULL && (s.log.log = fopen(cfg->log_file, "a")) == NULL) {
+	if (sx_logger_open(&s.log, cfg->log_file) < 0) {
 		fprintf(stderr, "%s: log file %s: cannot open for appending (check "
 		    "the directory exists and is writable)\n", app->name,
 		    cfg->log_file);
+		sx_logger_close(&s.log);
 		return 1;
 	}
-	pthread_mutex_init(&s.log.log_lock, NULL);
 	if ((s.listen_fd = open_listener(cfg, err, sizeof(err))) < 0) {
 		fprintf(stderr, "%s: %s\n", app->name, err);
 		rc = 1;
@@ -735,12 +732,12 @@ sx_cmd_serve(const sx_app *app, sx_config *cfg, int argc, char **argv)
 		    strerror(errno));
 		rc = 1;
 	} else {
-		sx_log(&s.log, "%s: supervisor %ld serving FastCGI on %s with %d "
+		sx_logf(&s.log, "%s: supervisor %ld serving FastCGI on %s with %d "
 		    "worker(s) of %d thread(s)", app->name, (long)getpid(),
 		    cfg->listen ? cfg->listen : s.listen_fd == 0 ? "fd 0" :
 		    "the socket from systemd (fd 3)", s.n_slots, s.threads);
 		rc = supervise(&s);
-		sx_log(&s.log, "%s: stopped", app->name);
+		sx_logf(&s.log, "%s: stopped", app->name);
 	}
 	free(s.procs);
 	free(s.restart_at);
@@ -751,8 +748,6 @@ sx_cmd_serve(const sx_app *app, sx_config *cfg, int argc, char **argv)
 		unlink(cfg->listen);
 	close(s.listen_fd);
 out:
-	if (s.log.log != stderr)
-		fclose(s.log.log);
-	pthread_mutex_destroy(&s.log.log_lock);
+	sx_logger_close(&s.log);
 	return rc;
 }

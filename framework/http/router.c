@@ -9,7 +9,7 @@
  * When several routes match a path, the most specific wins: literal segments
  * before int/uuid parameters before str before path; ties go to table order.
  */
-#include "internal.h"
+#include "http.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,11 +1,11 @@
 /*
- * server_worker.h: what the supervisor (server.c) tells a worker process
- * (server_worker.c) and how a worker reports back.
+ * worker.h: what the supervisor (server.c) tells a worker process
+ * (worker.c) and how a worker reports back.
  */
 #ifndef SX_SERVER_WORKER_H
 #define SX_SERVER_WORKER_H
 
-#include "internal.h"
+#include "core.h"
 
 /* Exit status of a worker that could not build its runtime: the supervisor
  * stops instead of restarting it when no worker ever started. */
@@ -32,7 +32,7 @@ typedef struct sx_worker_config {
  * after a clean drain. When the shutdown timeout cuts requests off, handler
  * threads still use the runtime, so the process ends there with _exit(1).
  */
-SX_HIDDEN int sx_worker_run(const sx_worker_config *wc);
+int sx_worker_run(const sx_worker_config *wc);
 
 /*
  * Blocks the signals the server reads from a signalfd (TERM, INT, QUIT,
@@ -40,6 +40,6 @@ SX_HIDDEN int sx_worker_run(const sx_worker_config *wc);
  * created afterwards inherit the mask, and returns a non-blocking signalfd
  * for them, or -1. SIGPIPE is ignored: a client gone is an error return.
  */
-SX_HIDDEN int sx_server_signalfd(bool with_chld);
+int sx_server_signalfd(bool with_chld);
 
 #endif

@@ -2,7 +2,7 @@
  * fcgi_proto.h: the FastCGI record layer of the server (fcgi_proto.c).
  *
  * One sx_fcgi_conn holds what has arrived on one connection and what must
- * be sent back. The event loop (server_worker.c) appends the bytes it reads
+ * be sent back. The event loop (worker.c) appends the bytes it reads
  * to in, calls sx_fcgi_parse, writes out, and when state reaches
  * SX_FCGI_READY hands the request (envp + body) to a thread. Nothing here
  * touches a socket, so the fuzz harness drives exactly the code production
@@ -16,9 +16,11 @@
 #ifndef SX_FCGI_PROTO_H
 #define SX_FCGI_PROTO_H
 
-#include "internal.h"
+#include "sx_util.h"
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Why a connection's input was refused; the connection is then closed. */
 typedef enum sx_fcgi_err {
@@ -33,7 +35,7 @@ typedef enum sx_fcgi_err {
 } sx_fcgi_err;
 
 /* A sentence naming the problem, for the log. */
-SX_HIDDEN const char *sx_fcgi_strerror(sx_fcgi_err err);
+const char *sx_fcgi_strerror(sx_fcgi_err err);
 
 /* Where a connection stands in its current request. */
 typedef enum sx_fcgi_state {
@@ -45,7 +47,7 @@ typedef enum sx_fcgi_state {
 	SX_FCGI_STATE__MAX
 } sx_fcgi_state;
 
-SX_HIDDEN extern const char *const sx_fcgi_states[SX_FCGI_STATE__MAX];
+extern const char *const sx_fcgi_states[SX_FCGI_STATE__MAX];
 
 /* Bounds on what one connection may make the server hold. */
 typedef struct sx_fcgi_limits {
@@ -72,8 +74,8 @@ typedef struct sx_fcgi_conn {
 	sx_buf body;		/* STDIN, at most min(CONTENT_LENGTH, max_body) */
 } sx_fcgi_conn;
 
-SX_HIDDEN void sx_fcgi_conn_init(sx_fcgi_conn *c, const sx_fcgi_limits *lim);
-SX_HIDDEN void sx_fcgi_conn_free(sx_fcgi_conn *c);
+void sx_fcgi_conn_init(sx_fcgi_conn *c, const sx_fcgi_limits *lim);
+void sx_fcgi_conn_free(sx_fcgi_conn *c);
 
 /*
  * Consumes every complete record in c->in. Management replies
@@ -83,19 +85,19 @@ SX_HIDDEN void sx_fcgi_conn_free(sx_fcgi_conn *c);
  * STDIN is ignored). Returns SX_FCGI_OK, or the reason to close the
  * connection; partial records stay in c->in for the next call.
  */
-SX_HIDDEN sx_fcgi_err sx_fcgi_parse(sx_fcgi_conn *c);
+sx_fcgi_err sx_fcgi_parse(sx_fcgi_conn *c);
 
 /* Ends the active request (its response is on its way): the connection
  * returns to IDLE and the request's memory is released. */
-SX_HIDDEN void sx_fcgi_request_done(sx_fcgi_conn *c);
+void sx_fcgi_request_done(sx_fcgi_conn *c);
 
 /* Appends a stream (STDOUT) as records of at most 65528 bytes, each padded
  * to a multiple of 8. len 0 appends nothing. Returns 0 or -1 (memory). */
-SX_HIDDEN int sx_fcgi_put_stream(sx_buf *out, int type, uint16_t id,
+int sx_fcgi_put_stream(sx_buf *out, int type, uint16_t id,
     const void *data, size_t len);
 /* Appends END_REQUEST, preceded when close_stdout is true by the empty
  * STDOUT record that ends the response stream. Returns 0 or -1. */
-SX_HIDDEN int sx_fcgi_put_end(sx_buf *out, uint16_t id, bool close_stdout,
+int sx_fcgi_put_end(sx_buf *out, uint16_t id, bool close_stdout,
     uint32_t app_status, int protocol_status);
 
 #endif

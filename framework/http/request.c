@@ -4,7 +4,7 @@
  * handlers their accessors. Parsing of query strings, cookies and bodies is
  * in body.c.
  */
-#include "internal.h"
+#include "http.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -374,7 +374,22 @@ sx_req_log(const sx_req *req, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	if (sx_buf_vprintf(&b, fmt, ap) == 0)
-		sx_log(req->rt, "[%s] %s", req->id, b.data);
+		sx_logf(req->log, "[%s] %s", req->id, b.data);
 	va_end(ap);
 	sx_buf_free(&b);
+}
+
+/* Reads a body held in memory, for the server's buffered requests and the
+ * test client's. */
+long
+sx_membody_read(void *ctx, char *buf, size_t n)
+{
+	sx_membody *m = ctx;
+	size_t left = m->len - m->off;
+
+	if (n > left)
+		n = left;
+	memcpy(buf, m->data + m->off, n);
+	m->off += n;
+	return (long)n;
 }

@@ -1,5 +1,5 @@
 /*
- * server_worker.c: one worker process. An event loop (epoll) owns the
+ * worker.c: one worker process. An event loop (epoll) owns the
  * listening socket and every FastCGI connection; a pool of threads runs
  * complete requests.
  *
@@ -17,7 +17,7 @@
  * so no accept() or read() is ever interrupted half-way and no handler
  * runs in a thread that holds a lock.
  */
-#include "server_worker.h"
+#include "worker.h"
 #include "fcgi_proto.h"
 
 #include <errno.h>
@@ -363,7 +363,7 @@ conn_read(worker *w, conn *c)
 	if (was_idle)
 		c->deadline = sx_now_ms() + w->wc->read_timeout_ms;
 	if ((err = sx_fcgi_parse(fc)) != SX_FCGI_OK) {
-		sx_log(w->rt, "worker %ld: closing a FastCGI connection: %s",
+		sx_logf(&w->rt->log, "worker %ld: closing a FastCGI connection: %s",
 		    (long)getpid(), sx_fcgi_strerror(err));
 		conn_close(w, c);
 		return;
@@ -444,7 +444,7 @@ accept_some(worker *w)
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			if (errno == EMFILE || errno == ENFILE)
-				sx_log(w->rt, "worker %ld: accept: %s (raise the "
+				sx_logf(&w->rt->log, "worker %ld: accept: %s (raise the "
 				    "open-files limit, ulimit -n)", (long)getpid(),
 				    strerror(errno));
 			return;
@@ -489,7 +489,7 @@ check_deadlines(worker *w)
 		if (c->closed || c->deadline == 0 || now < c->deadline)
 			continue;
 		if (!c->lingering && !conn_idle(c))
-			sx_log(w->rt, "worker %ld: dropping a FastCGI connection: "
+			sx_logf(&w->rt->log, "worker %ld: dropping a FastCGI connection: "
 			    "the request did not arrive within the read timeout "
 			    "(%d ms, --read-timeout)", (long)getpid(),
 			    w->wc->read_timeout_ms);
@@ -520,7 +520,7 @@ start_drain(worker *w, const char *why)
 	w->drain_deadline = sx_now_ms() + w->wc->shutdown_timeout_s * 1000.0;
 	listen_on(w, false);
 	notify_supervisor(w, SX_WORKER_DRAINING);
-	sx_log(w->rt, "worker %ld: %s; finishing %u request(s) in flight",
+	sx_logf(&w->rt->log, "worker %ld: %s; finishing %u request(s) in flight",
 	    (long)getpid(), why, w->busy);
 	for (c = w->conns; c != NULL; c = next) {
 		next = c->next;
@@ -536,14 +536,8 @@ reopen_log(worker *w)
 {
 	sx_runtime *rt = w->rt;
 
-	if (rt->cfg.log_file == NULL || rt->log == stderr)
-		return;
-	pthread_mutex_lock(&rt->log_lock);
-	if (freopen(rt->cfg.log_file, "a", rt->log) == NULL)
-		rt->log = stderr;
-	pthread_mutex_unlock(&rt->log_lock);
-	if (rt->log == stderr)
-		sx_log(rt, "worker %ld: cannot reopen log file %s: %s; logging "
+	if (sx_logger_reopen(&rt->log) < 0)
+		sx_logf(&rt->log, "worker %ld: cannot reopen log file %s: %s; logging "
 		    "to stderr", (long)getpid(), rt->cfg.log_file, strerror(errno));
 }
 
@@ -649,7 +643,7 @@ run_loop(worker *w)
 		    w->served >= w->wc->max_requests)
 			start_drain(w, "served --max-requests requests, recycling");
 		if (w->draining && now >= w->drain_deadline) {
-			sx_log(w->rt, "worker %ld: shutdown timeout (%d s) reached "
+			sx_logf(&w->rt->log, "worker %ld: shutdown timeout (%d s) reached "
 			    "with %u request(s) still running; exiting",
 			    (long)getpid(), w->wc->shutdown_timeout_s, w->busy);
 			return w->busy == 0;
@@ -679,7 +673,7 @@ sx_worker_run(const sx_worker_config *wc)
 	if (w.ep < 0 || w.sig_fd < 0 || w.wake_fd < 0 || threads == NULL ||
 	    add_fd(&w, w.sig_fd, &tag_signal) < 0 ||
 	    add_fd(&w, w.wake_fd, &tag_wake) < 0) {
-		sx_log(w.rt, "worker %ld: cannot set up the event loop: %s",
+		sx_logf(&w.rt->log, "worker %ld: cannot set up the event loop: %s",
 		    (long)getpid(), strerror(errno));
 		clean = true;
 		goto out;

@@ -3,7 +3,7 @@
  * once per request with the request in the environment and the body on
  * stdin; the response goes to stdout in the same form FastCGI uses.
  */
-#include "internal.h"
+#include "server.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * cli_db.c: the `db` command every app has. It picks one of the app's
+ * db.c: the `db` command every app has. It picks one of the app's
  * databases, opens it by URL, and runs the migration engine (db/migrate.c):
  *
  *	APP db upgrade [REV] [--dry-run] [--force]
@@ -14,7 +14,7 @@
  *
  * Exit statuses: 0 success, 1 failure, 2 usage error.
  */
-#include "internal.h"
+#include "cli.h"
 #include "sx_migrate.h"
 
 #include <inttypes.h>

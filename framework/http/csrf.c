@@ -19,7 +19,7 @@
  * An app that must accept cross-origin form posts (a payment provider's
  * callback, say) sets sx_app.trusted_origins.
  */
-#include "internal.h"
+#include "http.h"
 
 #include <string.h>
 #include <strings.h>
@@ -81,7 +81,7 @@ sx_csrf_check(const sx_req *req)
 	if (!is_unsafe(req->method) || !is_form_type(req->content_type))
 		return NULL;
 	origin = sx_req_header(req, "origin");
-	if (origin != NULL && origin_trusted(req->rt->app, origin))
+	if (origin != NULL && origin_trusted(req->app, origin))
 		return NULL;
 	site = sx_req_header(req, "sec-fetch-site");
 	if (site != NULL) {

@@ -1,0 +1,116 @@
+/*
+ * core.h: what the framework's core shares (dispatch, runtime, settings,
+ * resolver, transaction wrapper, templates, test client), built on the HTTP
+ * layer (http/http.h). Apps never see it.
+ *
+ * One request (dispatch.c): the HTTP layer reads, parses and routes it; the
+ * handler runs; sx_tx_finalize (transaction.c) commits or rolls back every
+ * database the request used and may replace the response; the HTTP layer
+ * serialises the response; sx_deps_release (resolver.c) hands connections
+ * back to their pools; one access line goes to the log.
+ */
+#ifndef SX_CORE_H
+#define SX_CORE_H
+
+#include <stdio.h>
+
+#include "sextant.h"
+#include "log.h"
+#include "http/http.h"
+
+#define SX_MAX_OVERRIDES 16
+
+/* A KEY=VALUE setting from the command line or config file. */
+typedef struct sx_override {
+	const char *key;
+	const char *value;
+} sx_override;
+
+/* Settings from the command line and --config file, over the app's own. */
+typedef struct sx_config {
+	const char *listen;		/* unix socket path or host:port; NULL = fd 0 */
+	int threads;			/* per worker; 0 = default */
+	int workers;			/* 0 = default */
+	size_t max_body;		/* 0 = app's, else the default */
+	long max_requests;		/* per worker before recycling; 0 = unlimited */
+	int read_timeout_ms;		/* 0 = default */
+	int shutdown_timeout_s;		/* 0 = default */
+	const char *socket_mode;	/* octal, e.g. "0660" */
+	const char *socket_owner;	/* user[:group] */
+	const char *log_file;		/* NULL = stderr */
+	const char *config_file;
+	const char *templates_dir;
+	sx_override db_urls[SX_MAX_OVERRIDES];	/* --database KEY=URL */
+	size_t n_db_urls;
+	sx_override commit_modes[SX_MAX_OVERRIDES]; /* --commit-mode KEY=MODE */
+	size_t n_commit_modes;
+	bool auto_migrate;		/* --migrate: upgrade every database at start-up */
+	cJSON *config_json;		/* parsed --config file, owned */
+} sx_config;
+
+struct sx_router;
+struct sx_dbset;
+struct sx_tpl_set;
+
+/* Everything a running app needs; built once at start-up, shared by threads. */
+typedef struct sx_runtime {
+	const sx_app *app;
+	sx_config cfg;
+	size_t max_body;
+	struct sx_router *router;
+	struct sx_dbset *dbs;		/* resolver.c */
+	struct sx_tpl_set *templates;	/* render.c */
+	sx_logger log;
+} sx_runtime;
+
+/* ---- config.c ------------------------------------------------------------ */
+
+/* Takes one option every command shares (--database, --commit-mode,
+ * --config, --templates, --max-body, --log) at argv[i]. Returns how many
+ * arguments it used (1 or 2), 0 when argv[i] is not one of them, or -1 after
+ * printing a one-line error. */
+int sx_config_common_option(sx_config *cfg, int argc, char **argv, int i);
+void sx_config_free(sx_config *cfg);
+
+/* ---- runtime.c ----------------------------------------------------------- */
+
+/* Builds the runtime: validates routes, databases, templates. NULL with a
+ * one-line message in err. */
+sx_runtime *sx_runtime_new(const sx_app *app, const sx_config *cfg, char *err,
+    size_t errlen);
+void sx_runtime_free(sx_runtime *rt);
+
+/* ---- dispatch.c ---------------------------------------------------------- */
+
+/* Runs one request end to end. Returns 0, or -1 when the client went away. */
+int sx_dispatch(sx_runtime *rt, const sx_io *io, sx_arena *arena);
+
+/* ---- testclient.c -------------------------------------------------------- */
+
+/* Runs one request in-process with the CGI parameters nginx would send and
+ * returns the raw CGI-form response in out (caller frees). Returns 0, or -1
+ * when a header is not "Name: value". */
+int sx_run_inprocess(sx_runtime *rt, const char *method, const char *target,
+    const char *const *headers, const void *body, size_t len, sx_buf *out);
+
+/* ---- resolver.c, transaction.c (databases and dependency injection) ------- */
+
+/* Validates the app's databases against cfg and the routes, and opens pools.
+ * Returns 0, or -1 with a one-line message. */
+int sx_dbset_open(sx_runtime *rt, char *err, size_t errlen);
+void sx_dbset_free(struct sx_dbset *dbs);
+/* Commits or rolls back every database the request used, by commit mode and
+ * the response status; replaces the response on a failed commit. */
+void sx_tx_finalize(sx_req *req, bool handler_failed);
+/* Hands every connection the request took back to its pool. */
+void sx_deps_release(sx_req *req);
+
+/* ---- render.c ------------------------------------------------------------ */
+
+int sx_templates_open(sx_runtime *rt, char *err, size_t errlen);
+void sx_templates_free(struct sx_tpl_set *t);
+/* The templates folder in force and whether it was named (by the command
+ * line, the config file or the app) rather than the default. */
+const char *sx_templates_dir(const sx_runtime *rt, bool *named);
+
+#endif

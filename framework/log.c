@@ -1,0 +1,78 @@
+/*
+ * log.c: timestamped log lines to a file or stderr (see log.h).
+ */
+#include "log.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+int
+sx_logger_open(sx_logger *lg, const char *path)
+{
+	memset(lg, 0, sizeof(*lg));
+	pthread_mutex_init(&lg->lock, NULL);
+	lg->out = stderr;
+	lg->path = path;
+	if (path == NULL)
+		return 0;
+	if ((lg->out = fopen(path, "a")) == NULL) {
+		lg->out = stderr;
+		return -1;
+	}
+	return 0;
+}
+
+int
+sx_logger_reopen(sx_logger *lg)
+{
+	int rc = 0;
+
+	if (lg->path == NULL || lg->out == stderr)
+		return 0;
+	pthread_mutex_lock(&lg->lock);
+	if (freopen(lg->path, "a", lg->out) == NULL) {
+		lg->out = stderr;
+		rc = -1;
+	}
+	pthread_mutex_unlock(&lg->lock);
+	return rc;
+}
+
+void
+sx_logger_close(sx_logger *lg)
+{
+	if (lg->out != NULL && lg->out != stderr)
+		fclose(lg->out);
+	lg->out = NULL;
+	pthread_mutex_destroy(&lg->lock);
+}
+
+void
+sx_logf(sx_logger *lg, const char *fmt, ...)
+{
+	sx_buf b = SX_BUF_INIT;
+	struct timespec ts;
+	struct tm tm;
+	char when[32];
+	va_list ap;
+	FILE *out = lg != NULL && lg->out != NULL ? lg->out : stderr;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	sx_buf_printf(&b, "%s.%03ldZ ", when, ts.tv_nsec / 1000000);
+	va_start(ap, fmt);
+	sx_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	sx_buf_putc(&b, '\n');
+	if (b.data == NULL)
+		return;
+	if (lg != NULL)
+		pthread_mutex_lock(&lg->lock);
+	fwrite(b.data, 1, b.len, out);
+	fflush(out);
+	if (lg != NULL)
+		pthread_mutex_unlock(&lg->lock);
+	sx_buf_free(&b);
+}

@@ -1,0 +1,16 @@
+/*
+ * server.h: how the command line starts the server: `serve` (the FastCGI
+ * supervisor and its workers) and plain CGI (one request from the
+ * environment and stdin).
+ */
+#ifndef SX_SERVER_H
+#define SX_SERVER_H
+
+#include "core.h"
+
+/* `APP serve [options]`: returns an exit status. */
+int sx_cmd_serve(const sx_app *app, sx_config *cfg, int argc, char **argv);
+/* Serves one request as a CGI program (environment + stdin + stdout). */
+int sx_run_cgi(const sx_app *app, sx_config *cfg);
+
+#endif
