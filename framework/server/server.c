@@ -16,6 +16,8 @@
  */
 #include "server.h"
 #include "worker.h"
+#include "defaults.h"
+#include "options.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,8 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_WORKERS 256
-#define MAX_THREADS 1024
+#define MAX_WORKERS SX_MAX_WORKERS
 /* A worker that dies sooner than this after starting counts as a crash
  * loop: its restart waits, doubling from BACKOFF_MIN_MS to BACKOFF_MAX_MS. */
 #define CRASH_WINDOW_MS 1000.0
@@ -43,145 +44,6 @@
 #define BACKOFF_MAX_MS 5000.0
 /* systemd passes sockets from this fd on (sd_listen_fds(3)). */
 #define SD_LISTEN_FDS_START 3
-
-/* ---- options -------------------------------------------------------------------- */
-
-static const char serve_usage[] =
-    "usage: %s serve [--listen ADDR] [--workers N] [--threads M] [options]\n"
-    "Serves FastCGI with a supervisor and N worker processes of M threads.\n"
-    "  --listen ADDR           unix socket path, HOST:PORT or :PORT; without it\n"
-    "                          the socket inherited from systemd (LISTEN_FDS) or\n"
-    "                          on fd 0 (spawn-fcgi, mod_fcgid)\n"
-    "  --workers N             worker processes (default 1)\n"
-    "  --threads M             request threads per worker (default 4)\n"
-    "  --socket-mode MODE      octal permissions of a unix socket, e.g. 0660\n"
-    "  --socket-owner USER[:GROUP]  owner of a unix socket\n"
-    "  --max-requests N        recycle a worker after N requests (0 = never)\n"
-    "  --read-timeout T        drop a request not received whole in T\n"
-    "                          (seconds, or with ms: 500ms; default 30)\n"
-    "  --shutdown-timeout S    seconds in-flight requests get on stop (default 30)\n"
-    "Signals: TERM/INT stop gracefully, HUP replaces the workers, USR1\n"
-    "reopens the log file.\n";
-
-/* Parses a whole decimal number in [min, max]. */
-static bool
-parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-/* "30", "30s" or "500ms" as milliseconds in [1 ms, 1 day]. */
-static bool
-parse_duration_ms(const char *s, long *ms)
-{
-	size_t len = strlen(s);
-	char num[32];
-	long scale = 1000, v;
-
-	if (len > 2 && strcmp(s + len - 2, "ms") == 0) {
-		scale = 1;
-		len -= 2;
-	} else if (len > 1 && s[len - 1] == 's') {
-		len -= 1;
-	}
-	if (len == 0 || len >= sizeof(num))
-		return false;
-	memcpy(num, s, len);
-	num[len] = '\0';
-	if (!parse_long(num, 1, 86400L * 1000 / scale, &v))
-		return false;
-	*ms = v * scale;
-	return true;
-}
-
-/* An octal mode such as 0660 (at most 0777). */
-static bool
-valid_socket_mode(const char *s, mode_t *mode)
-{
-	char *end;
-	long v;
-
-	if (*s < '0' || *s > '7')
-		return false;
-	v = strtol(s, &end, 8);
-	if (*end != '\0' || v > 0777)
-		return false;
-	*mode = (mode_t)v;
-	return true;
-}
-
-/* Takes one serve option at argv[i]. Returns the arguments used, or -1
- * after printing what is wrong with it. */
-static int
-serve_option(sx_config *cfg, int argc, char **argv, int i)
-{
-	const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-	long v;
-	mode_t mode;
-
-	if (strcmp(opt, "--listen") != 0 && strcmp(opt, "--workers") != 0 &&
-	    strcmp(opt, "--threads") != 0 && strcmp(opt, "--socket-mode") != 0 &&
-	    strcmp(opt, "--socket-owner") != 0 && strcmp(opt, "--max-requests") != 0 &&
-	    strcmp(opt, "--read-timeout") != 0 &&
-	    strcmp(opt, "--shutdown-timeout") != 0)
-		return 0;
-	if (val == NULL) {
-		fprintf(stderr, "serve: %s needs a value\n", opt);
-		return -1;
-	}
-	if (strcmp(opt, "--listen") == 0) {
-		cfg->listen = val;
-	} else if (strcmp(opt, "--workers") == 0) {
-		if (!parse_long(val, 1, MAX_WORKERS, &v))
-			goto bad;
-		cfg->workers = (int)v;
-	} else if (strcmp(opt, "--threads") == 0) {
-		if (!parse_long(val, 1, MAX_THREADS, &v))
-			goto bad;
-		cfg->threads = (int)v;
-	} else if (strcmp(opt, "--socket-mode") == 0) {
-		if (!valid_socket_mode(val, &mode))
-			goto bad;
-		cfg->socket_mode = val;
-	} else if (strcmp(opt, "--socket-owner") == 0) {
-		if (*val == '\0' || *val == ':')
-			goto bad;
-		cfg->socket_owner = val;
-	} else if (strcmp(opt, "--max-requests") == 0) {
-		if (!parse_long(val, 0, 1L << 40, &v))
-			goto bad;
-		cfg->max_requests = v;
-	} else if (strcmp(opt, "--read-timeout") == 0) {
-		if (!parse_duration_ms(val, &v))
-			goto bad;
-		cfg->read_timeout_ms = (int)v;
-	} else {
-		if (!parse_long(val, 1, 86400, &v))
-			goto bad;
-		cfg->shutdown_timeout_s = (int)v;
-	}
-	return 2;
-bad:
-	fprintf(stderr, "serve: %s takes %s, got \"%s\"\n", opt,
-	    strcmp(opt, "--workers") == 0 ? "1 to 256" :
-	    strcmp(opt, "--threads") == 0 ? "1 to 1024" :
-	    strcmp(opt, "--socket-mode") == 0 ? "an octal mode like 0660" :
-	    strcmp(opt, "--socket-owner") == 0 ? "USER or USER:GROUP" :
-	    strcmp(opt, "--max-requests") == 0 ? "a count (0 = no limit)" :
-	    strcmp(opt, "--read-timeout") == 0 ? "seconds (30, 30s) or 500ms" :
-	    "seconds, 1 to 86400", val);
-	return -1;
-}
 
 /* ---- the listening socket ----------------------------------------------------------- */
 
@@ -232,7 +94,7 @@ set_socket_access(const sx_config *cfg, const char *path, char *err, size_t errl
 		if (rc < 0)
 			return -1;
 	}
-	if (cfg->socket_mode != NULL && valid_socket_mode(cfg->socket_mode, &mode) &&
+	if (cfg->socket_mode != NULL && sx_socket_mode_parse(cfg->socket_mode, &mode) &&
 	    chmod(path, mode) < 0) {
 		snprintf(err, errlen, "--socket-mode: chmod %s: %s", path,
 		    strerror(errno));
@@ -420,9 +282,10 @@ worker_main(supervisor *s, int status_fd)
 	wc.listen_fd = s->listen_fd;
 	wc.threads = s->threads;
 	wc.max_requests = cfg->max_requests;
-	wc.read_timeout_ms = cfg->read_timeout_ms > 0 ? cfg->read_timeout_ms : 30000;
+	wc.read_timeout_ms = cfg->read_timeout_ms > 0 ? cfg->read_timeout_ms :
+	    SX_DEFAULT_READ_TIMEOUT_MS;
 	wc.shutdown_timeout_s = cfg->shutdown_timeout_s > 0 ?
-	    cfg->shutdown_timeout_s : 30;
+	    cfg->shutdown_timeout_s : SX_DEFAULT_SHUTDOWN_TIMEOUT_S;
 	wc.status_fd = status_fd;
 	free(s->procs);
 	free(s->restart_at);
@@ -577,7 +440,8 @@ stop_all(supervisor *s, const char *why)
 		return;
 	s->stopping = true;
 	s->stop_deadline = sx_now_ms() +
-	    (s->cfg->shutdown_timeout_s > 0 ? s->cfg->shutdown_timeout_s : 30) *
+	    (s->cfg->shutdown_timeout_s > 0 ? s->cfg->shutdown_timeout_s :
+	    SX_DEFAULT_SHUTDOWN_TIMEOUT_S) *
 	    1000.0 + 2000.0;
 	sx_logf(&s->log, "%s: %s; stopping %d worker(s)", s->app->name, why,
 	    s->n_procs);
@@ -689,27 +553,14 @@ supervise(supervisor *s)
 }
 
 int
-sx_cmd_serve(const sx_app *app, sx_config *cfg, int argc, char **argv)
+sx_serve(const sx_app *app, sx_config *cfg)
 {
 	supervisor s = { .app = app, .cfg = cfg };
 	char err[512];
-	int i, used, rc;
+	int rc;
 
-	for (i = 1; i < argc; i += used) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf(serve_usage, app->name);
-			return 0;
-		}
-		if ((used = serve_option(cfg, argc, argv, i)) == 0 &&
-		    (used = sx_config_common_option(cfg, argc, argv, i)) == 0)
-			fprintf(stderr, "serve: unknown option %s\n", argv[i]);
-		if (used <= 0) {
-			fprintf(stderr, serve_usage, app->name);
-			return 2;
-		}
-	}
-	s.n_slots = cfg->workers > 0 ? cfg->workers : 1;
-	s.threads = cfg->threads > 0 ? cfg->threads : 4;
+	s.n_slots = cfg->workers > 0 ? cfg->workers : SX_DEFAULT_WORKERS;
+	s.threads = cfg->threads > 0 ? cfg->threads : SX_DEFAULT_THREADS;
 	if (sx_logger_open(&s.log, cfg->log_file) < 0) {
 		fprintf(stderr, "%s: log file %s: cannot open for appending (check "
 		    "the directory exists and is writable)\n", app->name,
