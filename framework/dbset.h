@@ -11,7 +11,7 @@
  *            "url": "postgresql:///app", "commit_mode": "autocommit",
  *            "pool_size": 5, "stmt_cache_size": 64,
  *            "extra_commit_statuses": [418], "extra_rollback_statuses": [],
- *            "migrations_dir": "migrations",
+ *            "migrations_dir": "db/migrations",
  *            "busy_timeout_ms": 5000, "acquire_timeout_ms": 5000}}}
  *   3. the command line: --database KEY=URL, --commit-mode KEY=MODE.
  * Keys themselves come only from code: the file and the command line name a

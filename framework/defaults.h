@@ -32,7 +32,6 @@
 /* folders, relative to the working directory unless an app names others */
 #define SX_DEFAULT_MIGRATIONS_DIR "migrations"
 #define SX_DEFAULT_TEMPLATES_DIR "templates"
-#define SX_DEFAULT_STATIC_DIR "static"
 
 /* The keys a database answers to when the app names none. */
 #define SX_DEFAULT_SESSION_KEY "db_session"

@@ -512,7 +512,7 @@ sx_options_help(FILE *out, unsigned commands)
 		if ((o->commands & commands) != commands)
 			continue;
 		w = print_synopsis(out, o);
-		if (w >= COLUMN - 1)
+		if (w >= COLUMN)
 			fprintf(out, "\n%*s", COLUMN, "");
 		else
 			fprintf(out, "%*s", COLUMN - w, "");

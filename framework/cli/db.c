@@ -301,14 +301,15 @@ run_one(struct sx_dbset *dbs, size_t i, const sx_cmd_args *a, db_sub sub,
 
 	printf("database %s: %s\n", db->keys[SX_DBKEY_SESSION],
 	    sx_dbset_redact_url(dbs->arena, db->url));
-	if (sx_dbconf_migrations_check(db, a->dir, err, sizeof(err)) < 0) {
-		fprintf(stderr, "db %s: %s\n", db_subs[sub], err);
-		return 1;
-	}
 	if (sx_db_open(db->url, NULL, &c, err, sizeof(err)) != SX_DB_OK) {
 		fprintf(stderr, "db: cannot open database \"%s\": %s\n",
 		    db->keys[SX_DBKEY_SESSION], sx_dbset_redact_url(dbs->arena,
 		    err));
+		return 1;
+	}
+	if (sx_dbconf_migrations_check(db, a->dir, err, sizeof(err)) < 0) {
+		fprintf(stderr, "db %s: %s\n", db_subs[sub], err);
+		sx_db_close(c);
 		return 1;
 	}
 	fflush(stdout);
