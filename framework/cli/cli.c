@@ -6,6 +6,7 @@
  * Exit statuses: 0 success, 1 failure, 2 usage error.
  */
 #include "cli.h"
+#include "dbset.h"
 #include "server/server.h"
 
 #include <errno.h>
@@ -45,7 +46,7 @@ usage(const sx_app *app, FILE *out)
 	fprintf(out, "\nRun '%s COMMAND --help' for a command's options.\n"
 	    "Run with no arguments under a web server: CGI (GATEWAY_INTERFACE set)\n"
 	    "or FastCGI on an inherited socket (fd 0).\n\n"
-	    "Options every command takes:\n", app->name);
+	    "Options serve, request, render and db all take:\n", app->name);
 	sx_options_help(out, SX_FOR_ALL);
 }
 
@@ -212,9 +213,9 @@ int
 sx_cmd_routes(const sx_app *app, sx_config *cfg, int argc, char **argv)
 {
 	struct sx_router *r;
+	struct sx_dbset *dbs;
 	char err[512];
 
-	(void)cfg;
 	if (argc > 1) {
 		if (is_help(argv[1])) {
 			printf("usage: %s routes\nLists the route table: method, "
@@ -229,6 +230,14 @@ sx_cmd_routes(const sx_app *app, sx_config *cfg, int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", app->name, err);
 		return 1;
 	}
+	/* a route naming a key no database provides is refused here too */
+	if ((dbs = sx_dbset_configure_settings(app, cfg, SX_DBSET_CHECK_SETTINGS,
+	    err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s: %s\n", app->name, err);
+		sx_router_free(r);
+		return 1;
+	}
+	sx_dbset_free(dbs);
 	sx_router_print(r, stdout);
 	sx_router_free(r);
 	return 0;
