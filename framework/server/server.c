@@ -37,6 +37,11 @@
 #include <unistd.h>
 
 #define MAX_WORKERS SX_MAX_WORKERS
+/* Entries of the process table (procs[]): each slot's worker and, during a
+ * SIGHUP, its replacement, and two more. spawn() never goes past it. */
+#define MAX_PROCS (2 * MAX_WORKERS + 2)
+/* A worker with no room in procs[] is tried again this much later. */
+#define SPAWN_RETRY_MS 100.0
 /* A worker that dies sooner than this after starting counts as a crash
  * loop: its restart waits, doubling from BACKOFF_MIN_MS to BACKOFF_MAX_MS. */
 #define CRASH_WINDOW_MS 1000.0
@@ -251,6 +256,7 @@ typedef struct supervisor {
 	int n_procs;
 	double *restart_at;	/* per slot; 0 = no restart pending */
 	double *backoff_ms;	/* per slot */
+	bool table_full;	/* procs[] refused a worker; said once */
 	bool stopping, ever_ready, startup_failed;
 	double stop_deadline;
 } supervisor;
@@ -296,7 +302,12 @@ worker_main(supervisor *s, int status_fd)
 	exit(rc);
 }
 
-/* Forks a worker for slot. Returns 0, or -1 when fork failed (retried). */
+/*
+ * Forks a worker for slot. Returns 0, or -1 when none started: procs[] is
+ * full (the workers a SIGHUP replaces have not left yet) or the pipe or
+ * fork failed. Then the slot's start is scheduled again (restart_at) and
+ * the reason logged, a full table once until a worker starts again.
+ */
 static int
 spawn(supervisor *s, int slot)
 {
@@ -304,14 +315,22 @@ spawn(supervisor *s, int slot)
 	pid_t pid;
 	wproc *p;
 
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
+	if (s->n_procs >= MAX_PROCS) {
+		if (!s->table_full)
+			sx_logf(&s->log, "%s: no room for another worker process "
+			    "(%d, the most there can be); the missing workers "
+			    "start as the ones being replaced leave", s->app->name,
+			    s->n_procs);
+		s->table_full = true;
+		s->restart_at[slot] = sx_now_ms() + SPAWN_RETRY_MS;
 		return -1;
+	}
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		goto fail;
 	if ((pid = fork()) < 0) {
-		sx_logf(&s->log, "%s: cannot start a worker: %s", s->app->name,
-		    strerror(errno));
 		close(pipefd[0]);
 		close(pipefd[1]);
-		return -1;
+		goto fail;
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
@@ -325,7 +344,13 @@ spawn(supervisor *s, int slot)
 	p->slot = slot;
 	p->status_fd = pipefd[0];
 	p->started_ms = sx_now_ms();
+	s->table_full = false;
 	return 0;
+fail:
+	sx_logf(&s->log, "%s: cannot start a worker: %s; trying again in "
+	    "%.0f ms", s->app->name, strerror(errno), BACKOFF_MAX_MS);
+	s->restart_at[slot] = sx_now_ms() + BACKOFF_MAX_MS;
+	return -1;
 }
 
 /* True when slot has a worker that is neither leaving nor to be replaced. */
@@ -349,8 +374,9 @@ retire(wproc *p)
 	}
 }
 
-/* Reads what a worker said: ready (retire the one it replaces) or
- * draining (start its successor now, before it is gone). */
+/* Reads what a worker said: ready (retire the ones it replaces, unless
+ * it is leaving itself) or draining (start its successor now, before it is
+ * gone, unless the slot has one or its start is already scheduled). */
 static void
 read_status(supervisor *s, wproc *p)
 {
@@ -361,12 +387,15 @@ read_status(supervisor *s, wproc *p)
 		if (buf[i] == SX_WORKER_READY && !p->ready) {
 			p->ready = true;
 			s->ever_ready = true;
+			if (p->retiring)
+				continue;
 			for (int j = 0; j < s->n_procs; j++)
 				if (s->procs[j].slot == p->slot && s->procs[j].replaced)
 					retire(&s->procs[j]);
 		} else if (buf[i] == SX_WORKER_DRAINING) {
 			p->retiring = true;
-			if (!s->stopping && !slot_staffed(s, p->slot))
+			if (!s->stopping && !slot_staffed(s, p->slot) &&
+			    s->restart_at[p->slot] == 0)
 				spawn(s, p->slot);
 		}
 	}
@@ -449,15 +478,28 @@ stop_all(supervisor *s, const char *why)
 		kill(s->procs[i].pid, SIGTERM);
 }
 
+/*
+ * SIGHUP: a new worker for every slot. A ready worker serves on until its
+ * slot's new one is ready; one still starting (an earlier SIGHUP's) is
+ * retired at once, since a newer one replaces it. So a slot holds at most
+ * two workers that are not leaving, and however fast SIGHUPs come, the
+ * ones leaving free their entries of procs[] for the starts spawn() had
+ * to put off.
+ */
 static void
 reload(supervisor *s)
 {
 	int i, n = s->n_procs;
 
 	sx_logf(&s->log, "%s: SIGHUP: replacing the workers", s->app->name);
-	for (i = 0; i < n; i++)
-		if (!s->procs[i].retiring)
+	for (i = 0; i < n; i++) {
+		if (s->procs[i].retiring)
+			continue;
+		if (s->procs[i].ready)
 			s->procs[i].replaced = true;
+		else
+			retire(&s->procs[i]);
+	}
 	for (i = 0; i < s->n_slots; i++) {
 		s->restart_at[i] = 0;
 		spawn(s, i);
@@ -500,7 +542,7 @@ on_signals(supervisor *s)
 static int
 supervise(supervisor *s)
 {
-	struct pollfd *pfd = calloc((size_t)(2 * MAX_WORKERS + 8), sizeof(*pfd));
+	struct pollfd *pfd = calloc(MAX_PROCS + 1, sizeof(*pfd));
 
 	if (pfd == NULL)
 		return 1;
@@ -526,14 +568,12 @@ supervise(supervisor *s)
 			s->stop_deadline = now + 5000;
 		}
 		for (i = 0; !s->stopping && i < s->n_slots; i++) {
-			if (s->restart_at[i] > 0 && now >= s->restart_at[i] &&
-			    s->n_procs < 2 * MAX_WORKERS) {
+			if (s->restart_at[i] > 0 && now >= s->restart_at[i]) {
 				s->restart_at[i] = 0;
-				if (spawn(s, i) < 0)
-					s->restart_at[i] = now + BACKOFF_MAX_MS;
-			} else if (s->restart_at[i] > 0 && s->restart_at[i] - now < timeout) {
-				timeout = (int)(s->restart_at[i] - now) + 1;
+				spawn(s, i);	/* reschedules itself on failure */
 			}
+			if (s->restart_at[i] > 0 && s->restart_at[i] - now < timeout)
+				timeout = (int)(s->restart_at[i] - now) + 1;
 		}
 		pfd[n++] = (struct pollfd){ .fd = s->sig_fd, .events = POLLIN };
 		for (i = 0; i < s->n_procs; i++)
