@@ -4,6 +4,8 @@ SX_BENCHES =
 # does (speed is not asserted by unit tests).
 include bench/db/local.mk
 include bench/templates/local.mk
+include bench/baseline/local.mk
+include bench/tcloop/local.mk
 
 bench: $(SX_BENCHES) examples/hello/hello
 	@for b in $(SX_BENCHES); do echo "== $$b"; ./$$b || exit 1; done

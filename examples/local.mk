@@ -3,3 +3,4 @@ noinst_PROGRAMS += examples/hello/hello
 examples_hello_hello_SOURCES = examples/hello/hello.c
 examples_hello_hello_LDADD = $(SX_APPLIBS)
 include examples/apps.mk
+include examples/bench/local.mk

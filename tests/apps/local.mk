@@ -35,3 +35,9 @@ tests_apps_test_tx_LDFLAGS = $(SX_TESTLINK)
 # the same matrix through a real nginx (tests/integration/lib.sh)
 dist_check_SCRIPTS += tests/apps/matrix-nginx.sh
 TESTS += tests/apps/matrix-nginx.sh
+check_PROGRAMS += tests/apps/test_bench
+TESTS += tests/apps/test_bench
+tests_apps_test_bench_SOURCES = tests/apps/test_bench.c
+tests_apps_test_bench_CFLAGS = $(SX_APPTEST_CFLAGS)
+tests_apps_test_bench_LDADD = $(SX_TESTLIBS)
+tests_apps_test_bench_LDFLAGS = $(SX_TESTLINK)
