@@ -263,6 +263,8 @@ sx_db_last_error(const sx_db_conn *c)
 	return &c->err;
 }
 
+static sx_db_err autobegin(sx_db_conn *c);
+
 sx_db_err
 sx_db_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
     sx_db_result **out)
@@ -273,6 +275,8 @@ sx_db_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 	if (n > 0 && params == NULL)
 		return sx_db_fail(c, SX_DB_ERR_RANGE, NULL, 0,
 		    "%zu parameters announced but none given", n);
+	if (c->autobegin && c->tx_depth == 0 && autobegin(c) != SX_DB_OK)
+		return c->err.code;
 	return c->drv->exec(c, sql, params, n, out);
 }
 
@@ -280,6 +284,8 @@ sx_db_err
 sx_db_exec_script(sx_db_conn *c, const char *sql)
 {
 	sx_db_clear_error(c);
+	if (c->autobegin && c->tx_depth == 0 && autobegin(c) != SX_DB_OK)
+		return c->err.code;
 	return c->drv->exec_script(c, sql);
 }
 
@@ -416,6 +422,8 @@ sx_db_begin(sx_db_conn *c)
 	return err;
 }
 
+static sx_db_err commit_outer(sx_db_conn *c);
+
 /*
  * Commits the innermost level: releases a savepoint, or commits the
  * transaction. A failing outermost COMMIT reports its own class (unique,
@@ -438,6 +446,19 @@ sx_db_commit(sx_db_conn *c)
 			c->tx_depth = c->broken ? 0 : c->tx_depth - 1;
 		return err;
 	}
+	return commit_outer(c);
+}
+
+/*
+ * Commits the outermost transaction, with every savepoint still open in it
+ * (COMMIT ends them all on both drivers). An aborted PostgreSQL transaction
+ * is rolled back and reported; a failing COMMIT leaves none open.
+ */
+static sx_db_err
+commit_outer(sx_db_conn *c)
+{
+	sx_db_err err;
+
 	if (!c->broken && c->drv->tx_failed(c)) {
 		c->drv->exec_script(c, "ROLLBACK");
 		c->tx_depth = 0;
@@ -451,6 +472,8 @@ sx_db_commit(sx_db_conn *c)
 	c->tx_depth = 0;
 	return err;
 }
+
+static sx_db_err rollback_outer(sx_db_conn *c);
 
 /* Rolls back the innermost level: to the savepoint (which is then
  * released), or the whole transaction. */
@@ -473,6 +496,13 @@ sx_db_rollback(sx_db_conn *c)
 			c->tx_depth = 0;
 		return err;
 	}
+	return rollback_outer(c);
+}
+
+/* Rolls back the outermost transaction and every savepoint in it. */
+static sx_db_err
+rollback_outer(sx_db_conn *c)
+{
 	c->tx_depth = 0;
 	if (c->broken)
 		return SX_DB_OK;	/* the server already dropped it */
@@ -483,6 +513,55 @@ bool
 sx_db_in_transaction(const sx_db_conn *c)
 {
 	return c->tx_depth > 0 || (!c->broken && c->drv->native_in_tx(c));
+}
+
+/* True when c has a transaction to settle; else records SX_DB_ERR_STATE
+ * naming what was asked (the caller then returns it). */
+static bool
+settle_open(sx_db_conn *c, const char *what)
+{
+	sx_db_clear_error(c);
+	if (c->tx_depth > 0 || (!c->broken && c->drv->native_in_tx(c)))
+		return true;
+	sx_db_fail(c, SX_DB_ERR_STATE, NULL, 0, "%s without a transaction "
+	    "(call sx_db_begin first)", what);
+	return false;
+}
+
+sx_db_err
+sx_db_commit_all(sx_db_conn *c)
+{
+	if (!settle_open(c, "commit"))
+		return c->err.code;
+	c->tx_depth = 1;
+	return commit_outer(c);
+}
+
+sx_db_err
+sx_db_rollback_all(sx_db_conn *c)
+{
+	if (!settle_open(c, "rollback"))
+		return c->err.code;
+	return rollback_outer(c);
+}
+
+void
+sx_db_set_autobegin(sx_db_conn *c, bool on)
+{
+	c->autobegin = on;
+}
+
+/*
+ * A session's statement found no transaction open (the handler ended the
+ * one it had): begins one first, unless the server session is already in
+ * one. The statement fails with the BEGIN's error if it cannot.
+ */
+static sx_db_err
+autobegin(sx_db_conn *c)
+{
+	if (!c->broken && c->drv->native_in_tx(c))
+		return SX_DB_OK;
+	return sx_db_begin(c);
 }
 
 /* ---- batches ---- */
@@ -499,7 +578,12 @@ sx_db_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **res
 		return sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0, "out of memory for a batch");
 	for (i = 0; i < n; i++)
 		res[i] = NULL;
-	err = c->drv->batch(c, stmts, n, res);
+	if (c->autobegin && c->tx_depth == 0)
+		err = autobegin(c);
+	else
+		err = SX_DB_OK;
+	if (err == SX_DB_OK)
+		err = c->drv->batch(c, stmts, n, res);
 	if (err != SX_DB_OK || results == NULL) {
 		for (i = 0; i < n; i++) {
 			sx_db_result_free(res[i]);

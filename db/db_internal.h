@@ -131,6 +131,8 @@ struct sx_db_conn {
 	int tx_depth;		/* 0: none, 1: transaction, >1: savepoints */
 	bool broken;		/* lost: the pool closes it on release */
 	bool closing;		/* in sx_db_close: evicted statements need no DEALLOCATE */
+	bool autobegin;		/* a session: a statement outside a transaction
+				   begins one first (sx_db_set_autobegin) */
 	bool one_row;		/* sx_db_one runs: a read-only statement may stop
 				   after its first row (the driver may ignore it) */
 	sx_db_stmtcache cache;

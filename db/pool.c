@@ -183,11 +183,10 @@ sx_db_pool_release(sx_db_pool *p, sx_db_conn *c)
 {
 	if (c == NULL)
 		return;
-	if (!c->broken && sx_db_in_transaction(c)) {
-		c->tx_depth = 1;	/* roll back everything, savepoints included */
-		if (sx_db_rollback(c) != SX_DB_OK || c->drv->native_in_tx(c))
-			c->broken = true;
-	}
+	c->autobegin = false;
+	if (!c->broken && sx_db_in_transaction(c) &&
+	    (sx_db_rollback_all(c) != SX_DB_OK || c->drv->native_in_tx(c)))
+		c->broken = true;
 	c->tx_depth = 0;
 	sx_db_clear_error(c);
 	if (c->broken || too_old(p, c, sx_now_ms())) {

@@ -176,11 +176,24 @@ SX_API void sx_db_result_free(sx_db_result *r);
 SX_API cJSON *sx_db_row_json(const sx_db_result *r);	/* current row */
 SX_API cJSON *sx_db_result_json(const sx_db_result *r);	/* array of all rows */
 
-/* Transactions. Savepoints nest: begin inside a transaction makes one. */
+/* Transactions. Savepoints nest: begin inside a transaction makes one.
+ * Commit and rollback end the innermost level. */
 SX_API sx_db_err sx_db_begin(sx_db_conn *c);
 SX_API sx_db_err sx_db_commit(sx_db_conn *c);
 SX_API sx_db_err sx_db_rollback(sx_db_conn *c);
 SX_API bool sx_db_in_transaction(const sx_db_conn *c);
+/* End the whole transaction whatever nesting is open: commit every level,
+ * or roll back every level. A commit that fails leaves no transaction open
+ * and nothing saved. SX_DB_ERR_STATE when no transaction is open. */
+SX_API sx_db_err sx_db_commit_all(sx_db_conn *c);
+SX_API sx_db_err sx_db_rollback_all(sx_db_conn *c);
+/* Session mode (on for a connection handed out through a session key):
+ * while on, a statement run with no transaction open (after the outermost
+ * commit or rollback) first begins a new one, so what is not committed
+ * explicitly is still settled by whoever settles the session. Costs
+ * nothing until a statement finds no transaction. A pool turns it off when
+ * the connection comes back. */
+SX_API void sx_db_set_autobegin(sx_db_conn *c, bool on);
 
 /* Batches: n statements sent to PostgreSQL in one round trip (pipeline mode);
  * on SQLite run in sequence. results[i] gets each result (caller frees). */
