@@ -250,6 +250,29 @@ sq_row(sx_db_result *r, sqlite3_stmt *st)
 	return 0;
 }
 
+/*
+ * A new result shaped like st's columns. Called after the first step: a
+ * schema change re-prepares the statement inside sqlite3_step, and the
+ * column count read before it can be the old one.
+ */
+static sx_db_result *
+sq_result_new(sqlite3_stmt *st)
+{
+	size_t i, ncols = (size_t)sqlite3_column_count(st);
+	sx_db_result *r = sx_db_result_new(ncols);
+
+	for (i = 0; r != NULL && i < ncols; i++) {
+		const char *name = sqlite3_column_name(st, (int)i);
+
+		if (sx_db_result_set_col(r, i, name != NULL ? name : "",
+		    false) < 0) {
+			sx_db_result_free(r);
+			r = NULL;
+		}
+	}
+	return r;
+}
+
 /* Steps a bound statement to the end, materialising rows when out is set. */
 static sx_db_err
 sq_run(sx_db_conn *c, sqlite3_stmt *st, sx_db_result **out)
@@ -257,25 +280,18 @@ sq_run(sx_db_conn *c, sqlite3_stmt *st, sx_db_result **out)
 	sqlite3 *db = sq_db(c);
 	sqlite3_int64 before = sqlite3_total_changes64(db);
 	sx_db_result *r = NULL;
-	size_t i, ncols = (size_t)sqlite3_column_count(st), nrows = 0;
+	size_t nrows = 0;
 	/* sx_db_one of a query: the first row is all it reads, and the caller
 	 * resets the statement, so the step that would only report DONE is
 	 * skipped. Statements that write keep stepping: their changes and
 	 * counts settle only when they run to the end. */
 	bool first_only = c->one_row && out != NULL && sqlite3_stmt_readonly(st);
-	int rc;
+	int rc = sqlite3_step(st);
 
-	if (out != NULL) {
-		if ((r = sx_db_result_new(ncols)) == NULL)
-			goto nomem;
-		for (i = 0; i < ncols; i++) {
-			const char *name = sqlite3_column_name(st, (int)i);
-
-			if (sx_db_result_set_col(r, i, name != NULL ? name : "", false) < 0)
-				goto nomem;
-		}
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	if (out != NULL && (rc == SQLITE_ROW || rc == SQLITE_DONE) &&
+	    (r = sq_result_new(st)) == NULL)
+		goto nomem;
+	for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
 		nrows++;
 		if (r != NULL && sq_row(r, st) < 0)
 			goto nomem;
