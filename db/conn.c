@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libpq-fe.h>
 
@@ -52,16 +53,135 @@ sx_db_dialect_name(sx_db_dialect d)
 	return sx_db_dialects[d];
 }
 
+/* ---- passwords out of messages ---- */
+
+/* One '*' for each character hidden, as the framework's log lines do. */
+static void
+mask(sx_buf *out, size_t n)
+{
+	while (n-- > 0)
+		sx_buf_putc(out, '*');
+}
+
+/* Copies the userinfo password of the URL authority at p (just after
+ * "://") masked; returns where copying goes on. */
+static const char *
+redact_authority(const char *p, sx_buf *out)
+{
+	size_t end = strcspn(p, "/?#\"' \t\r\n");
+	const char *at = NULL, *colon;
+
+	for (size_t i = 0; i < end; i++)
+		if (p[i] == '@')
+			at = p + i;
+	if (at == NULL || (colon = memchr(p, ':', (size_t)(at - p))) == NULL)
+		return p;
+	sx_buf_append(out, p, (size_t)(colon + 1 - p));
+	mask(out, (size_t)(at - colon - 1));
+	return at;
+}
+
+/* At p, "password" as a conninfo key or URL query parameter: copies the
+ * key and '=' and masks the value; returns where copying goes on, or p
+ * when p holds no such key. */
+static const char *
+redact_keyword(const char *p, sx_buf *out)
+{
+	const char *v = p + 8;
+
+	if (strncasecmp(p, "password", 8) != 0)
+		return p;
+	v += strspn(v, " \t");
+	if (*v != '=')
+		return p;
+	v++;
+	v += strspn(v, " \t");
+	sx_buf_append(out, p, (size_t)(v - p));
+	if (*v == '\'') {		/* 'quoted value', \' escapes a quote */
+		const char *q = v;
+
+		for (q++; *q != '\0' && *q != '\''; q++)
+			if (*q == '\\' && q[1] != '\0')
+				q++;
+		q += *q == '\'';
+		mask(out, (size_t)(q - v));
+		return q;
+	}
+	mask(out, strcspn(v, " \t\r\n&#\"'"));
+	return v + strcspn(v, " \t\r\n&#\"'");
+}
+
+/*
+ * Writes text to out with every password it may quote masked: the one of
+ * a URL's user:password@ and every "password=" value (conninfo or query).
+ * Returns 0, or -1 when memory ran out.
+ */
+static int
+redact(const char *text, sx_buf *out)
+{
+	const char *p = text, *next;
+
+	sx_buf_reset(out);
+	while (*p != '\0') {
+		if (p[0] == ':' && p[1] == '/' && p[2] == '/') {
+			sx_buf_puts(out, "://");
+			p = redact_authority(p + 3, out);
+			continue;
+		}
+		if ((*p == 'p' || *p == 'P') && (next = redact_keyword(p, out)) != p) {
+			p = next;
+			continue;
+		}
+		sx_buf_putc(out, *p++);
+	}
+	return sx_buf_putc(out, '\0') < 0 ? -1 : 0;
+}
+
+/* True when text may quote a password (a URL with userinfo, a password
+ * key): the cheap test before redact. */
+static bool
+may_hold_password(const char *text)
+{
+	return strstr(text, "://") != NULL || strcasestr(text, "password") != NULL;
+}
+
+void
+sx_db_redact(const char *text, char *out, size_t outlen)
+{
+	sx_buf b = SX_BUF_INIT;
+
+	if (out == NULL || outlen == 0)
+		return;
+	if (text == NULL)
+		text = "";
+	if (!may_hold_password(text))
+		snprintf(out, outlen, "%s", text);
+	else if (redact(text, &b) < 0)
+		snprintf(out, outlen, "(message withheld: out of memory)");
+	else
+		snprintf(out, outlen, "%s", b.data);
+	sx_buf_free(&b);
+}
+
+/* Formats a message into a caller's errbuf, passwords masked: messages
+ * written there quote URLs and libpq's text, and end up in logs. */
 void
 sx_db_errbuf(char *errbuf, size_t errlen, const char *fmt, ...)
 {
+	sx_buf b = SX_BUF_INIT;
 	va_list ap;
+	int rc;
 
 	if (errbuf == NULL || errlen == 0)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
+	rc = sx_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
+	if (rc < 0 || b.data == NULL)
+		snprintf(errbuf, errlen, "out of memory formatting a database error");
+	else
+		sx_db_redact(b.data, errbuf, errlen);
+	sx_buf_free(&b);
 }
 
 void
@@ -97,6 +217,18 @@ sx_db_fail(sx_db_conn *c, sx_db_err code, const char *sqlstate, int native,
 	while (len > 0 && (c->errmsg.data[len - 1] == '\n' || c->errmsg.data[len - 1] == ' '))
 		c->errmsg.data[--len] = '\0';
 	c->errmsg.len = len;
+	if (c->errmsg.data != NULL && may_hold_password(c->errmsg.data)) {
+		sx_buf safe = SX_BUF_INIT;
+
+		if (redact(c->errmsg.data, &safe) == 0) {
+			safe.len = strlen(safe.data);
+			sx_buf_free(&c->errmsg);
+			c->errmsg = safe;
+		} else {
+			sx_buf_free(&safe);
+			sx_buf_reset(&c->errmsg);
+		}
+	}
 	c->err.message = c->errmsg.data != NULL ? c->errmsg.data : sx_db_strerror(code);
 	if (code == SX_DB_ERR_LOST) {
 		/* The server session is gone, and any transaction with it. */
@@ -126,6 +258,51 @@ sx_db_only_trailing_space(const char *p)
 	return true;
 }
 
+/* True when port (up to len bytes) is a number from 1 to 65535. */
+static bool
+port_ok(const char *port, size_t len)
+{
+	long v = 0;
+
+	if (len == 0 || len > 5)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (port[i] < '0' || port[i] > '9')
+			return false;
+		v = v * 10 + (port[i] - '0');
+	}
+	return v >= 1 && v <= 65535;
+}
+
+/*
+ * Checks the port of parsed PostgreSQL options: a number, or a comma list
+ * of them, one per host (an empty entry takes the default). libpq itself
+ * only finds out when it connects.
+ */
+static sx_db_err
+check_ports(const PQconninfoOption *o, char *errbuf, size_t errlen)
+{
+	for (; o->keyword != NULL; o++) {
+		const char *p;
+		size_t n;
+
+		if (strcmp(o->keyword, "port") != 0 || o->val == NULL)
+			continue;
+		for (p = o->val;; p += n + 1) {
+			n = strcspn(p, ",");
+			if (n > 0 && !port_ok(p, n)) {
+				sx_db_errbuf(errbuf, errlen, "database URL has port "
+				    "\"%.*s\", not a number from 1 to 65535 (write "
+				    "host:PORT, e.g. localhost:5432)", (int)(n > 40 ? 40 : n), p);
+				return SX_DB_ERR_URL;
+			}
+			if (p[n] == '\0')
+				break;
+		}
+	}
+	return SX_DB_OK;
+}
+
 /*
  * Splits a URL into its driver and the target the driver opens: the path
  * for SQLite, the whole URL or conninfo for PostgreSQL. Returns SX_DB_OK or
@@ -135,6 +312,9 @@ static sx_db_err
 url_parse(const char *url, const sx_db_driver **drv, const char **target,
     char *errbuf, size_t errlen)
 {
+	char safe[48];
+	sx_db_err err;
+
 	if (url == NULL || *url == '\0') {
 		sx_db_errbuf(errbuf, errlen, "empty database URL (use sqlite:PATH or postgresql://...)");
 		return SX_DB_ERR_URL;
@@ -160,19 +340,27 @@ url_parse(const char *url, const sx_db_driver **drv, const char **target,
 		PQconninfoOption *opts = PQconninfoParse(url, &perr);
 
 		if (opts == NULL) {
-			sx_db_errbuf(errbuf, errlen, "database URL does not parse: %s",
+			sx_db_errbuf(errbuf, errlen, "database URL does not parse: %.*s",
+			    perr != NULL ? (int)strcspn(perr, "\n") : 13,
 			    perr != NULL ? perr : "out of memory");
 			if (perr != NULL)
 				PQfreemem(perr);
 			return SX_DB_ERR_URL;
 		}
+		err = check_ports(opts, errbuf, errlen);
 		PQconninfoFree(opts);
+		if (err != SX_DB_OK)
+			return err;
 		*drv = &sx_db_postgres_driver;
 		*target = url;
 		return SX_DB_OK;
 	}
-	sx_db_errbuf(errbuf, errlen, "database URL \"%.40s\" has an unknown scheme "
-	    "(use sqlite:PATH, sqlite::memory:, postgresql://... or key=value conninfo)", url);
+	/* Masked before it is cut short: a cut may drop the '@' that shows
+	 * where the password ends. */
+	sx_db_redact(url, safe, sizeof(safe));
+	sx_db_errbuf(errbuf, errlen, "database URL \"%s\" has an unknown scheme "
+	    "(use sqlite:PATH, sqlite::memory:, postgresql://... or key=value "
+	    "conninfo)", safe);
 	return SX_DB_ERR_URL;
 }
 

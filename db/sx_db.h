@@ -120,8 +120,14 @@ typedef struct sx_db_options {
 SX_API sx_db_err sx_db_open(const char *url, const sx_db_options *opt,
     sx_db_conn **out, char *errbuf, size_t errlen);
 SX_API void sx_db_close(sx_db_conn *c);
-/* Checks a URL's form without connecting. */
+/* Checks a URL's form without connecting: scheme, libpq's syntax, and a
+ * port that is a number. */
 SX_API sx_db_err sx_db_url_check(const char *url, char *errbuf, size_t errlen);
+/* Copies text (a URL, conninfo, or a message quoting them) to out with
+ * every password masked, one '*' a character ("user:****@",
+ * "password=****"). Every message of the db layer is already masked this
+ * way. */
+SX_API void sx_db_redact(const char *text, char *out, size_t outlen);
 
 SX_API sx_db_dialect sx_db_conn_dialect(const sx_db_conn *c);
 SX_API const sx_db_error_info *sx_db_last_error(const sx_db_conn *c);
