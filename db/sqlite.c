@@ -375,24 +375,31 @@ sq_seems_alive(sx_db_conn *c)
 }
 
 /*
- * Runs the statements in order. Outside a transaction they run inside one,
- * so a batch is all-or-nothing as on PostgreSQL; the first failure stops it.
+ * Runs the statements in order, all or nothing, as on PostgreSQL: outside
+ * a transaction inside one of their own, inside one within a savepoint.
+ * The first failure stops the batch and undoes its statements only: work
+ * from before the batch stays, and the transaction stays usable.
  */
 static sx_db_err
 sq_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **results)
 {
 	bool own_tx = !sq_native_in_tx(c);
-	sx_db_err err = SX_DB_OK;
+	sx_db_err err;
 	size_t i;
 
-	if (own_tx && (err = sq_exec_script(c, "BEGIN IMMEDIATE")) != SX_DB_OK)
+	if ((err = sq_exec_script(c, own_tx ? "BEGIN IMMEDIATE" :
+	    "SAVEPOINT sx_batch")) != SX_DB_OK)
 		return err;
 	for (i = 0; i < n && err == SX_DB_OK; i++)
 		err = sq_exec(c, stmts[i].sql, stmts[i].params, stmts[i].n, &results[i]);
-	if (own_tx && err == SX_DB_OK)
-		err = sq_exec_script(c, "COMMIT");
-	if (own_tx && err != SX_DB_OK && sq_native_in_tx(c))
-		sqlite3_exec(sq_db(c), "ROLLBACK", NULL, NULL, NULL);	/* keep the first error */
+	if (err == SX_DB_OK)
+		err = sq_exec_script(c, own_tx ? "COMMIT" : "RELEASE sx_batch");
+	/* Undo with sqlite3_exec: the first error is the one reported. */
+	if (err != SX_DB_OK && !own_tx)
+		sqlite3_exec(sq_db(c), "ROLLBACK TO sx_batch; RELEASE sx_batch",
+		    NULL, NULL, NULL);
+	else if (err != SX_DB_OK && sq_native_in_tx(c))
+		sqlite3_exec(sq_db(c), "ROLLBACK", NULL, NULL, NULL);
 	return err;
 }
 
