@@ -4,7 +4,8 @@
  * server named by SX_TEST_PG_URL; skipped without it, a failure in CI), and
  * must give the same answer on both: transactions and savepoints, settling
  * every level at once, a session's lazily begun transaction, batches, the
- * statement cache across a schema change, one-row queries, placeholders.
+ * statement cache (eviction, off, a schema change), one-row queries,
+ * placeholders, error classes, a constraint failing at commit.
  * Cases only one driver has stay in test_sqlite.c and test_pg.c.
  *
  * The URL checks at the end need no database: they run once.
@@ -85,15 +86,24 @@ scalar(sx_db_conn *c, const char *sql)
 	return v;
 }
 
-/* Rows of table t as another connection sees them: what is committed. */
+/* Rows of table as another connection sees them: what is committed. */
+static int64_t
+committed_rows_of(const char *table)
+{
+	sx_db_conn *c = other_conn(NULL);
+	char sql[64];
+	int64_t n;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	n = scalar(c, sql);
+	sx_db_close(c);
+	return n;
+}
+
 static int64_t
 committed_rows(void)
 {
-	sx_db_conn *c = other_conn(NULL);
-	int64_t n = scalar(c, "SELECT count(*) FROM t");
-
-	sx_db_close(c);
-	return n;
+	return committed_rows_of("t");
 }
 
 static void
@@ -402,7 +412,266 @@ CONTRACT(placeholders_bind_by_number)
 	cr_expect_eq(v, 15);
 }
 
+/* sx_db_one holds the first row only; a write through it still runs to the
+ * end, so every row changes and the count is right. */
+CONTRACT(one_row_of_many_and_writes_run_whole)
+{
+	sx_db_conn *db = ct.db;
+	sx_db_result *r = NULL;
+
+	dbtest_run(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)");
+	dbtest_run(db, "INSERT INTO t (id, n) VALUES (1, 1), (2, 2), (3, 3)");
+	cr_assert_eq(sx_db_one(db, "SELECT id, n FROM t ORDER BY id", NULL, 0,
+	    &r), SX_DB_OK);
+	cr_expect_eq(sx_db_rows(r), 1);
+	cr_expect_eq(sx_db_get_int(r, 1), 1);
+	sx_db_result_free(r);
+	cr_assert_eq(sx_db_one(db, "UPDATE t SET n = n * 10 RETURNING n", NULL,
+	    0, &r), SX_DB_OK);
+	cr_expect_eq(sx_db_rows(r), 1);
+	sx_db_result_free(r);
+	cr_expect_eq(scalar(db, "SELECT sum(n) FROM t"), 60,
+	    "every row was updated");
+	/* The statement was reset: running it again starts from the first
+	 * row. */
+	cr_assert_eq(sx_db_one(db, "SELECT id, n FROM t ORDER BY id", NULL, 0,
+	    &r), SX_DB_OK);
+	cr_expect_eq(sx_db_get_int(r, 1), 10);
+	sx_db_result_free(r);
+}
+
+CONTRACT(one_row_and_no_row)
+{
+	sx_db_conn *db = ct.db;
+	sx_db_result *r = (sx_db_result *)1;
+	int64_t v = 7;
+
+	dbtest_run(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)");
+	cr_expect_eq(sx_db_one(db, "SELECT * FROM t WHERE id = $1",
+	    SX_PARAMS(SX_PINT(1)), &r), SX_DB_NO_ROW);
+	cr_expect_null(r);
+	cr_expect_eq(sx_db_scalar_int(db, "SELECT id FROM t", NULL, 0, &v),
+	    SX_DB_NO_ROW);
+	cr_expect_eq(sx_db_scalar_int(db, "SELECT NULL", NULL, 0, &v),
+	    SX_DB_ERR_TYPE);
+	cr_expect_eq(sx_db_exec(db, "SELECT * FROM missing", NULL, 0, NULL),
+	    SX_DB_ERR_SQL);
+	cr_expect(strstr(sx_db_last_error(db)->message, "missing") != NULL);
+	if (is_pg())
+		cr_expect_str_eq(sx_db_last_error(db)->sqlstate, "42P01");
+	else
+		cr_expect_neq(sx_db_last_error(db)->native, 0);
+	cr_expect_eq(sx_db_exec(db, "SELECT 1; SELECT 2", NULL, 0, NULL),
+	    SX_DB_ERR_SQL);
+}
+
+CONTRACT(iterate_seek_and_returning)
+{
+	sx_db_conn *db = ct.db;
+	sx_db_result *r = NULL;
+	int64_t sum = 0;
+
+	dbtest_run(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)");
+	cr_assert_eq(sx_db_exec(db, "INSERT INTO t (id, name) VALUES "
+	    "(1, $1), (2, $2), (3, $3) RETURNING id", SX_PARAMS(SX_PTEXT("a"),
+	    SX_PTEXT("b"), SX_PTEXT("c")), &r), SX_DB_OK);
+	cr_expect_eq(sx_db_rows(r), 3);
+	cr_expect_eq(sx_db_affected(r), 3);
+	while (sx_db_next(r))
+		sum += sx_db_get_int(r, 0);
+	cr_expect_eq(sum, 6);
+	cr_expect_not(sx_db_next(r));
+	cr_expect(sx_db_seek(r, 1));
+	cr_expect_eq(sx_db_get_int(r, 0), 2);
+	cr_expect_not(sx_db_seek(r, 3));
+	sx_db_result_free(r);
+	cr_assert_eq(sx_db_exec(db, "UPDATE t SET name = 'x' WHERE id > $1",
+	    SX_PARAMS(SX_PINT(1)), &r), SX_DB_OK);
+	cr_expect_eq(sx_db_affected(r), 2);
+	cr_expect_eq(sx_db_rows(r), 0);
+	sx_db_result_free(r);
+}
+
+/* Error classes; the driver's own code is in sqlstate (PostgreSQL) or
+ * native (SQLite). */
+CONTRACT(errors_classified)
+{
+	sx_db_conn *db = ct.db;
+	const sx_db_error_info *e;
+
+	dbtest_run(db, "CREATE TABLE p (id INTEGER PRIMARY KEY, u TEXT UNIQUE, "
+	    "n INTEGER NOT NULL CHECK (n > 0));"
+	    "CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p(id))");
+	dbtest_run(db, "INSERT INTO p VALUES (1, 'a', 1)");
+	cr_expect_eq(sx_db_exec(db, "INSERT INTO p VALUES ($1, 'b', 1)",
+	    SX_PARAMS(SX_PINT(1)), NULL), SX_DB_ERR_UNIQUE);
+	e = sx_db_last_error(db);
+	if (is_pg()) {
+		cr_expect_str_eq(e->sqlstate, "23505");
+		cr_expect_eq(e->native, 0);
+		cr_expect(strstr(e->message, "p_pkey") != NULL, "%s",
+		    e->message);
+	}
+	cr_expect_eq(sx_db_exec(db, "INSERT INTO p VALUES (2, $1, 1)",
+	    SX_PARAMS(SX_PTEXT("a")), NULL), SX_DB_ERR_UNIQUE);
+	e = sx_db_last_error(db);
+	cr_expect_eq(e->code, SX_DB_ERR_UNIQUE);
+	if (!is_pg()) {
+		cr_expect_str_eq(e->sqlstate, "");
+		cr_expect_eq(e->native, 2067 /* SQLITE_CONSTRAINT_UNIQUE */);
+		cr_expect(strstr(e->message, "UNIQUE") != NULL, "%s",
+		    e->message);
+	}
+	cr_expect_eq(sx_db_exec(db, "INSERT INTO c VALUES (1, $1)",
+	    SX_PARAMS(SX_PINT(99)), NULL), SX_DB_ERR_FOREIGN_KEY);
+	if (is_pg())
+		cr_expect_str_eq(sx_db_last_error(db)->sqlstate, "23503");
+	cr_expect_eq(sx_db_exec(db, "INSERT INTO p VALUES (3, 'c', $1)",
+	    SX_PARAMS(SX_PINT(0)), NULL), SX_DB_ERR_CONSTRAINT);
+	if (is_pg())
+		cr_expect_str_eq(sx_db_last_error(db)->sqlstate, "23514");
+	cr_expect_eq(sx_db_exec(db, "INSERT INTO p VALUES (4, 'd', $1)",
+	    SX_PARAMS(SX_PNULL), NULL), SX_DB_ERR_CONSTRAINT);
+	/* A success clears the last error. */
+	cr_expect_eq(sx_db_exec(db, "SELECT 1", NULL, 0, NULL), SX_DB_OK);
+	cr_expect_eq(sx_db_last_error(db)->code, SX_DB_OK);
+	cr_expect_str_eq(sx_db_last_error(db)->message, "");
+	cr_expect_str_eq(sx_db_last_error(db)->sqlstate, "");
+}
+
+/* A deferred foreign key fails at COMMIT, with its own class, and leaves
+ * no transaction open. */
+CONTRACT(deferred_constraint_fails_at_commit)
+{
+	sx_db_conn *db = ct.db;
+
+	dbtest_run(db, "CREATE TABLE p (id INTEGER PRIMARY KEY);"
+	    "CREATE TABLE c (p INTEGER REFERENCES p(id) "
+	    "DEFERRABLE INITIALLY DEFERRED)");
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	cr_assert_eq(sx_db_exec(db, "INSERT INTO c VALUES ($1)",
+	    SX_PARAMS(SX_PINT(42)), NULL), SX_DB_OK);
+	cr_expect_eq(sx_db_commit(db), SX_DB_ERR_FOREIGN_KEY);
+	if (is_pg())
+		cr_expect_str_eq(sx_db_last_error(db)->sqlstate, "23503");
+	else
+		cr_expect_neq(sx_db_last_error(db)->native, 0);
+	cr_expect_not(sx_db_in_transaction(db));
+	cr_expect_eq(committed_rows_of("c"), 0);
+	cr_expect_eq(sx_db_begin(db), SX_DB_OK);
+	cr_expect_eq(sx_db_commit(db), SX_DB_OK);
+}
+
+/* Number of named prepared statements of c's PostgreSQL session. */
+static int64_t
+prepared_count(sx_db_conn *c)
+{
+	return scalar(c, "SELECT count(*) FROM pg_prepared_statements "
+	    "WHERE name LIKE 'sx_s%'");
+}
+
+CONTRACT(statement_cache_evicts_lru)
+{
+	sx_db_options small = {.stmt_cache_size = 2};
+	sx_db_conn *c = other_conn(&small);
+	sx_db_cache_stats st;
+	int64_t v;
+
+	cr_assert_eq(sx_db_scalar_int(c, "SELECT 1", NULL, 0, &v), SX_DB_OK);
+	cr_assert_eq(sx_db_scalar_int(c, "SELECT 2", NULL, 0, &v), SX_DB_OK);
+	cr_assert_eq(sx_db_scalar_int(c, "SELECT 1", NULL, 0, &v), SX_DB_OK);
+	sx_db_cache_stats_get(c, &st);
+	cr_expect_eq(st.hits, 1);
+	cr_expect_eq(st.misses, 2);
+	cr_expect_eq(st.evictions, 0);
+	cr_expect_eq(st.size, 2);
+	/* evicts "SELECT 2" */
+	cr_assert_eq(sx_db_scalar_int(c, "SELECT 3", NULL, 0, &v), SX_DB_OK);
+	cr_expect_eq(v, 3);
+	sx_db_cache_stats_get(c, &st);
+	cr_expect_eq(st.hits, 1);
+	cr_expect_eq(st.misses, 3);
+	cr_expect_eq(st.evictions, 1);
+	cr_expect_eq(st.size, 2);
+	/* still cached, then a miss again */
+	cr_assert_eq(sx_db_scalar_int(c, "SELECT 1", NULL, 0, &v), SX_DB_OK);
+	cr_assert_eq(sx_db_scalar_int(c, "SELECT 2", NULL, 0, &v), SX_DB_OK);
+	cr_expect_eq(v, 2);
+	sx_db_cache_stats_get(c, &st);
+	cr_expect_eq(st.hits, 2);
+	cr_expect_eq(st.misses, 4);
+	cr_expect_eq(st.evictions, 2);
+	cr_expect_eq(st.size, 2);
+	/* Evicted statements are gone from the server too (the count query
+	 * itself is a third statement and evicts one more). */
+	if (is_pg())
+		cr_expect_eq(prepared_count(c), 2);
+	sx_db_close(c);
+}
+
+CONTRACT(statement_cache_off)
+{
+	sx_db_options off = {.stmt_cache_size = -1};
+	sx_db_conn *c = other_conn(&off);
+	sx_db_cache_stats st;
+	int64_t v;
+
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(sx_db_scalar_int(c, "SELECT CAST($1 AS INTEGER)",
+		    SX_PARAMS(SX_PINT(i)), &v), SX_DB_OK);
+	cr_expect_eq(v, 2);
+	sx_db_cache_stats_get(c, &st);
+	cr_expect_eq(st.hits, 0);
+	cr_expect_eq(st.size, 0);
+	if (is_pg())
+		cr_expect_eq(prepared_count(c), 0);
+	sx_db_close(c);
+}
+
+/* A text parameter with an explicit length stops there. */
+CONTRACT(text_with_length)
+{
+	char *out = NULL;
+	int64_t v = 0;
+
+	cr_assert_eq(sx_db_scalar_text(ct.db, "SELECT CAST($1 AS TEXT)",
+	    (const sx_db_value[]){{.type = SX_DB_TEXT, .v.s = {"abcdef", 3}}},
+	    1, &out), SX_DB_OK);
+	cr_expect_str_eq(out, "abc");
+	free(out);
+	cr_assert_eq(sx_db_scalar_int(ct.db, "SELECT CAST($1 AS INTEGER) + 1",
+	    (const sx_db_value[]){{.type = SX_DB_TEXT, .v.s = {"41xyz", 2}}},
+	    1, &v), SX_DB_OK);
+	cr_expect_eq(v, 42);
+}
+
 /* ---- URLs (no database needed) ---- */
+
+Test(contract, url_check)
+{
+	char err[256];
+
+	cr_expect_eq(sx_db_url_check("sqlite:/tmp/x.db", err, sizeof(err)),
+	    SX_DB_OK);
+	cr_expect_eq(sx_db_url_check("sqlite::memory:", err, sizeof(err)),
+	    SX_DB_OK);
+	cr_expect_eq(sx_db_url_check("postgresql://u@h/db", err, sizeof(err)),
+	    SX_DB_OK);
+	cr_expect_eq(sx_db_url_check("host=/tmp dbname=x", err, sizeof(err)),
+	    SX_DB_OK);
+	cr_expect_eq(sx_db_url_check("sqlite:", err, sizeof(err)),
+	    SX_DB_ERR_URL);
+	cr_expect_eq(sx_db_url_check("mysql://x", err, sizeof(err)),
+	    SX_DB_ERR_URL);
+	cr_expect(strstr(err, "sqlite:PATH") != NULL, "message names the "
+	    "forms: %s", err);
+	cr_expect_eq(sx_db_url_check("postgresql://h/db?bogus=1", err,
+	    sizeof(err)), SX_DB_ERR_URL);
+	cr_expect_str_eq(sx_db_strerror(SX_DB_ERR_UNIQUE),
+	    "unique constraint violated");
+	cr_expect_str_eq(sx_db_dialect_name(SX_DB_SQLITE), "sqlite");
+	cr_expect_str_eq(sx_db_dialect_name(SX_DB_POSTGRES), "postgres");
+}
 
 /* Every message the db layer writes for these URLs leaves the password
  * out, libpq's own text included. */
