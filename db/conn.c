@@ -24,8 +24,10 @@ static const char *const sx_db_errs[SX_DB_ERR__MAX] = {
 	[SX_DB_ERR_FOREIGN_KEY] = "foreign key constraint violated",
 	[SX_DB_ERR_CONSTRAINT] = "constraint violated",
 	[SX_DB_ERR_BUSY] = "database busy or locked",
-	[SX_DB_ERR_SERIALIZATION] = "serialization failure or deadlock (retry the transaction)",
-	[SX_DB_ERR_POOL_EXHAUSTED] = "no database connection became free in time (raise the pool size or acquire timeout)",
+	[SX_DB_ERR_SERIALIZATION] =
+	    "serialization failure or deadlock (retry the transaction)",
+	[SX_DB_ERR_POOL_EXHAUSTED] = "no database connection became free in "
+	    "time (raise the pool size or acquire timeout)",
 	[SX_DB_ERR_TYPE] = "value has another type than asked for",
 	[SX_DB_ERR_RANGE] = "column or parameter out of range",
 	[SX_DB_ERR_STATE] = "call not valid in this state",
@@ -128,7 +130,8 @@ redact(const char *text, sx_buf *out)
 			p = redact_authority(p + 3, out);
 			continue;
 		}
-		if ((*p == 'p' || *p == 'P') && (next = redact_keyword(p, out)) != p) {
+		if ((*p == 'p' || *p == 'P') &&
+		    (next = redact_keyword(p, out)) != p) {
 			p = next;
 			continue;
 		}
@@ -142,7 +145,8 @@ redact(const char *text, sx_buf *out)
 static bool
 may_hold_password(const char *text)
 {
-	return strstr(text, "://") != NULL || strcasestr(text, "password") != NULL;
+	return strstr(text, "://") != NULL ||
+	    strcasestr(text, "password") != NULL;
 }
 
 void
@@ -178,7 +182,8 @@ sx_db_errbuf(char *errbuf, size_t errlen, const char *fmt, ...)
 	rc = sx_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
 	if (rc < 0 || b.data == NULL)
-		snprintf(errbuf, errlen, "out of memory formatting a database error");
+		snprintf(errbuf, errlen,
+		    "out of memory formatting a database error");
 	else
 		sx_db_redact(b.data, errbuf, errlen);
 	sx_buf_free(&b);
@@ -214,7 +219,8 @@ sx_db_fail(sx_db_conn *c, sx_db_err code, const char *sqlstate, int native,
 	va_end(ap);
 	/* Driver messages often end in a newline; a log line should not. */
 	len = c->errmsg.len;
-	while (len > 0 && (c->errmsg.data[len - 1] == '\n' || c->errmsg.data[len - 1] == ' '))
+	while (len > 0 && (c->errmsg.data[len - 1] == '\n' ||
+	    c->errmsg.data[len - 1] == ' '))
 		c->errmsg.data[--len] = '\0';
 	c->errmsg.len = len;
 	if (c->errmsg.data != NULL && may_hold_password(c->errmsg.data)) {
@@ -229,7 +235,8 @@ sx_db_fail(sx_db_conn *c, sx_db_err code, const char *sqlstate, int native,
 			sx_buf_reset(&c->errmsg);
 		}
 	}
-	c->err.message = c->errmsg.data != NULL ? c->errmsg.data : sx_db_strerror(code);
+	c->err.message = c->errmsg.data != NULL ? c->errmsg.data :
+	    sx_db_strerror(code);
 	if (code == SX_DB_ERR_LOST) {
 		/* The server session is gone, and any transaction with it. */
 		c->broken = true;
@@ -242,7 +249,7 @@ bool
 sx_db_only_trailing_space(const char *p)
 {
 	while (p != NULL && *p != '\0') {
-		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ';') {
+		if (strchr(" \t\n\r;", *p) != NULL) {
 			p++;
 		} else if (p[0] == '-' && p[1] == '-') {
 			p += strcspn(p, "\n");
@@ -291,9 +298,11 @@ check_ports(const PQconninfoOption *o, char *errbuf, size_t errlen)
 		for (p = o->val;; p += n + 1) {
 			n = strcspn(p, ",");
 			if (n > 0 && !port_ok(p, n)) {
-				sx_db_errbuf(errbuf, errlen, "database URL has port "
-				    "\"%.*s\", not a number from 1 to 65535 (write "
-				    "host:PORT, e.g. localhost:5432)", (int)(n > 40 ? 40 : n), p);
+				sx_db_errbuf(errbuf, errlen, "database URL has "
+				    "port \"%.*s\", not a number from 1 to "
+				    "65535 (write host:PORT, e.g. "
+				    "localhost:5432)", (int)(n > 40 ? 40 : n),
+				    p);
 				return SX_DB_ERR_URL;
 			}
 			if (p[n] == '\0')
@@ -316,7 +325,8 @@ url_parse(const char *url, const sx_db_driver **drv, const char **target,
 	sx_db_err err;
 
 	if (url == NULL || *url == '\0') {
-		sx_db_errbuf(errbuf, errlen, "empty database URL (use sqlite:PATH or postgresql://...)");
+		sx_db_errbuf(errbuf, errlen, "empty database URL "
+		    "(use sqlite:PATH or postgresql://...)");
 		return SX_DB_ERR_URL;
 	}
 	if (strncmp(url, "sqlite:", 7) == 0) {
@@ -326,23 +336,26 @@ url_parse(const char *url, const sx_db_driver **drv, const char **target,
 		if (strncmp(path, "//", 2) == 0)
 			path += 2;
 		if (*path == '\0') {
-			sx_db_errbuf(errbuf, errlen, "database URL \"%s\" has no file path "
-			    "(use sqlite:PATH or sqlite::memory:)", url);
+			sx_db_errbuf(errbuf, errlen, "database URL \"%s\" has "
+			    "no file path (use sqlite:PATH or sqlite::memory:)",
+			    url);
 			return SX_DB_ERR_URL;
 		}
 		*drv = &sx_db_sqlite_driver;
 		*target = path;
 		return SX_DB_OK;
 	}
-	if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0 ||
+	if (strncmp(url, "postgresql://", 13) == 0 ||
+	    strncmp(url, "postgres://", 11) == 0 ||
 	    (strchr(url, '=') != NULL && strstr(url, "://") == NULL)) {
 		char *perr = NULL;
 		PQconninfoOption *opts = PQconninfoParse(url, &perr);
 
 		if (opts == NULL) {
-			sx_db_errbuf(errbuf, errlen, "database URL does not parse: %.*s",
-			    perr != NULL ? (int)strcspn(perr, "\n") : 13,
-			    perr != NULL ? perr : "out of memory");
+			sx_db_errbuf(errbuf, errlen,
+			    "database URL does not parse: %.*s", perr != NULL ?
+			    (int)strcspn(perr, "\n") : 13, perr != NULL ? perr :
+			    "out of memory");
 			if (perr != NULL)
 				PQfreemem(perr);
 			return SX_DB_ERR_URL;
@@ -358,9 +371,9 @@ url_parse(const char *url, const sx_db_driver **drv, const char **target,
 	/* Masked before it is cut short: a cut may drop the '@' that shows
 	 * where the password ends. */
 	sx_db_redact(url, safe, sizeof(safe));
-	sx_db_errbuf(errbuf, errlen, "database URL \"%s\" has an unknown scheme "
-	    "(use sqlite:PATH, sqlite::memory:, postgresql://... or key=value "
-	    "conninfo)", safe);
+	sx_db_errbuf(errbuf, errlen, "database URL \"%s\" has an unknown "
+	    "scheme (use sqlite:PATH, sqlite::memory:, postgresql://... or "
+	    "key=value conninfo)", safe);
 	return SX_DB_ERR_URL;
 }
 
@@ -398,7 +411,8 @@ sx_db_open(const char *url, const sx_db_options *opt, sx_db_conn **out,
 	if ((err = url_parse(url, &drv, &target, errbuf, errlen)) != SX_DB_OK)
 		return err;
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		sx_db_errbuf(errbuf, errlen, "out of memory opening the database");
+		sx_db_errbuf(errbuf, errlen,
+		    "out of memory opening the database");
 		return SX_DB_ERR_NOMEM;
 	}
 	c->drv = drv;
@@ -412,9 +426,11 @@ sx_db_open(const char *url, const sx_db_options *opt, sx_db_conn **out,
 		c->opt.connect_timeout_s = 10;
 	c->err.message = "";
 	c->opened_ms = c->released_ms = sx_now_ms();
-	if (sx_db_stmtcache_init(&c->cache, c->opt.stmt_cache_size, stmt_evict, c) < 0) {
+	if (sx_db_stmtcache_init(&c->cache, c->opt.stmt_cache_size, stmt_evict,
+	    c) < 0) {
 		free(c);
-		sx_db_errbuf(errbuf, errlen, "out of memory opening the database");
+		sx_db_errbuf(errbuf, errlen,
+		    "out of memory opening the database");
 		return SX_DB_ERR_NOMEM;
 	}
 	if ((err = drv->open(c, target, errbuf, errlen)) != SX_DB_OK) {
@@ -515,7 +531,8 @@ scalar_cell(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 	if ((*cell = sx_db_result_cell(*r, 0)) == NULL) {
 		sx_db_result_free(*r);
 		*r = NULL;
-		return sx_db_fail(c, SX_DB_ERR_RANGE, NULL, 0, "scalar query returned no column");
+		return sx_db_fail(c, SX_DB_ERR_RANGE, NULL, 0,
+		    "scalar query returned no column");
 	}
 	return SX_DB_OK;
 }
@@ -534,8 +551,9 @@ sx_db_scalar_int(sx_db_conn *c, const char *sql, const sx_db_value *params,
 	if (cell->type == SX_DB_INT || cell->type == SX_DB_BOOL) {
 		*out = sx_db_get_int(r, 0);
 	} else {
-		err = sx_db_fail(c, SX_DB_ERR_TYPE, NULL, 0, "scalar is %s, not an integer",
-		    cell->type == SX_DB_NULL ? "NULL" : "not an integer column");
+		err = sx_db_fail(c, SX_DB_ERR_TYPE, NULL, 0,
+		    "scalar is %s, not an integer", cell->type == SX_DB_NULL ?
+		    "NULL" : "not an integer column");
 	}
 	sx_db_result_free(r);
 	return err;
@@ -554,9 +572,12 @@ sx_db_scalar_text(sx_db_conn *c, const char *sql, const sx_db_value *params,
 	if ((err = scalar_cell(c, sql, params, n, &r, &cell)) != SX_DB_OK)
 		return err;
 	if (cell->type == SX_DB_NULL) {
-		err = sx_db_fail(c, SX_DB_ERR_TYPE, NULL, 0, "scalar is NULL, not text");
-	} else if ((s = sx_db_get_text(r, 0)) == NULL || (*out = strdup(s)) == NULL) {
-		err = sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0, "out of memory copying a scalar");
+		err = sx_db_fail(c, SX_DB_ERR_TYPE, NULL, 0,
+		    "scalar is NULL, not text");
+	} else if ((s = sx_db_get_text(r, 0)) == NULL ||
+	    (*out = strdup(s)) == NULL) {
+		err = sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0,
+		    "out of memory copying a scalar");
 	}
 	sx_db_result_free(r);
 	return err;
@@ -629,7 +650,8 @@ sx_db_commit(sx_db_conn *c)
 		return sx_db_fail(c, SX_DB_ERR_STATE, NULL, 0,
 		    "commit without a transaction (call sx_db_begin first)");
 	if (c->tx_depth > 1) {
-		err = tx_statement(c, "RELEASE SAVEPOINT sx_%d", c->tx_depth - 1);
+		err = tx_statement(c, "RELEASE SAVEPOINT sx_%d",
+		    c->tx_depth - 1);
 		if (err == SX_DB_OK || c->broken)
 			c->tx_depth = c->broken ? 0 : c->tx_depth - 1;
 		return err;
@@ -651,8 +673,8 @@ commit_outer(sx_db_conn *c)
 		c->drv->exec_script(c, "ROLLBACK");
 		c->tx_depth = 0;
 		return sx_db_fail(c, SX_DB_ERR_STATE, "25P02", 0,
-		    "transaction was aborted by an earlier error and has been rolled back, "
-		    "not committed");
+		    "transaction was aborted by an earlier error and has been "
+		    "rolled back, not committed");
 	}
 	err = c->drv->exec_script(c, "COMMIT");
 	if (err != SX_DB_OK)
@@ -675,9 +697,11 @@ sx_db_rollback(sx_db_conn *c)
 		return sx_db_fail(c, SX_DB_ERR_STATE, NULL, 0,
 		    "rollback without a transaction (call sx_db_begin first)");
 	if (c->tx_depth > 1) {
-		err = tx_statement(c, "ROLLBACK TO SAVEPOINT sx_%d", c->tx_depth - 1);
+		err = tx_statement(c, "ROLLBACK TO SAVEPOINT sx_%d",
+		    c->tx_depth - 1);
 		if (err == SX_DB_OK)
-			err = tx_statement(c, "RELEASE SAVEPOINT sx_%d", c->tx_depth - 1);
+			err = tx_statement(c, "RELEASE SAVEPOINT sx_%d",
+			    c->tx_depth - 1);
 		if (err == SX_DB_OK)
 			c->tx_depth--;
 		else if (c->broken)
@@ -755,7 +779,8 @@ autobegin(sx_db_conn *c)
 /* ---- batches ---- */
 
 sx_db_err
-sx_db_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **results)
+sx_db_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n,
+    sx_db_result **results)
 {
 	sx_db_result **res = results;
 	sx_db_err err;
@@ -763,7 +788,8 @@ sx_db_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **res
 
 	sx_db_clear_error(c);
 	if (res == NULL && (res = calloc(n > 0 ? n : 1, sizeof(*res))) == NULL)
-		return sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0, "out of memory for a batch");
+		return sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0,
+		    "out of memory for a batch");
 	for (i = 0; i < n; i++)
 		res[i] = NULL;
 	if (c->autobegin && c->tx_depth == 0)
