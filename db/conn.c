@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libpq-fe.h>
 
@@ -23,8 +24,10 @@ static const char *const sx_db_errs[SX_DB_ERR__MAX] = {
 	[SX_DB_ERR_FOREIGN_KEY] = "foreign key constraint violated",
 	[SX_DB_ERR_CONSTRAINT] = "constraint violated",
 	[SX_DB_ERR_BUSY] = "database busy or locked",
-	[SX_DB_ERR_SERIALIZATION] = "serialization failure or deadlock (retry the transaction)",
-	[SX_DB_ERR_POOL_EXHAUSTED] = "no database connection became free in time (raise the pool size or acquire timeout)",
+	[SX_DB_ERR_SERIALIZATION] =
+	    "serialization failure or deadlock (retry the transaction)",
+	[SX_DB_ERR_POOL_EXHAUSTED] = "no database connection became free in "
+	    "time (raise the pool size or acquire timeout)",
 	[SX_DB_ERR_TYPE] = "value has another type than asked for",
 	[SX_DB_ERR_RANGE] = "column or parameter out of range",
 	[SX_DB_ERR_STATE] = "call not valid in this state",
@@ -52,16 +55,138 @@ sx_db_dialect_name(sx_db_dialect d)
 	return sx_db_dialects[d];
 }
 
+/* ---- passwords out of messages ---- */
+
+/* One '*' for each character hidden, as the framework's log lines do. */
+static void
+mask(sx_buf *out, size_t n)
+{
+	while (n-- > 0)
+		sx_buf_putc(out, '*');
+}
+
+/* Copies the userinfo password of the URL authority at p (just after
+ * "://") masked; returns where copying goes on. */
+static const char *
+redact_authority(const char *p, sx_buf *out)
+{
+	size_t end = strcspn(p, "/?#\"' \t\r\n");
+	const char *at = NULL, *colon;
+
+	for (size_t i = 0; i < end; i++)
+		if (p[i] == '@')
+			at = p + i;
+	if (at == NULL || (colon = memchr(p, ':', (size_t)(at - p))) == NULL)
+		return p;
+	sx_buf_append(out, p, (size_t)(colon + 1 - p));
+	mask(out, (size_t)(at - colon - 1));
+	return at;
+}
+
+/* At p, "password" as a conninfo key or URL query parameter: copies the
+ * key and '=' and masks the value; returns where copying goes on, or p
+ * when p holds no such key. */
+static const char *
+redact_keyword(const char *p, sx_buf *out)
+{
+	const char *v = p + 8;
+
+	if (strncasecmp(p, "password", 8) != 0)
+		return p;
+	v += strspn(v, " \t");
+	if (*v != '=')
+		return p;
+	v++;
+	v += strspn(v, " \t");
+	sx_buf_append(out, p, (size_t)(v - p));
+	if (*v == '\'') {		/* 'quoted value', \' escapes a quote */
+		const char *q = v;
+
+		for (q++; *q != '\0' && *q != '\''; q++)
+			if (*q == '\\' && q[1] != '\0')
+				q++;
+		q += *q == '\'';
+		mask(out, (size_t)(q - v));
+		return q;
+	}
+	mask(out, strcspn(v, " \t\r\n&#\"'"));
+	return v + strcspn(v, " \t\r\n&#\"'");
+}
+
+/*
+ * Writes text to out with every password it may quote masked: the one of
+ * a URL's user:password@ and every "password=" value (conninfo or query).
+ * Returns 0, or -1 when memory ran out.
+ */
+static int
+redact(const char *text, sx_buf *out)
+{
+	const char *p = text, *next;
+
+	sx_buf_reset(out);
+	while (*p != '\0') {
+		if (p[0] == ':' && p[1] == '/' && p[2] == '/') {
+			sx_buf_puts(out, "://");
+			p = redact_authority(p + 3, out);
+			continue;
+		}
+		if ((*p == 'p' || *p == 'P') &&
+		    (next = redact_keyword(p, out)) != p) {
+			p = next;
+			continue;
+		}
+		sx_buf_putc(out, *p++);
+	}
+	return sx_buf_putc(out, '\0') < 0 ? -1 : 0;
+}
+
+/* True when text may quote a password (a URL with userinfo, a password
+ * key): the cheap test before redact. */
+static bool
+may_hold_password(const char *text)
+{
+	return strstr(text, "://") != NULL ||
+	    strcasestr(text, "password") != NULL;
+}
+
+void
+sx_db_redact(const char *text, char *out, size_t outlen)
+{
+	sx_buf b = SX_BUF_INIT;
+
+	if (out == NULL || outlen == 0)
+		return;
+	if (text == NULL)
+		text = "";
+	if (!may_hold_password(text))
+		snprintf(out, outlen, "%s", text);
+	else if (redact(text, &b) < 0)
+		snprintf(out, outlen, "(message withheld: out of memory)");
+	else
+		snprintf(out, outlen, "%s", b.data);
+	sx_buf_free(&b);
+}
+
+/* Formats a message into a caller's errbuf, passwords masked: messages
+ * written there quote URLs and libpq's text, and end up in logs. */
 void
 sx_db_errbuf(char *errbuf, size_t errlen, const char *fmt, ...)
 {
+	sx_buf b = SX_BUF_INIT;
 	va_list ap;
+	int rc;
 
 	if (errbuf == NULL || errlen == 0)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
+	rc = sx_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
+	if (rc < 0 || b.data == NULL)
+		snprintf(errbuf, errlen,
+		    "out of memory formatting a database error");
+	else
+		sx_db_redact(b.data, errbuf, errlen);
+	sx_buf_free(&b);
 }
 
 void
@@ -94,10 +219,24 @@ sx_db_fail(sx_db_conn *c, sx_db_err code, const char *sqlstate, int native,
 	va_end(ap);
 	/* Driver messages often end in a newline; a log line should not. */
 	len = c->errmsg.len;
-	while (len > 0 && (c->errmsg.data[len - 1] == '\n' || c->errmsg.data[len - 1] == ' '))
+	while (len > 0 && (c->errmsg.data[len - 1] == '\n' ||
+	    c->errmsg.data[len - 1] == ' '))
 		c->errmsg.data[--len] = '\0';
 	c->errmsg.len = len;
-	c->err.message = c->errmsg.data != NULL ? c->errmsg.data : sx_db_strerror(code);
+	if (c->errmsg.data != NULL && may_hold_password(c->errmsg.data)) {
+		sx_buf safe = SX_BUF_INIT;
+
+		if (redact(c->errmsg.data, &safe) == 0) {
+			safe.len = strlen(safe.data);
+			sx_buf_free(&c->errmsg);
+			c->errmsg = safe;
+		} else {
+			sx_buf_free(&safe);
+			sx_buf_reset(&c->errmsg);
+		}
+	}
+	c->err.message = c->errmsg.data != NULL ? c->errmsg.data :
+	    sx_db_strerror(code);
 	if (code == SX_DB_ERR_LOST) {
 		/* The server session is gone, and any transaction with it. */
 		c->broken = true;
@@ -110,7 +249,7 @@ bool
 sx_db_only_trailing_space(const char *p)
 {
 	while (p != NULL && *p != '\0') {
-		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ';') {
+		if (strchr(" \t\n\r;", *p) != NULL) {
 			p++;
 		} else if (p[0] == '-' && p[1] == '-') {
 			p += strcspn(p, "\n");
@@ -126,6 +265,53 @@ sx_db_only_trailing_space(const char *p)
 	return true;
 }
 
+/* True when port (up to len bytes) is a number from 1 to 65535. */
+static bool
+port_ok(const char *port, size_t len)
+{
+	long v = 0;
+
+	if (len == 0 || len > 5)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (port[i] < '0' || port[i] > '9')
+			return false;
+		v = v * 10 + (port[i] - '0');
+	}
+	return v >= 1 && v <= 65535;
+}
+
+/*
+ * Checks the port of parsed PostgreSQL options: a number, or a comma list
+ * of them, one per host (an empty entry takes the default). libpq itself
+ * only finds out when it connects.
+ */
+static sx_db_err
+check_ports(const PQconninfoOption *o, char *errbuf, size_t errlen)
+{
+	for (; o->keyword != NULL; o++) {
+		const char *p;
+		size_t n;
+
+		if (strcmp(o->keyword, "port") != 0 || o->val == NULL)
+			continue;
+		for (p = o->val;; p += n + 1) {
+			n = strcspn(p, ",");
+			if (n > 0 && !port_ok(p, n)) {
+				sx_db_errbuf(errbuf, errlen, "database URL has "
+				    "port \"%.*s\", not a number from 1 to "
+				    "65535 (write host:PORT, e.g. "
+				    "localhost:5432)", (int)(n > 40 ? 40 : n),
+				    p);
+				return SX_DB_ERR_URL;
+			}
+			if (p[n] == '\0')
+				break;
+		}
+	}
+	return SX_DB_OK;
+}
+
 /*
  * Splits a URL into its driver and the target the driver opens: the path
  * for SQLite, the whole URL or conninfo for PostgreSQL. Returns SX_DB_OK or
@@ -135,8 +321,12 @@ static sx_db_err
 url_parse(const char *url, const sx_db_driver **drv, const char **target,
     char *errbuf, size_t errlen)
 {
+	char safe[48];
+	sx_db_err err;
+
 	if (url == NULL || *url == '\0') {
-		sx_db_errbuf(errbuf, errlen, "empty database URL (use sqlite:PATH or postgresql://...)");
+		sx_db_errbuf(errbuf, errlen, "empty database URL "
+		    "(use sqlite:PATH or postgresql://...)");
 		return SX_DB_ERR_URL;
 	}
 	if (strncmp(url, "sqlite:", 7) == 0) {
@@ -146,33 +336,44 @@ url_parse(const char *url, const sx_db_driver **drv, const char **target,
 		if (strncmp(path, "//", 2) == 0)
 			path += 2;
 		if (*path == '\0') {
-			sx_db_errbuf(errbuf, errlen, "database URL \"%s\" has no file path "
-			    "(use sqlite:PATH or sqlite::memory:)", url);
+			sx_db_errbuf(errbuf, errlen, "database URL \"%s\" has "
+			    "no file path (use sqlite:PATH or sqlite::memory:)",
+			    url);
 			return SX_DB_ERR_URL;
 		}
 		*drv = &sx_db_sqlite_driver;
 		*target = path;
 		return SX_DB_OK;
 	}
-	if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0 ||
+	if (strncmp(url, "postgresql://", 13) == 0 ||
+	    strncmp(url, "postgres://", 11) == 0 ||
 	    (strchr(url, '=') != NULL && strstr(url, "://") == NULL)) {
 		char *perr = NULL;
 		PQconninfoOption *opts = PQconninfoParse(url, &perr);
 
 		if (opts == NULL) {
-			sx_db_errbuf(errbuf, errlen, "database URL does not parse: %s",
-			    perr != NULL ? perr : "out of memory");
+			sx_db_errbuf(errbuf, errlen,
+			    "database URL does not parse: %.*s", perr != NULL ?
+			    (int)strcspn(perr, "\n") : 13, perr != NULL ? perr :
+			    "out of memory");
 			if (perr != NULL)
 				PQfreemem(perr);
 			return SX_DB_ERR_URL;
 		}
+		err = check_ports(opts, errbuf, errlen);
 		PQconninfoFree(opts);
+		if (err != SX_DB_OK)
+			return err;
 		*drv = &sx_db_postgres_driver;
 		*target = url;
 		return SX_DB_OK;
 	}
-	sx_db_errbuf(errbuf, errlen, "database URL \"%.40s\" has an unknown scheme "
-	    "(use sqlite:PATH, sqlite::memory:, postgresql://... or key=value conninfo)", url);
+	/* Masked before it is cut short: a cut may drop the '@' that shows
+	 * where the password ends. */
+	sx_db_redact(url, safe, sizeof(safe));
+	sx_db_errbuf(errbuf, errlen, "database URL \"%s\" has an unknown "
+	    "scheme (use sqlite:PATH, sqlite::memory:, postgresql://... or "
+	    "key=value conninfo)", safe);
 	return SX_DB_ERR_URL;
 }
 
@@ -210,7 +411,8 @@ sx_db_open(const char *url, const sx_db_options *opt, sx_db_conn **out,
 	if ((err = url_parse(url, &drv, &target, errbuf, errlen)) != SX_DB_OK)
 		return err;
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		sx_db_errbuf(errbuf, errlen, "out of memory opening the database");
+		sx_db_errbuf(errbuf, errlen,
+		    "out of memory opening the database");
 		return SX_DB_ERR_NOMEM;
 	}
 	c->drv = drv;
@@ -224,9 +426,11 @@ sx_db_open(const char *url, const sx_db_options *opt, sx_db_conn **out,
 		c->opt.connect_timeout_s = 10;
 	c->err.message = "";
 	c->opened_ms = c->released_ms = sx_now_ms();
-	if (sx_db_stmtcache_init(&c->cache, c->opt.stmt_cache_size, stmt_evict, c) < 0) {
+	if (sx_db_stmtcache_init(&c->cache, c->opt.stmt_cache_size, stmt_evict,
+	    c) < 0) {
 		free(c);
-		sx_db_errbuf(errbuf, errlen, "out of memory opening the database");
+		sx_db_errbuf(errbuf, errlen,
+		    "out of memory opening the database");
 		return SX_DB_ERR_NOMEM;
 	}
 	if ((err = drv->open(c, target, errbuf, errlen)) != SX_DB_OK) {
@@ -263,6 +467,8 @@ sx_db_last_error(const sx_db_conn *c)
 	return &c->err;
 }
 
+static sx_db_err autobegin(sx_db_conn *c);
+
 sx_db_err
 sx_db_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
     sx_db_result **out)
@@ -273,6 +479,8 @@ sx_db_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 	if (n > 0 && params == NULL)
 		return sx_db_fail(c, SX_DB_ERR_RANGE, NULL, 0,
 		    "%zu parameters announced but none given", n);
+	if (c->autobegin && c->tx_depth == 0 && autobegin(c) != SX_DB_OK)
+		return c->err.code;
 	return c->drv->exec(c, sql, params, n, out);
 }
 
@@ -280,6 +488,8 @@ sx_db_err
 sx_db_exec_script(sx_db_conn *c, const char *sql)
 {
 	sx_db_clear_error(c);
+	if (c->autobegin && c->tx_depth == 0 && autobegin(c) != SX_DB_OK)
+		return c->err.code;
 	return c->drv->exec_script(c, sql);
 }
 
@@ -321,7 +531,8 @@ scalar_cell(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 	if ((*cell = sx_db_result_cell(*r, 0)) == NULL) {
 		sx_db_result_free(*r);
 		*r = NULL;
-		return sx_db_fail(c, SX_DB_ERR_RANGE, NULL, 0, "scalar query returned no column");
+		return sx_db_fail(c, SX_DB_ERR_RANGE, NULL, 0,
+		    "scalar query returned no column");
 	}
 	return SX_DB_OK;
 }
@@ -340,8 +551,9 @@ sx_db_scalar_int(sx_db_conn *c, const char *sql, const sx_db_value *params,
 	if (cell->type == SX_DB_INT || cell->type == SX_DB_BOOL) {
 		*out = sx_db_get_int(r, 0);
 	} else {
-		err = sx_db_fail(c, SX_DB_ERR_TYPE, NULL, 0, "scalar is %s, not an integer",
-		    cell->type == SX_DB_NULL ? "NULL" : "not an integer column");
+		err = sx_db_fail(c, SX_DB_ERR_TYPE, NULL, 0,
+		    "scalar is %s, not an integer", cell->type == SX_DB_NULL ?
+		    "NULL" : "not an integer column");
 	}
 	sx_db_result_free(r);
 	return err;
@@ -360,9 +572,12 @@ sx_db_scalar_text(sx_db_conn *c, const char *sql, const sx_db_value *params,
 	if ((err = scalar_cell(c, sql, params, n, &r, &cell)) != SX_DB_OK)
 		return err;
 	if (cell->type == SX_DB_NULL) {
-		err = sx_db_fail(c, SX_DB_ERR_TYPE, NULL, 0, "scalar is NULL, not text");
-	} else if ((s = sx_db_get_text(r, 0)) == NULL || (*out = strdup(s)) == NULL) {
-		err = sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0, "out of memory copying a scalar");
+		err = sx_db_fail(c, SX_DB_ERR_TYPE, NULL, 0,
+		    "scalar is NULL, not text");
+	} else if ((s = sx_db_get_text(r, 0)) == NULL ||
+	    (*out = strdup(s)) == NULL) {
+		err = sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0,
+		    "out of memory copying a scalar");
 	}
 	sx_db_result_free(r);
 	return err;
@@ -416,6 +631,8 @@ sx_db_begin(sx_db_conn *c)
 	return err;
 }
 
+static sx_db_err commit_outer(sx_db_conn *c);
+
 /*
  * Commits the innermost level: releases a savepoint, or commits the
  * transaction. A failing outermost COMMIT reports its own class (unique,
@@ -433,17 +650,31 @@ sx_db_commit(sx_db_conn *c)
 		return sx_db_fail(c, SX_DB_ERR_STATE, NULL, 0,
 		    "commit without a transaction (call sx_db_begin first)");
 	if (c->tx_depth > 1) {
-		err = tx_statement(c, "RELEASE SAVEPOINT sx_%d", c->tx_depth - 1);
+		err = tx_statement(c, "RELEASE SAVEPOINT sx_%d",
+		    c->tx_depth - 1);
 		if (err == SX_DB_OK || c->broken)
 			c->tx_depth = c->broken ? 0 : c->tx_depth - 1;
 		return err;
 	}
+	return commit_outer(c);
+}
+
+/*
+ * Commits the outermost transaction, with every savepoint still open in it
+ * (COMMIT ends them all on both drivers). An aborted PostgreSQL transaction
+ * is rolled back and reported; a failing COMMIT leaves none open.
+ */
+static sx_db_err
+commit_outer(sx_db_conn *c)
+{
+	sx_db_err err;
+
 	if (!c->broken && c->drv->tx_failed(c)) {
 		c->drv->exec_script(c, "ROLLBACK");
 		c->tx_depth = 0;
 		return sx_db_fail(c, SX_DB_ERR_STATE, "25P02", 0,
-		    "transaction was aborted by an earlier error and has been rolled back, "
-		    "not committed");
+		    "transaction was aborted by an earlier error and has been "
+		    "rolled back, not committed");
 	}
 	err = c->drv->exec_script(c, "COMMIT");
 	if (err != SX_DB_OK)
@@ -451,6 +682,8 @@ sx_db_commit(sx_db_conn *c)
 	c->tx_depth = 0;
 	return err;
 }
+
+static sx_db_err rollback_outer(sx_db_conn *c);
 
 /* Rolls back the innermost level: to the savepoint (which is then
  * released), or the whole transaction. */
@@ -464,15 +697,24 @@ sx_db_rollback(sx_db_conn *c)
 		return sx_db_fail(c, SX_DB_ERR_STATE, NULL, 0,
 		    "rollback without a transaction (call sx_db_begin first)");
 	if (c->tx_depth > 1) {
-		err = tx_statement(c, "ROLLBACK TO SAVEPOINT sx_%d", c->tx_depth - 1);
+		err = tx_statement(c, "ROLLBACK TO SAVEPOINT sx_%d",
+		    c->tx_depth - 1);
 		if (err == SX_DB_OK)
-			err = tx_statement(c, "RELEASE SAVEPOINT sx_%d", c->tx_depth - 1);
+			err = tx_statement(c, "RELEASE SAVEPOINT sx_%d",
+			    c->tx_depth - 1);
 		if (err == SX_DB_OK)
 			c->tx_depth--;
 		else if (c->broken)
 			c->tx_depth = 0;
 		return err;
 	}
+	return rollback_outer(c);
+}
+
+/* Rolls back the outermost transaction and every savepoint in it. */
+static sx_db_err
+rollback_outer(sx_db_conn *c)
+{
 	c->tx_depth = 0;
 	if (c->broken)
 		return SX_DB_OK;	/* the server already dropped it */
@@ -485,10 +727,60 @@ sx_db_in_transaction(const sx_db_conn *c)
 	return c->tx_depth > 0 || (!c->broken && c->drv->native_in_tx(c));
 }
 
+/* True when c has a transaction to settle; else records SX_DB_ERR_STATE
+ * naming what was asked (the caller then returns it). */
+static bool
+settle_open(sx_db_conn *c, const char *what)
+{
+	sx_db_clear_error(c);
+	if (c->tx_depth > 0 || (!c->broken && c->drv->native_in_tx(c)))
+		return true;
+	sx_db_fail(c, SX_DB_ERR_STATE, NULL, 0, "%s without a transaction "
+	    "(call sx_db_begin first)", what);
+	return false;
+}
+
+sx_db_err
+sx_db_commit_all(sx_db_conn *c)
+{
+	if (!settle_open(c, "commit"))
+		return c->err.code;
+	c->tx_depth = 1;
+	return commit_outer(c);
+}
+
+sx_db_err
+sx_db_rollback_all(sx_db_conn *c)
+{
+	if (!settle_open(c, "rollback"))
+		return c->err.code;
+	return rollback_outer(c);
+}
+
+void
+sx_db_set_autobegin(sx_db_conn *c, bool on)
+{
+	c->autobegin = on;
+}
+
+/*
+ * A session's statement found no transaction open (the handler ended the
+ * one it had): begins one first, unless the server session is already in
+ * one. The statement fails with the BEGIN's error if it cannot.
+ */
+static sx_db_err
+autobegin(sx_db_conn *c)
+{
+	if (!c->broken && c->drv->native_in_tx(c))
+		return SX_DB_OK;
+	return sx_db_begin(c);
+}
+
 /* ---- batches ---- */
 
 sx_db_err
-sx_db_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **results)
+sx_db_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n,
+    sx_db_result **results)
 {
 	sx_db_result **res = results;
 	sx_db_err err;
@@ -496,10 +788,16 @@ sx_db_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **res
 
 	sx_db_clear_error(c);
 	if (res == NULL && (res = calloc(n > 0 ? n : 1, sizeof(*res))) == NULL)
-		return sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0, "out of memory for a batch");
+		return sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0,
+		    "out of memory for a batch");
 	for (i = 0; i < n; i++)
 		res[i] = NULL;
-	err = c->drv->batch(c, stmts, n, res);
+	if (c->autobegin && c->tx_depth == 0)
+		err = autobegin(c);
+	else
+		err = SX_DB_OK;
+	if (err == SX_DB_OK)
+		err = c->drv->batch(c, stmts, n, res);
 	if (err != SX_DB_OK || results == NULL) {
 		for (i = 0; i < n; i++) {
 			sx_db_result_free(res[i]);

@@ -65,7 +65,8 @@ typedef struct sx_db_cell {
 
 typedef struct sx_db_colinfo {
 	size_t name_off;	/* offset of the NUL-terminated name in data */
-	bool json;		/* PostgreSQL json/jsonb: embed as JSON, not a string */
+	bool json;		/* PostgreSQL json/jsonb: embed as JSON, not
+				   a string */
 } sx_db_colinfo;
 
 struct sx_db_result {
@@ -73,7 +74,8 @@ struct sx_db_result {
 	long cur;		/* -1 before the first row */
 	int64_t affected;
 	sx_db_cell *cells;	/* nrows * ncols; first row inline */
-	char *data;		/* column names, text and blob bytes; starts inline */
+	char *data;		/* column names, text and blob bytes; starts
+				   inline */
 	size_t data_len, data_cap;
 	bool cells_heap, data_heap;
 	char **text_cache;	/* lazily formatted text of non-text cells */
@@ -82,7 +84,8 @@ struct sx_db_result {
 
 sx_db_result *sx_db_result_new(size_t ncols);
 /* Each returns 0, or -1 when memory ran out. */
-int sx_db_result_set_col(sx_db_result *r, size_t col, const char *name, bool json);
+int sx_db_result_set_col(sx_db_result *r, size_t col, const char *name,
+    bool json);
 /* Appends a row and returns its cells (all SX_DB_NULL), or NULL. */
 sx_db_cell *sx_db_result_add_row(sx_db_result *r);
 /* Stores a text/blob/numeric/timestamp value (copied, NUL-terminated). */
@@ -90,19 +93,22 @@ int sx_db_result_put_bytes(sx_db_result *r, sx_db_cell *cell, sx_db_type type,
     const void *p, size_t len);
 /* Pointer to the bytes of a text/blob cell. */
 const char *sx_db_cell_bytes(const sx_db_result *r, const sx_db_cell *cell);
-/* The current row's cell of col, or NULL when col or the row is out of range. */
+/* The current row's cell of col, or NULL when col or the row is out of
+ * range. */
 const sx_db_cell *sx_db_result_cell(const sx_db_result *r, size_t col);
 
 /* ---- drivers ---- */
 
 typedef struct sx_db_driver {
 	sx_db_dialect dialect;
-	/* Opens target (URL without its scheme for SQLite, whole URL for PG). */
-	sx_db_err (*open)(sx_db_conn *c, const char *url, char *errbuf, size_t errlen);
+	/* Opens target (URL without its scheme for SQLite, whole URL for
+	 * PG). */
+	sx_db_err (*open)(sx_db_conn *c, const char *url, char *errbuf,
+	    size_t errlen);
 	void (*close)(sx_db_conn *c);
 	/* One statement; out may be NULL (rows are then discarded). */
-	sx_db_err (*exec)(sx_db_conn *c, const char *sql, const sx_db_value *params,
-	    size_t n, sx_db_result **out);
+	sx_db_err (*exec)(sx_db_conn *c, const char *sql,
+	    const sx_db_value *params, size_t n, sx_db_result **out);
 	/* Several statements, no parameters, no result. */
 	sx_db_err (*exec_script)(sx_db_conn *c, const char *sql);
 	/* Batch: results has n slots, already NULL. */
@@ -113,7 +119,8 @@ typedef struct sx_db_driver {
 	/* True when the open transaction was aborted by an error (PostgreSQL):
 	 * COMMIT would silently roll it back. */
 	bool (*tx_failed)(const sx_db_conn *c);
-	/* Cheap check without a round trip: false when the connection is dead. */
+	/* Cheap check without a round trip: false when the connection is
+	 * dead. */
 	bool (*seems_alive)(sx_db_conn *c);
 	/* Frees a statement the cache evicts (finalize / DEALLOCATE). */
 	void (*stmt_free)(sx_db_conn *c, void *stmt);
@@ -130,9 +137,13 @@ struct sx_db_conn {
 	sx_buf errmsg;
 	int tx_depth;		/* 0: none, 1: transaction, >1: savepoints */
 	bool broken;		/* lost: the pool closes it on release */
-	bool closing;		/* in sx_db_close: evicted statements need no DEALLOCATE */
-	bool one_row;		/* sx_db_one runs: a read-only statement may stop
-				   after its first row (the driver may ignore it) */
+	bool closing;		/* in sx_db_close: evicted statements need no
+				   DEALLOCATE */
+	bool autobegin;		/* a session: a statement outside a transaction
+				   begins one first (sx_db_set_autobegin) */
+	bool one_row;		/* sx_db_one runs: a read-only statement may
+				   stop after its first row (the driver may
+				   ignore it) */
 	sx_db_stmtcache cache;
 	double opened_ms;	/* sx_now_ms() at open, for max lifetime */
 	double released_ms;	/* last hand-back to a pool, for idle checks */
@@ -145,9 +156,12 @@ sx_db_err sx_db_fail(sx_db_conn *c, sx_db_err code, const char *sqlstate,
     int native, const char *fmt, ...) SX_PRINTF(5, 6);
 /* Clears the last error (called at the start of every public call). */
 void sx_db_clear_error(sx_db_conn *c);
-/* Copies msg into a caller's errbuf (may be NULL or zero-sized). */
-void sx_db_errbuf(char *errbuf, size_t errlen, const char *fmt, ...) SX_PRINTF(3, 4);
-/* True when sql after the first statement holds only spaces, ';' and comments. */
+/* Formats a message into a caller's errbuf (may be NULL or zero-sized),
+ * every password in it masked. */
+void sx_db_errbuf(char *errbuf, size_t errlen, const char *fmt, ...)
+    SX_PRINTF(3, 4);
+/* True when sql after the first statement holds only spaces, ';' and
+ * comments. */
 bool sx_db_only_trailing_space(const char *tail);
 
 /* Pool internals used by conn.c's ping. */

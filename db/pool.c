@@ -47,7 +47,8 @@ sx_db_pool_new(const char *url, const sx_db_pool_options *opt, sx_db_pool **out,
 	*out = NULL;
 	if ((err = sx_db_url_check(url, errbuf, errlen)) != SX_DB_OK)
 		return err;
-	if ((p = calloc(1, sizeof(*p))) == NULL || (p->url = strdup(url)) == NULL)
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->url = strdup(url)) == NULL)
 		goto nomem;
 	if (opt != NULL)
 		p->opt = *opt;
@@ -59,7 +60,8 @@ sx_db_pool_new(const char *url, const sx_db_pool_options *opt, sx_db_pool **out,
 		p->opt.idle_check_ms = 30000;
 	if (p->opt.max_lifetime_s <= 0)
 		p->opt.max_lifetime_s = 3600;
-	if ((p->idle = calloc((size_t)p->opt.max_size, sizeof(*p->idle))) == NULL)
+	p->idle = calloc((size_t)p->opt.max_size, sizeof(*p->idle));
+	if (p->idle == NULL)
 		goto nomem;
 	pthread_mutex_init(&p->lock, NULL);
 	/* Timed waits on the monotonic clock: a wall-clock jump must not
@@ -68,7 +70,8 @@ sx_db_pool_new(const char *url, const sx_db_pool_options *opt, sx_db_pool **out,
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->freed, &ca);
 	pthread_condattr_destroy(&ca);
-	p->drv = strncmp(url, "sqlite:", 7) == 0 ? &sx_db_sqlite_driver : &sx_db_postgres_driver;
+	p->drv = strncmp(url, "sqlite:", 7) == 0 ? &sx_db_sqlite_driver :
+	    &sx_db_postgres_driver;
 	*out = p;
 	return SX_DB_OK;
 nomem:
@@ -146,8 +149,10 @@ sx_db_pool_acquire(sx_db_pool *p, sx_db_conn **out)
 	deadline_after_ms(&deadline, p->opt.acquire_timeout_ms);
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
-		while (p->nidle == 0 && p->nopen >= p->opt.max_size && rc != ETIMEDOUT)
-			rc = pthread_cond_timedwait(&p->freed, &p->lock, &deadline);
+		while (p->nidle == 0 && p->nopen >= p->opt.max_size &&
+		    rc != ETIMEDOUT)
+			rc = pthread_cond_timedwait(&p->freed, &p->lock,
+			    &deadline);
 		if (p->nidle > 0) {
 			c = p->idle[--p->nidle];
 			pthread_mutex_unlock(&p->lock);
@@ -162,7 +167,8 @@ sx_db_pool_acquire(sx_db_pool *p, sx_db_conn **out)
 		if (p->nopen < p->opt.max_size) {
 			p->nopen++;
 			pthread_mutex_unlock(&p->lock);
-			if ((err = sx_db_open(p->url, &p->opt.conn, &c, NULL, 0)) != SX_DB_OK) {
+			err = sx_db_open(p->url, &p->opt.conn, &c, NULL, 0);
+			if (err != SX_DB_OK) {
 				slot_free(p);
 				return err;
 			}
@@ -183,11 +189,10 @@ sx_db_pool_release(sx_db_pool *p, sx_db_conn *c)
 {
 	if (c == NULL)
 		return;
-	if (!c->broken && sx_db_in_transaction(c)) {
-		c->tx_depth = 1;	/* roll back everything, savepoints included */
-		if (sx_db_rollback(c) != SX_DB_OK || c->drv->native_in_tx(c))
-			c->broken = true;
-	}
+	c->autobegin = false;
+	if (!c->broken && sx_db_in_transaction(c) &&
+	    (sx_db_rollback_all(c) != SX_DB_OK || c->drv->native_in_tx(c)))
+		c->broken = true;
 	c->tx_depth = 0;
 	sx_db_clear_error(c);
 	if (c->broken || too_old(p, c, sx_now_ms())) {

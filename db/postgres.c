@@ -659,14 +659,17 @@ pg_batch_read(PGconn *pg)
 }
 
 /*
- * Collects the pipeline's results in order. The first failure is recorded;
- * later statements come back PGRES_PIPELINE_ABORTED and are skipped.
+ * Collects the statements' results in order, err being the outcome so far
+ * (a failed SAVEPOINT). The first failure is recorded; later statements
+ * come back PGRES_PIPELINE_ABORTED and are skipped. The Sync is read by
+ * the caller.
  */
 static sx_db_err
-pg_batch_collect(sx_db_conn *c, pg_batch_item *items, size_t n, sx_db_result **results)
+pg_batch_collect(sx_db_conn *c, pg_batch_item *items, size_t n,
+    sx_db_result **results, sx_db_err err)
 {
 	PGconn *pg = pgc(c)->pg;
-	sx_db_err err = SX_DB_OK, e;
+	sx_db_err e;
 	PGresult *res;
 	size_t i;
 
@@ -690,11 +693,35 @@ pg_batch_collect(sx_db_conn *c, pg_batch_item *items, size_t n, sx_db_result **r
 		if (err == SX_DB_OK)
 			err = e;
 	}
-	/* The Sync's own result closes the pipeline. */
-	if ((res = PQgetResult(pg)) == NULL || PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+	return err;
+}
+
+/* Reads the result of a control statement of the pipeline (SAVEPOINT,
+ * RELEASE, or the Sync when sync is set); a failure is recorded unless an
+ * earlier one was. Returns the outcome so far. */
+static sx_db_err
+pg_batch_control(sx_db_conn *c, sx_db_err err, bool sync)
+{
+	PGconn *pg = pgc(c)->pg;
+	PGresult *res = sync ? PQgetResult(pg) : pg_batch_read(pg);
+	ExecStatusType want = sync ? PGRES_PIPELINE_SYNC : PGRES_COMMAND_OK;
+
+	if (res == NULL && !sync)
+		return err != SX_DB_OK ? err : pg_fail(c, NULL);
+	if (res == NULL || (PQresultStatus(res) != want &&
+	    PQresultStatus(res) != PGRES_PIPELINE_ABORTED))
 		err = err != SX_DB_OK ? err : pg_fail(c, res);
 	PQclear(res);
 	return err;
+}
+
+/* Queues a control statement (no parameters) on the pipeline. */
+static sx_db_err
+pg_batch_send_control(sx_db_conn *c, const char *sql)
+{
+	if (!PQsendQueryParams(pgc(c)->pg, sql, 0, NULL, NULL, NULL, NULL, 0))
+		return pg_fail(c, NULL);
+	return SX_DB_OK;
 }
 
 /* After the pipeline: caches the statements it prepared (evictions need
@@ -718,6 +745,23 @@ pg_batch_settle(sx_db_conn *c, const sx_db_stmt *stmts, pg_batch_item *items, si
 	}
 }
 
+/* After a failed batch inside a transaction: back to before the batch,
+ * keeping the batch's error as the one reported. A transaction already
+ * aborted before the batch (its SAVEPOINT failed) stays aborted. */
+static void
+pg_batch_undo(sx_db_conn *c)
+{
+	PGresult *res = PQexec(pgc(c)->pg, "ROLLBACK TO SAVEPOINT sx_batch; "
+	    "RELEASE SAVEPOINT sx_batch");
+
+	PQclear(res);
+}
+
+/*
+ * Sends the batch as one pipeline: [SAVEPOINT,] the statements, [RELEASE,]
+ * Sync; then reads every result back in order. One round trip when it
+ * works, a second to roll back to the savepoint when it fails.
+ */
 static sx_db_err
 pg_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **results)
 {
@@ -726,6 +770,10 @@ pg_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **result
 	pg_batch_item *items;
 	sx_db_err err = SX_DB_OK;
 	size_t i, planned = 0;
+	/* Inside a transaction the batch runs in a savepoint, so a failure
+	 * undoes the batch only (outside one, the pipeline is an implicit
+	 * transaction of its own). */
+	bool in_tx = pg_native_in_tx(c);
 
 	if (n == 0)
 		return SX_DB_OK;
@@ -740,12 +788,23 @@ pg_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **result
 		err = pg_fail(c, NULL);
 		goto done;
 	}
+	if (in_tx)
+		err = pg_batch_send_control(c, "SAVEPOINT sx_batch");
 	for (i = 0; i < n && err == SX_DB_OK; i++)
 		err = pg_batch_send(c, &stmts[i], &items[i], caching);
+	if (in_tx && err == SX_DB_OK)
+		err = pg_batch_send_control(c, "RELEASE SAVEPOINT sx_batch");
 	if (err == SX_DB_OK && !PQpipelineSync(pg))
 		err = pg_fail(c, NULL);
 	if (err == SX_DB_OK) {
-		err = pg_batch_collect(c, items, n, results);
+		if (in_tx)
+			err = pg_batch_control(c, err, false);
+		if (!c->broken)
+			err = pg_batch_collect(c, items, n, results, err);
+		if (in_tx && !c->broken)
+			err = pg_batch_control(c, err, false);
+		if (!c->broken)
+			err = pg_batch_control(c, err, true);
 	} else if (!c->broken) {
 		/* Nothing sent can be trusted half-way: drop the connection. */
 		sx_db_fail(c, SX_DB_ERR_LOST, NULL, 0, "%s (batch aborted while sending)",
@@ -754,6 +813,8 @@ pg_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **result
 	if (!c->broken && !PQexitPipelineMode(pg))
 		sx_db_fail(c, SX_DB_ERR_LOST, NULL, 0, "could not leave pipeline mode: %s",
 		    PQerrorMessage(pg));
+	if (in_tx && err != SX_DB_OK && !c->broken)
+		pg_batch_undo(c);
 done:
 	for (i = 0; i < planned; i++)
 		if (!items[i].prepare)

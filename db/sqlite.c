@@ -250,6 +250,29 @@ sq_row(sx_db_result *r, sqlite3_stmt *st)
 	return 0;
 }
 
+/*
+ * A new result shaped like st's columns. Called after the first step: a
+ * schema change re-prepares the statement inside sqlite3_step, and the
+ * column count read before it can be the old one.
+ */
+static sx_db_result *
+sq_result_new(sqlite3_stmt *st)
+{
+	size_t i, ncols = (size_t)sqlite3_column_count(st);
+	sx_db_result *r = sx_db_result_new(ncols);
+
+	for (i = 0; r != NULL && i < ncols; i++) {
+		const char *name = sqlite3_column_name(st, (int)i);
+
+		if (sx_db_result_set_col(r, i, name != NULL ? name : "",
+		    false) < 0) {
+			sx_db_result_free(r);
+			r = NULL;
+		}
+	}
+	return r;
+}
+
 /* Steps a bound statement to the end, materialising rows when out is set. */
 static sx_db_err
 sq_run(sx_db_conn *c, sqlite3_stmt *st, sx_db_result **out)
@@ -257,25 +280,18 @@ sq_run(sx_db_conn *c, sqlite3_stmt *st, sx_db_result **out)
 	sqlite3 *db = sq_db(c);
 	sqlite3_int64 before = sqlite3_total_changes64(db);
 	sx_db_result *r = NULL;
-	size_t i, ncols = (size_t)sqlite3_column_count(st), nrows = 0;
+	size_t nrows = 0;
 	/* sx_db_one of a query: the first row is all it reads, and the caller
 	 * resets the statement, so the step that would only report DONE is
 	 * skipped. Statements that write keep stepping: their changes and
 	 * counts settle only when they run to the end. */
 	bool first_only = c->one_row && out != NULL && sqlite3_stmt_readonly(st);
-	int rc;
+	int rc = sqlite3_step(st);
 
-	if (out != NULL) {
-		if ((r = sx_db_result_new(ncols)) == NULL)
-			goto nomem;
-		for (i = 0; i < ncols; i++) {
-			const char *name = sqlite3_column_name(st, (int)i);
-
-			if (sx_db_result_set_col(r, i, name != NULL ? name : "", false) < 0)
-				goto nomem;
-		}
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	if (out != NULL && (rc == SQLITE_ROW || rc == SQLITE_DONE) &&
+	    (r = sq_result_new(st)) == NULL)
+		goto nomem;
+	for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
 		nrows++;
 		if (r != NULL && sq_row(r, st) < 0)
 			goto nomem;
@@ -359,24 +375,31 @@ sq_seems_alive(sx_db_conn *c)
 }
 
 /*
- * Runs the statements in order. Outside a transaction they run inside one,
- * so a batch is all-or-nothing as on PostgreSQL; the first failure stops it.
+ * Runs the statements in order, all or nothing, as on PostgreSQL: outside
+ * a transaction inside one of their own, inside one within a savepoint.
+ * The first failure stops the batch and undoes its statements only: work
+ * from before the batch stays, and the transaction stays usable.
  */
 static sx_db_err
 sq_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **results)
 {
 	bool own_tx = !sq_native_in_tx(c);
-	sx_db_err err = SX_DB_OK;
+	sx_db_err err;
 	size_t i;
 
-	if (own_tx && (err = sq_exec_script(c, "BEGIN IMMEDIATE")) != SX_DB_OK)
+	if ((err = sq_exec_script(c, own_tx ? "BEGIN IMMEDIATE" :
+	    "SAVEPOINT sx_batch")) != SX_DB_OK)
 		return err;
 	for (i = 0; i < n && err == SX_DB_OK; i++)
 		err = sq_exec(c, stmts[i].sql, stmts[i].params, stmts[i].n, &results[i]);
-	if (own_tx && err == SX_DB_OK)
-		err = sq_exec_script(c, "COMMIT");
-	if (own_tx && err != SX_DB_OK && sq_native_in_tx(c))
-		sqlite3_exec(sq_db(c), "ROLLBACK", NULL, NULL, NULL);	/* keep the first error */
+	if (err == SX_DB_OK)
+		err = sq_exec_script(c, own_tx ? "COMMIT" : "RELEASE sx_batch");
+	/* Undo with sqlite3_exec: the first error is the one reported. */
+	if (err != SX_DB_OK && !own_tx)
+		sqlite3_exec(sq_db(c), "ROLLBACK TO sx_batch; RELEASE sx_batch",
+		    NULL, NULL, NULL);
+	else if (err != SX_DB_OK && sq_native_in_tx(c))
+		sqlite3_exec(sq_db(c), "ROLLBACK", NULL, NULL, NULL);
 	return err;
 }
 

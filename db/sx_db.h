@@ -33,13 +33,17 @@ typedef enum sx_db_err {
 	SX_DB_ERR_SQL,		/* syntax or other statement error */
 	SX_DB_ERR_UNIQUE,	/* unique / primary-key violation */
 	SX_DB_ERR_FOREIGN_KEY,	/* foreign-key violation */
-	SX_DB_ERR_CONSTRAINT,	/* other constraint (check, not null, exclusion) */
-	SX_DB_ERR_BUSY,		/* database busy or locked (SQLite), lock timeout */
+	SX_DB_ERR_CONSTRAINT,	/* other constraint (check, not null,
+				   exclusion) */
+	SX_DB_ERR_BUSY,		/* database busy or locked (SQLite), lock
+				   timeout */
 	SX_DB_ERR_SERIALIZATION,/* serialization failure or deadlock: retry */
 	SX_DB_ERR_POOL_EXHAUSTED,/* no connection became free in time */
 	SX_DB_ERR_TYPE,		/* a value had another type than asked for */
-	SX_DB_ERR_RANGE,	/* column index/name or parameter number out of range */
-	SX_DB_ERR_STATE,	/* call not valid now (commit with no transaction...) */
+	SX_DB_ERR_RANGE,	/* column index/name or parameter number out
+				   of range */
+	SX_DB_ERR_STATE,	/* call not valid now (commit with no
+				   transaction...) */
 	SX_DB_ERR_NOMEM,
 	SX_DB_ERR__MAX
 } sx_db_err;
@@ -59,7 +63,8 @@ SX_API const char *sx_db_dialect_name(sx_db_dialect d);
 typedef struct sx_db_error_info {
 	sx_db_err code;
 	char sqlstate[6];	/* PostgreSQL SQLSTATE, "" on SQLite */
-	int native;		/* SQLite extended result code, 0 on PostgreSQL */
+	int native;		/* SQLite extended result code, 0 on
+				   PostgreSQL */
 	const char *message;	/* driver's message, never NULL */
 } sx_db_error_info;
 
@@ -70,7 +75,8 @@ typedef enum sx_db_type {
 	SX_DB_TEXT,
 	SX_DB_BLOB,
 	SX_DB_BOOL,
-	SX_DB_NUMERIC,		/* exact decimal carried as text (PostgreSQL numeric) */
+	SX_DB_NUMERIC,		/* exact decimal carried as text (PostgreSQL
+				   numeric) */
 	SX_DB_TIMESTAMP,	/* ISO 8601 text */
 	SX_DB_TYPE__MAX
 } sx_db_type;
@@ -85,7 +91,8 @@ typedef struct sx_db_value {
 		struct {
 			const char *p;
 			size_t len;
-		} s;			/* text (len may be SIZE_MAX: use strlen) and blob */
+		} s;			/* text (len may be SIZE_MAX: use
+					   strlen) and blob */
 	} v;
 } sx_db_value;
 
@@ -105,8 +112,9 @@ typedef struct sx_db_pool sx_db_pool;
 
 /* Per-connection options; zero fields take the defaults shown. */
 typedef struct sx_db_options {
-	int stmt_cache_size;	/* prepared statements kept per connection; 0 = 64,
-				   -1 = caching off (PgBouncer transaction mode) */
+	int stmt_cache_size;	/* prepared statements kept per connection;
+				   0 = 64, -1 = caching off (PgBouncer
+				   transaction mode) */
 	int busy_timeout_ms;	/* SQLite busy timeout; 0 = 5000 */
 	int connect_timeout_s;	/* PostgreSQL connect timeout; 0 = 10 */
 } sx_db_options;
@@ -120,8 +128,14 @@ typedef struct sx_db_options {
 SX_API sx_db_err sx_db_open(const char *url, const sx_db_options *opt,
     sx_db_conn **out, char *errbuf, size_t errlen);
 SX_API void sx_db_close(sx_db_conn *c);
-/* Checks a URL's form without connecting. */
+/* Checks a URL's form without connecting: scheme, libpq's syntax, and a
+ * port that is a number. */
 SX_API sx_db_err sx_db_url_check(const char *url, char *errbuf, size_t errlen);
+/* Copies text (a URL, conninfo, or a message quoting them) to out with
+ * every password masked, one '*' a character ("user:****@",
+ * "password=****"). Every message of the db layer is already masked this
+ * way. */
+SX_API void sx_db_redact(const char *text, char *out, size_t outlen);
 
 SX_API sx_db_dialect sx_db_conn_dialect(const sx_db_conn *c);
 SX_API const sx_db_error_info *sx_db_last_error(const sx_db_conn *c);
@@ -132,7 +146,8 @@ SX_API const sx_db_error_info *sx_db_last_error(const sx_db_conn *c);
  */
 SX_API sx_db_err sx_db_exec(sx_db_conn *c, const char *sql,
     const sx_db_value *params, size_t n, sx_db_result **out);
-/* Runs SQL text with no parameters, possibly several statements (migrations). */
+/* Runs SQL text with no parameters, possibly several statements
+ * (migrations). */
 SX_API sx_db_err sx_db_exec_script(sx_db_conn *c, const char *sql);
 
 /* Shortcuts. sx_db_one returns a result holding the first row only (a query
@@ -164,7 +179,8 @@ SX_API double sx_db_get_double(const sx_db_result *r, size_t col);
 SX_API bool sx_db_get_bool(const sx_db_result *r, size_t col);
 /* Text of any column (NULL for SQL NULL); valid while the result lives. */
 SX_API const char *sx_db_get_text(const sx_db_result *r, size_t col);
-SX_API const void *sx_db_get_blob(const sx_db_result *r, size_t col, size_t *len);
+SX_API const void *sx_db_get_blob(const sx_db_result *r, size_t col,
+    size_t *len);
 /* By-name getters: the same, looking the column up by name. */
 SX_API int64_t sx_db_int(const sx_db_result *r, const char *name);
 SX_API const char *sx_db_text(const sx_db_result *r, const char *name);
@@ -176,14 +192,31 @@ SX_API void sx_db_result_free(sx_db_result *r);
 SX_API cJSON *sx_db_row_json(const sx_db_result *r);	/* current row */
 SX_API cJSON *sx_db_result_json(const sx_db_result *r);	/* array of all rows */
 
-/* Transactions. Savepoints nest: begin inside a transaction makes one. */
+/* Transactions. Savepoints nest: begin inside a transaction makes one.
+ * Commit and rollback end the innermost level. */
 SX_API sx_db_err sx_db_begin(sx_db_conn *c);
 SX_API sx_db_err sx_db_commit(sx_db_conn *c);
 SX_API sx_db_err sx_db_rollback(sx_db_conn *c);
 SX_API bool sx_db_in_transaction(const sx_db_conn *c);
+/* End the whole transaction whatever nesting is open: commit every level,
+ * or roll back every level. A commit that fails leaves no transaction open
+ * and nothing saved. SX_DB_ERR_STATE when no transaction is open. */
+SX_API sx_db_err sx_db_commit_all(sx_db_conn *c);
+SX_API sx_db_err sx_db_rollback_all(sx_db_conn *c);
+/* Session mode (on for a connection handed out through a session key):
+ * while on, a statement run with no transaction open (after the outermost
+ * commit or rollback) first begins a new one, so what is not committed
+ * explicitly is still settled by whoever settles the session. Costs
+ * nothing until a statement finds no transaction. A pool turns it off when
+ * the connection comes back. */
+SX_API void sx_db_set_autobegin(sx_db_conn *c, bool on);
 
-/* Batches: n statements sent to PostgreSQL in one round trip (pipeline mode);
- * on SQLite run in sequence. results[i] gets each result (caller frees). */
+/* Batches: n statements sent to PostgreSQL in one round trip (pipeline
+ * mode); on SQLite run in sequence. results[i] gets each result (caller
+ * frees). All or nothing on both drivers: when one fails, none takes
+ * effect, every results[i] is NULL and its error is returned. Inside a
+ * transaction the batch runs in a savepoint, so the work before it stays
+ * and the transaction stays usable. */
 typedef struct sx_db_stmt {
 	const char *sql;
 	const sx_db_value *params;
@@ -196,8 +229,10 @@ SX_API sx_db_err sx_db_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n,
 typedef struct sx_db_pool_options {
 	int max_size;		 /* 0 = 10 */
 	int acquire_timeout_ms;	 /* 0 = 5000 */
-	int idle_check_ms;	 /* ping a connection idle longer than this; 0 = 30000 */
-	int max_lifetime_s;	 /* close connections older than this; 0 = 3600 */
+	int idle_check_ms;	 /* ping a connection idle longer than this;
+				    0 = 30000 */
+	int max_lifetime_s;	 /* close connections older than this;
+				    0 = 3600 */
 	sx_db_options conn;
 } sx_db_pool_options;
 

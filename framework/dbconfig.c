@@ -548,16 +548,11 @@ sx_dbconf_migrations_check(const sx_dbconf *db, const char *dir, char *err,
 const char *
 sx_dbset_redact_url(sx_arena *a, const char *url)
 {
-	char *s = sx_arena_strdup(a, url), *p, *at, *colon;
+	size_t n = strlen(url) + 1;
+	char *s = sx_arena_alloc(a, n);
 
 	if (s == NULL)
 		return "(url)";
-	if ((p = strstr(s, "://")) != NULL && (at = strchr(p + 3, '@')) != NULL &&
-	    (colon = memchr(p + 3, ':', (size_t)(at - p - 3))) != NULL)
-		memset(colon + 1, '*', (size_t)(at - colon - 1));
-	for (p = strstr(s, "password="); p != NULL; p = strstr(p, "password=")) {
-		for (p += 9; *p != '\0' && *p != '&' && *p != ' '; p++)
-			*p = '*';
-	}
+	sx_db_redact(url, s, n);
 	return s;
 }

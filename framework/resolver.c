@@ -10,10 +10,11 @@
  * connection is taken from its pool when the handler first asks for one of
  * its keys, and the same connection serves every later use of either key:
  *   - the session key hands it out inside a transaction, begun on first
- *     use, and begun again on a later use if the handler ended the previous
- *     one (sx_db_commit / sx_db_rollback). The transaction wrapper settles
- *     whatever is open when the handler returns. In manual mode that means
- *     rolling back: the handler commits what it wants kept.
+ *     use. After the handler ends it (sx_db_commit / sx_db_rollback), the
+ *     next statement begins a new one (sx_db_set_autobegin). The
+ *     transaction wrapper settles whatever is open when the handler
+ *     returns. In manual mode that means rolling back: the handler commits
+ *     what it wants kept.
  *   - the connection key hands it out as it is: no transaction is begun,
  *     and the wrapper leaves it alone (anything the handler left open is
  *     rolled back when the connection goes back to the pool).
@@ -191,8 +192,10 @@ connection_for(sx_req *req, size_t i, sx_dbkey kind)
 			    "transaction: %s", key, sx_db_strerror(err)));
 		}
 	}
-	if (kind == SX_DBKEY_SESSION)
+	if (kind == SX_DBKEY_SESSION && !slot->session) {
+		sx_db_set_autobegin(slot->conn, true);
 		slot->session = true;
+	}
 	req->db_ms += sx_now_ms() - t0;
 	return slot->conn;
 }

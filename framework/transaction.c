@@ -2,7 +2,11 @@
  * transaction.c: the transaction wrapper. After the handler returns and
  * before a byte of the response is written, every database the request
  * used through its session key is committed or rolled back, in the order
- * the app declares its databases, by commit mode and final status.
+ * the app declares its databases, by commit mode and final status. The
+ * whole transaction is settled, whatever savepoints the handler left open;
+ * and since a session connection begins a new transaction on the first
+ * statement after the handler's own commit or rollback (autobegin), what
+ * the handler did not commit itself always follows the mode and status.
  *
  * A commit that fails (a deferred constraint, a serialization failure, a
  * busy SQLite file) must not reach the client as a success: the buffered
@@ -102,14 +106,16 @@ sx_tx_finalize(sx_req *req, bool handler_failed)
 		    !sx_db_in_transaction(conn))
 			continue;
 		act = broken ? SX_TX_ROLLBACK : sx_tx_decide(db, status, failed);
-		err = act == SX_TX_COMMIT ? sx_db_commit(conn) : sx_db_rollback(conn);
+		/* Every level at once: savepoints the handler left open are
+		 * committed or rolled back with the transaction. */
+		err = act == SX_TX_COMMIT ? sx_db_commit_all(conn) :
+		    sx_db_rollback_all(conn);
 		if (err != SX_DB_OK && act == SX_TX_COMMIT) {
 			commit_failed(req, db, conn, err, committed);
 			broken = true;
-			/* SQLite keeps a transaction open after a busy or
-			 * deferred-constraint COMMIT; end it here. */
+			/* Nothing may stay open for the pool to find. */
 			if (sx_db_in_transaction(conn))
-				sx_db_rollback(conn);
+				sx_db_rollback_all(conn);
 		} else if (err != SX_DB_OK) {
 			/* The pool closes a connection it cannot roll back. */
 			sx_req_log(req, "database \"%s\": rollback failed: %s",

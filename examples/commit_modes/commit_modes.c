@@ -17,6 +17,15 @@
  * foreign key is DEFERRABLE INITIALLY DEFERRED, so the statement succeeds
  * and the failure comes at COMMIT. The handler answers 200, the wrapper's
  * commit fails, and the client gets a 500 with nothing saved.
+ *
+ * POST /items/steps?ops=OPS&status=NNN runs the handler's own transaction
+ * calls, one letter each: i inserts a row, b begins (a savepoint inside the
+ * wrapper's transaction), c commits and r rolls back the innermost level.
+ * Then it answers NNN, or fails (returns -1) for status=fail. Whatever the
+ * handler did not commit itself follows the commit mode and the status:
+ *
+ *	./commit_modes request POST '/items/steps?ops=ici&status=400'
+ *	    (the first row is kept by the handler's commit, the second not)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +97,50 @@ post_item(sx_req *req, sx_res *res)
 	return insert_and_answer(req, res, false, wanted_status(req));
 }
 
+/* Runs one of the handler's own steps (see the top of the file). */
+static sx_db_err
+step(sx_db_conn *db, char op)
+{
+	switch (op) {
+	case 'i':
+		return sx_db_exec(db, "INSERT INTO items (note) VALUES ('step')",
+		    NULL, 0, NULL);
+	case 'b':
+		return sx_db_begin(db);
+	case 'c':
+		return sx_db_commit(db);
+	case 'r':
+		return sx_db_rollback(db);
+	default:
+		return SX_DB_ERR_STATE;
+	}
+}
+
+static int
+post_steps(sx_req *req, sx_res *res)
+{
+	const char *ops = sx_req_query(req, "ops"), *st;
+	bool fail = (st = sx_req_query(req, "status")) != NULL &&
+	    strcmp(st, "fail") == 0;
+	int status = fail ? 200 : wanted_status(req);
+	sx_db_conn *db;
+	sx_db_err err;
+
+	if (ops == NULL || ops[strspn(ops, "ibcr")] != '\0' || status < 0)
+		return sx_error(res, 400, "use ops=[ibcr]... and status=NNN "
+		    "(200 to 599) or status=fail");
+	if ((db = sx_db(req, "db_session")) == NULL)
+		return -1;
+	for (; *ops != '\0'; ops++) {
+		if ((err = step(db, *ops)) != SX_DB_OK) {
+			sx_req_log(req, "step %c failed: %s: %s", *ops,
+			    sx_db_strerror(err), sx_db_last_error(db)->message);
+			return -1;
+		}
+	}
+	return fail ? -1 : answer(res, status);
+}
+
 static int
 post_deferred(sx_req *req, sx_res *res)
 {
@@ -115,6 +168,7 @@ count_items(sx_req *req, sx_res *res)
 static const sx_route routes[] = {
 	{ SX_POST, "/items", post_item, SX_DEPS("db_session"), "post_item" },
 	{ SX_POST, "/items/deferred", post_deferred, SX_DEPS("db_session"), "post_deferred" },
+	{ SX_POST, "/items/steps", post_steps, SX_DEPS("db_session"), "post_steps" },
 	{ SX_GET, "/items/count", count_items, SX_DEPS("db_connection"), "count_items" },
 };
 

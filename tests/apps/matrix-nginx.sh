@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # examples/commit_modes behind a real nginx over FastCGI: the full commit
 # mode x status matrix, checked by row count after each request, on SQLite
-# and on PostgreSQL (skipped without SX_TEST_PG_URL, a failure in CI), and a
-# deferred constraint failing at commit.
+# and on PostgreSQL (skipped without SX_TEST_PG_URL, a failure in CI); the
+# handler's own transaction calls (a savepoint left open, writes after its
+# commit or rollback, nested savepoints), counted through a connection of a
+# process of its own; and a deferred constraint failing at commit.
 . "$top_srcdir/tests/integration/lib.sh"
 sx_begin "commit_modes matrix behind nginx"
 app=$top_builddir/examples/commit_modes/commit_modes
@@ -19,6 +21,55 @@ kept_autocommit_include_redirect="1 1 1 1 1 0 0 1 0 0"
 count() {
 	sx_req GET /items/count >/dev/null
 	sx_body | sed -n 's/.*"count":\([0-9]*\).*/\1/p'
+}
+
+# direct_count URL: the rows as a separate process, on its own connection,
+# sees them: only what was committed.
+direct_count() {
+	"$app" request --database "db_session=$1" GET /items/count 2>/dev/null |
+		sed -n 's/.*"count":\([0-9]*\).*/\1/p'
+}
+
+# The handler's steps (POST /items/steps): ops, status (fail: the handler
+# returns -1, the client gets 500), rows kept in manual, autocommit and
+# autocommit_include_redirect.
+steps_cases="
+bi 200 0 1 1
+bi 302 0 0 1
+bi 400 0 0 0
+bi fail 0 0 0
+ibibi 201 0 3 3
+ici 200 1 2 2
+ici 400 1 1 1
+ici fail 1 1 1
+icbi 400 1 1 1
+iri 200 0 1 1
+iri 400 0 0 0
+iri fail 0 0 0
+ibibirc 200 0 2 2
+ibibicr 200 0 1 1
+ibibircc 400 2 2 2
+ibibicrci 400 1 1 1
+"
+
+# steps DRIVER URL MODE: every steps case in one mode (app already running).
+steps() {
+	local driver=$1 url=$2 mode=$3 ops st km ka kr k want before
+	while read -r ops st km ka kr; do
+		[ -n "$ops" ] || continue
+		case $mode in
+		manual) k=$km ;;
+		autocommit) k=$ka ;;
+		*) k=$kr ;;
+		esac
+		want=$st
+		[ "$st" = fail ] && want=500
+		before=$(direct_count "$url")
+		sx_check "$driver $mode steps $ops status=$st" "$want" \
+			"$(sx_req POST "/items/steps?ops=$ops&status=$st")"
+		sx_check "$driver $mode steps $ops status=$st rows kept" "$k" \
+			"$(( $(direct_count "$url") - before ))"
+	done <<<"$steps_cases"
 }
 
 # restart_app URL MODE: the app on $SX_SOCK with that database and mode.
@@ -48,6 +99,7 @@ matrix() {
 			after=$(count)
 			sx_check "$driver $mode status=$s rows kept" "$k" "$((after - before))"
 		done
+		steps "$driver" "$url" "$mode"
 	done
 	restart_app "$url" autocommit
 	before=$(count)

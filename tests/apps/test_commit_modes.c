@@ -1,8 +1,10 @@
 /*
  * test_commit_modes.c: the transaction wrapper through examples/commit_modes
  * on SQLite and PostgreSQL: the full mode x status matrix checked by row
- * count, a deferred constraint failing at commit, a busy SQLite file, and
- * request ids.
+ * count, the handler's own transaction calls (savepoints left open, writes
+ * after its commit or rollback, nested savepoints) checked by counting rows
+ * through a connection of the test's own, a deferred constraint failing at
+ * commit, a busy SQLite file, and request ids.
  */
 #define SX_EXAMPLE_DIR SX_SRCDIR "/examples/commit_modes/"
 #include "examples/commit_modes/commit_modes.c"
@@ -85,6 +87,98 @@ matrix(apptest_driver d)
 
 Test(commit_modes, matrix_sqlite) { matrix(APPTEST_SQLITE); }
 Test(commit_modes, matrix_postgres) { matrix(APPTEST_PG); }
+
+/* Rows in items, counted through a connection of the test's own: nothing
+ * the app's pool holds (an open transaction, a cached row) can show. */
+static long
+count_direct(const char *url)
+{
+	char errbuf[256];
+	sx_db_conn *c;
+	int64_t n = -1;
+
+	cr_assert_eq(sx_db_open(url, NULL, &c, errbuf, sizeof(errbuf)),
+	    SX_DB_OK, "%s", errbuf);
+	cr_assert_eq(sx_db_scalar_int(c, "SELECT count(*) FROM items", NULL, 0,
+	    &n), SX_DB_OK, "%s", sx_db_last_error(c)->message);
+	sx_db_close(c);
+	return (long)n;
+}
+
+/* One run of the handler's own steps (POST /items/steps): ops, the status
+ * it answers (-1: the handler fails, the client gets 500) and the rows kept
+ * in each mode. */
+static const struct steps_case {
+	const char *ops;
+	int status;
+	int kept[SX_COMMIT__MAX];
+} steps_cases[] = {
+	/* a savepoint left open is settled with the rest */
+	{ "bi", 200, { [SX_COMMIT_AUTO] = 1, [SX_COMMIT_AUTO_REDIRECT] = 1 } },
+	{ "bi", 302, { [SX_COMMIT_AUTO_REDIRECT] = 1 } },
+	{ "bi", 400, { 0 } },
+	{ "bi", -1, { 0 } },
+	{ "ibibi", 201, { [SX_COMMIT_AUTO] = 3, [SX_COMMIT_AUTO_REDIRECT] = 3 } },
+	{ "ibibi", 500, { 0 } },
+	/* the handler commits, then writes more */
+	{ "ici", 200, { 1, 2, 2 } },
+	{ "ici", 400, { 1, 1, 1 } },
+	{ "ici", -1, { 1, 1, 1 } },
+	{ "icici", 200, { 2, 3, 3 } },
+	{ "icici", -1, { 2, 2, 2 } },
+	{ "icbi", 200, { 1, 2, 2 } },
+	{ "icbi", 400, { 1, 1, 1 } },
+	/* the handler rolls back, then writes more */
+	{ "iri", 200, { 0, 1, 1 } },
+	{ "iri", 400, { 0, 0, 0 } },
+	{ "iri", -1, { 0, 0, 0 } },
+	{ "irici", 400, { 1, 1, 1 } },
+	/* nested savepoints released and rolled back */
+	{ "ibibirc", 200, { 0, 2, 2 } },
+	{ "ibibicr", 200, { 0, 1, 1 } },
+	{ "ibibircc", 200, { 2, 2, 2 } },
+	{ "ibibircc", 400, { 2, 2, 2 } },
+	{ "ibibicri", 200, { 0, 2, 2 } },
+	{ "ibibicrci", 400, { 1, 1, 1 } },
+};
+
+static void
+steps_matrix(apptest_driver d)
+{
+	char *url = apptest_url(d, "steps"), target[96];
+
+	for (int m = 0; m < SX_COMMIT__MAX; m++) {
+		sx_test_client *tc = client(url, sx_commit_modes[m], NULL);
+
+		for (size_t i = 0; i < SX_NELEM(steps_cases); i++) {
+			const struct steps_case *k = &steps_cases[i];
+			long before = count_direct(url), grew;
+			sx_test_response *r;
+
+			if (k->status < 0)
+				snprintf(target, sizeof(target),
+				    "/items/steps?ops=%s&status=fail", k->ops);
+			else
+				snprintf(target, sizeof(target),
+				    "/items/steps?ops=%s&status=%d", k->ops,
+				    k->status);
+			r = apptest_request(tc, "POST", target, NULL);
+			cr_assert_eq(r->status, k->status < 0 ? 500 : k->status,
+			    "%s POST %s: %d %s", sx_commit_modes[m], target,
+			    r->status, r->body);
+			sx_test_response_free(r);
+			grew = count_direct(url) - before;
+			cr_assert_eq(grew, k->kept[m], "%s POST %s: rows grew "
+			    "by %ld, expected %d", sx_commit_modes[m], target,
+			    grew, k->kept[m]);
+		}
+		sx_test_client_free(tc);
+	}
+	free(url);
+}
+
+Test(commit_modes, handler_steps_sqlite) { steps_matrix(APPTEST_SQLITE); }
+Test(commit_modes, handler_steps_postgres) { steps_matrix(APPTEST_PG); }
 
 /* The handler answers 200; the deferred foreign key fails at COMMIT; the
  * client must get a 500 and the table must be unchanged. */

@@ -1,12 +1,17 @@
 # tests/db: the database layer over real SQLite files and, when
 # SX_TEST_PG_URL is set, a real PostgreSQL server (each test in its own
-# schema). test_pg_restart restarts the server (SX_TEST_PG_DIR): it is a
+# schema). test_contract runs the same cases on both drivers; test_sqlite
+# and test_pg keep what only one driver has. test_pg_restart restarts the server (SX_TEST_PG_DIR): it is a
 # program of its own so no other db test runs beside it.
 EXTRA_DIST += tests/db/dbtest.h
 if HAVE_CRITERION
-SX_DB_TESTS = tests/db/test_sqlite tests/db/test_pg tests/db/test_pool tests/db/test_pg_restart
+SX_DB_TESTS = tests/db/test_contract tests/db/test_sqlite tests/db/test_pg tests/db/test_pool tests/db/test_pg_restart
 check_PROGRAMS += $(SX_DB_TESTS)
 TESTS += $(SX_DB_TESTS)
+tests_db_test_contract_SOURCES = tests/db/test_contract.c tests/db/dbtest.h
+tests_db_test_contract_CFLAGS = $(SX_TESTCFLAGS)
+tests_db_test_contract_LDADD = $(SX_TESTLIBS)
+tests_db_test_contract_LDFLAGS = $(SX_TESTLINK)
 tests_db_test_sqlite_SOURCES = tests/db/test_sqlite.c
 tests_db_test_sqlite_CFLAGS = $(SX_TESTCFLAGS)
 tests_db_test_sqlite_LDADD = $(SX_TESTLIBS)

@@ -1,7 +1,8 @@
 /*
- * test_sqlite.c: the database layer over real SQLite files: types, $N
- * placeholders, errors, transactions and savepoints, the statement cache,
- * JSON and batches.
+ * test_sqlite.c: what only the SQLite driver has, over real SQLite files:
+ * its pragmas, types, $N placeholders mapped onto SQLite's named slots, a
+ * busy file (two connections), JSON of its types, :memory:, an open that
+ * fails. What both drivers must do alike is in test_contract.c.
  */
 /* testutil.h calls cr_fail in the form of Criterion's new assertion API. */
 #include <criterion/criterion.h>
@@ -55,22 +56,6 @@ run(sx_db_conn *c, const char *sql)
 
 TestSuite(sqlite, .init = setup, .fini = teardown);
 
-Test(sqlite, url_check)
-{
-	char err[256];
-
-	cr_expect_eq(sx_db_url_check("sqlite:/tmp/x.db", err, sizeof(err)), SX_DB_OK);
-	cr_expect_eq(sx_db_url_check("sqlite::memory:", err, sizeof(err)), SX_DB_OK);
-	cr_expect_eq(sx_db_url_check("postgresql://u@h/db", err, sizeof(err)), SX_DB_OK);
-	cr_expect_eq(sx_db_url_check("host=/tmp dbname=x", err, sizeof(err)), SX_DB_OK);
-	cr_expect_eq(sx_db_url_check("sqlite:", err, sizeof(err)), SX_DB_ERR_URL);
-	cr_expect_eq(sx_db_url_check("mysql://x", err, sizeof(err)), SX_DB_ERR_URL);
-	cr_expect(strstr(err, "sqlite:PATH") != NULL, "message names the forms: %s", err);
-	cr_expect_eq(sx_db_url_check("postgresql://h/db?bogus=1", err, sizeof(err)), SX_DB_ERR_URL);
-	cr_expect_str_eq(sx_db_strerror(SX_DB_ERR_UNIQUE), "unique constraint violated");
-	cr_expect_str_eq(sx_db_dialect_name(sx_db_conn_dialect(db)), "sqlite");
-}
-
 Test(sqlite, pragmas_set)
 {
 	char *mode = NULL;
@@ -83,6 +68,7 @@ Test(sqlite, pragmas_set)
 	cr_expect_eq(fk, 1);
 	cr_assert_eq(sx_db_scalar_int(db, "PRAGMA busy_timeout", NULL, 0, &timeout), SX_DB_OK);
 	cr_expect_eq(timeout, 5000);
+	cr_expect_str_eq(sx_db_dialect_name(sx_db_conn_dialect(db)), "sqlite");
 }
 
 Test(sqlite, types_round_trip)
@@ -122,16 +108,6 @@ Test(sqlite, types_round_trip)
 	sx_db_result_free(r);
 }
 
-Test(sqlite, text_with_length_and_embedded_bytes)
-{
-	char *out = NULL;
-
-	cr_assert_eq(sx_db_scalar_text(db, "SELECT $1",
-	    (const sx_db_value[]){{.type = SX_DB_TEXT, .v.s = {"abcdef", 3}}}, 1, &out), SX_DB_OK);
-	cr_expect_str_eq(out, "abc");
-	free(out);
-}
-
 Test(sqlite, placeholders_bind_by_number)
 {
 	sx_db_result *r = NULL;
@@ -154,100 +130,6 @@ Test(sqlite, placeholders_bind_by_number)
 	cr_expect(strstr(sx_db_last_error(db)->message, "$1..$n") != NULL);
 }
 
-Test(sqlite, one_row_and_no_row)
-{
-	sx_db_result *r = (sx_db_result *)1;
-	int64_t v = 7;
-
-	run(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)");
-	cr_expect_eq(sx_db_one(db, "SELECT * FROM t WHERE id = $1", SX_PARAMS(SX_PINT(1)), &r),
-	    SX_DB_NO_ROW);
-	cr_expect_null(r);
-	cr_expect_eq(sx_db_scalar_int(db, "SELECT id FROM t", NULL, 0, &v), SX_DB_NO_ROW);
-	cr_expect_eq(sx_db_scalar_int(db, "SELECT NULL", NULL, 0, &v), SX_DB_ERR_TYPE);
-	cr_expect_eq(sx_db_exec(db, "SELECT * FROM missing", NULL, 0, NULL), SX_DB_ERR_SQL);
-	cr_expect(strstr(sx_db_last_error(db)->message, "missing") != NULL);
-	cr_expect_neq(sx_db_last_error(db)->native, 0);
-	cr_expect_eq(sx_db_exec(db, "SELECT 1; SELECT 2", NULL, 0, NULL), SX_DB_ERR_SQL);
-}
-
-/* sx_db_one holds the first row only; a write through it still runs to the
- * end, so every row changes and the count is right. */
-Test(sqlite, one_row_of_many_and_writes_run_whole)
-{
-	sx_db_result *r = NULL;
-	int64_t total = 0;
-
-	run(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)");
-	run(db, "INSERT INTO t (n) VALUES (1), (2), (3)");
-	cr_assert_eq(sx_db_one(db, "SELECT id, n FROM t ORDER BY id", NULL, 0, &r), SX_DB_OK);
-	cr_expect_eq(sx_db_rows(r), 1);
-	cr_expect_eq(sx_db_get_int(r, 1), 1);
-	sx_db_result_free(r);
-	cr_assert_eq(sx_db_one(db, "UPDATE t SET n = n * 10 RETURNING n", NULL, 0, &r), SX_DB_OK);
-	cr_expect_eq(sx_db_rows(r), 1);
-	sx_db_result_free(r);
-	cr_assert_eq(sx_db_scalar_int(db, "SELECT sum(n) FROM t", NULL, 0, &total), SX_DB_OK);
-	cr_expect_eq(total, 60, "every row was updated (sum %lld)", (long long)total);
-	/* The statement was reset: running it again starts from the first row. */
-	cr_assert_eq(sx_db_one(db, "SELECT id, n FROM t ORDER BY id", NULL, 0, &r), SX_DB_OK);
-	cr_expect_eq(sx_db_get_int(r, 1), 10);
-	sx_db_result_free(r);
-}
-
-Test(sqlite, iterate_seek_and_returning)
-{
-	sx_db_result *r = NULL;
-	int64_t sum = 0;
-
-	run(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)");
-	cr_assert_eq(sx_db_exec(db, "INSERT INTO t (name) VALUES ($1), ($2), ($3) RETURNING id",
-	    SX_PARAMS(SX_PTEXT("a"), SX_PTEXT("b"), SX_PTEXT("c")), &r), SX_DB_OK);
-	cr_expect_eq(sx_db_rows(r), 3);
-	cr_expect_eq(sx_db_affected(r), 3);
-	while (sx_db_next(r))
-		sum += sx_db_get_int(r, 0);
-	cr_expect_eq(sum, 6);
-	cr_expect_not(sx_db_next(r));
-	cr_expect(sx_db_seek(r, 1));
-	cr_expect_eq(sx_db_get_int(r, 0), 2);
-	cr_expect_not(sx_db_seek(r, 3));
-	sx_db_result_free(r);
-	cr_assert_eq(sx_db_exec(db, "UPDATE t SET name = 'x' WHERE id > $1", SX_PARAMS(SX_PINT(1)), &r),
-	    SX_DB_OK);
-	cr_expect_eq(sx_db_affected(r), 2);
-	cr_expect_eq(sx_db_rows(r), 0);
-	sx_db_result_free(r);
-}
-
-Test(sqlite, errors_classified)
-{
-	const sx_db_error_info *e;
-
-	run(db, "CREATE TABLE p (id INTEGER PRIMARY KEY, u TEXT UNIQUE, n INTEGER NOT NULL CHECK (n > 0));"
-	    "CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p(id))");
-	run(db, "INSERT INTO p VALUES (1, 'a', 1)");
-	cr_expect_eq(sx_db_exec(db, "INSERT INTO p VALUES ($1, 'b', 1)", SX_PARAMS(SX_PINT(1)), NULL),
-	    SX_DB_ERR_UNIQUE);
-	cr_expect_eq(sx_db_exec(db, "INSERT INTO p VALUES (2, $1, 1)", SX_PARAMS(SX_PTEXT("a")), NULL),
-	    SX_DB_ERR_UNIQUE);
-	e = sx_db_last_error(db);
-	cr_expect_eq(e->code, SX_DB_ERR_UNIQUE);
-	cr_expect_str_eq(e->sqlstate, "");
-	cr_expect_eq(e->native, 2067 /* SQLITE_CONSTRAINT_UNIQUE */);
-	cr_expect(strstr(e->message, "UNIQUE") != NULL, "%s", e->message);
-	cr_expect_eq(sx_db_exec(db, "INSERT INTO c VALUES (1, $1)", SX_PARAMS(SX_PINT(99)), NULL),
-	    SX_DB_ERR_FOREIGN_KEY);
-	cr_expect_eq(sx_db_exec(db, "INSERT INTO p VALUES (3, 'c', $1)", SX_PARAMS(SX_PINT(0)), NULL),
-	    SX_DB_ERR_CONSTRAINT);
-	cr_expect_eq(sx_db_exec(db, "INSERT INTO p VALUES (4, 'd', $1)", SX_PARAMS(SX_PNULL), NULL),
-	    SX_DB_ERR_CONSTRAINT);
-	/* A success clears the last error. */
-	cr_expect_eq(sx_db_exec(db, "SELECT 1", NULL, 0, NULL), SX_DB_OK);
-	cr_expect_eq(sx_db_last_error(db)->code, SX_DB_OK);
-	cr_expect_str_eq(sx_db_last_error(db)->message, "");
-}
-
 Test(sqlite, busy_with_two_connections)
 {
 	sx_db_options quick = {.busy_timeout_ms = 50};
@@ -264,95 +146,6 @@ Test(sqlite, busy_with_two_connections)
 	cr_expect_eq(sx_db_begin(other), SX_DB_OK);
 	cr_expect_eq(sx_db_commit(other), SX_DB_OK);
 	sx_db_close(other);
-}
-
-Test(sqlite, transactions_and_savepoints)
-{
-	int64_t n = -1;
-
-	run(db, "CREATE TABLE t (x INTEGER)");
-	cr_expect_eq(sx_db_commit(db), SX_DB_ERR_STATE);
-	cr_expect_eq(sx_db_rollback(db), SX_DB_ERR_STATE);
-	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
-	cr_expect(sx_db_in_transaction(db));
-	run(db, "INSERT INTO t VALUES (1)");
-	cr_assert_eq(sx_db_begin(db), SX_DB_OK);		/* savepoint sx_1 */
-	run(db, "INSERT INTO t VALUES (2)");
-	cr_assert_eq(sx_db_begin(db), SX_DB_OK);		/* savepoint sx_2 */
-	run(db, "INSERT INTO t VALUES (3)");
-	cr_assert_eq(sx_db_rollback(db), SX_DB_OK);	/* drops 3 */
-	cr_assert_eq(sx_db_commit(db), SX_DB_OK);		/* keeps 2 */
-	cr_expect(sx_db_in_transaction(db));
-	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
-	run(db, "INSERT INTO t VALUES (4)");
-	cr_assert_eq(sx_db_rollback(db), SX_DB_OK);	/* drops 4 */
-	cr_assert_eq(sx_db_commit(db), SX_DB_OK);
-	cr_expect_not(sx_db_in_transaction(db));
-	cr_assert_eq(sx_db_scalar_int(db, "SELECT sum(x) FROM t", NULL, 0, &n), SX_DB_OK);
-	cr_expect_eq(n, 3);
-	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
-	run(db, "INSERT INTO t VALUES (100)");
-	cr_assert_eq(sx_db_rollback(db), SX_DB_OK);
-	cr_assert_eq(sx_db_scalar_int(db, "SELECT sum(x) FROM t", NULL, 0, &n), SX_DB_OK);
-	cr_expect_eq(n, 3);
-}
-
-Test(sqlite, failed_commit_leaves_no_transaction)
-{
-	run(db, "CREATE TABLE p (id INTEGER PRIMARY KEY);"
-	    "CREATE TABLE c (p INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED)");
-	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
-	run(db, "INSERT INTO c VALUES (42)");
-	cr_expect_eq(sx_db_commit(db), SX_DB_ERR_FOREIGN_KEY);
-	cr_expect_neq(sx_db_last_error(db)->native, 0);
-	cr_expect_not(sx_db_in_transaction(db));
-	cr_expect_eq(sx_db_begin(db), SX_DB_OK);
-	cr_expect_eq(sx_db_rollback(db), SX_DB_OK);
-}
-
-Test(sqlite, statement_cache_evicts_lru)
-{
-	sx_db_options small = {.stmt_cache_size = 2};
-	sx_db_conn *c = open_file("cache.db", &small);
-	sx_db_cache_stats st;
-	int64_t v;
-
-	cr_assert_eq(sx_db_scalar_int(c, "SELECT 1", NULL, 0, &v), SX_DB_OK);
-	cr_assert_eq(sx_db_scalar_int(c, "SELECT 2", NULL, 0, &v), SX_DB_OK);
-	cr_assert_eq(sx_db_scalar_int(c, "SELECT 1", NULL, 0, &v), SX_DB_OK);	/* hit */
-	sx_db_cache_stats_get(c, &st);
-	cr_expect_eq(st.hits, 1);
-	cr_expect_eq(st.misses, 2);
-	cr_expect_eq(st.evictions, 0);
-	cr_expect_eq(st.size, 2);
-	cr_assert_eq(sx_db_scalar_int(c, "SELECT 3", NULL, 0, &v), SX_DB_OK);	/* evicts 2 */
-	cr_expect_eq(v, 3);
-	cr_assert_eq(sx_db_scalar_int(c, "SELECT 1", NULL, 0, &v), SX_DB_OK);	/* still cached */
-	cr_assert_eq(sx_db_scalar_int(c, "SELECT 2", NULL, 0, &v), SX_DB_OK);	/* miss again */
-	cr_expect_eq(v, 2);
-	sx_db_cache_stats_get(c, &st);
-	cr_expect_eq(st.hits, 2);
-	cr_expect_eq(st.misses, 4);
-	cr_expect_eq(st.evictions, 2);
-	cr_expect_eq(st.size, 2);
-	sx_db_close(c);
-}
-
-Test(sqlite, statement_cache_off)
-{
-	sx_db_options off = {.stmt_cache_size = -1};
-	sx_db_conn *c = open_file("off.db", &off);
-	sx_db_cache_stats st;
-	int64_t v;
-	int i;
-
-	for (i = 0; i < 3; i++)
-		cr_assert_eq(sx_db_scalar_int(c, "SELECT $1", SX_PARAMS(SX_PINT(i)), &v), SX_DB_OK);
-	cr_expect_eq(v, 2);
-	sx_db_cache_stats_get(c, &st);
-	cr_expect_eq(st.hits, 0);
-	cr_expect_eq(st.size, 0);
-	sx_db_close(c);
 }
 
 Test(sqlite, json_honest_types)
@@ -382,35 +175,6 @@ Test(sqlite, json_honest_types)
 	free(s);
 	cJSON_Delete(arr);
 	sx_db_result_free(r);
-}
-
-Test(sqlite, batch_in_sequence_all_or_nothing)
-{
-	sx_db_result *res[3];
-	const sx_db_stmt ok[] = {
-		{"INSERT INTO t VALUES ($1)", SX_PARAMS(SX_PINT(1))},
-		{"INSERT INTO t VALUES ($1)", SX_PARAMS(SX_PINT(2))},
-		{"SELECT sum(x) FROM t", NULL, 0},
-	};
-	const sx_db_stmt bad[] = {
-		{"INSERT INTO t VALUES ($1)", SX_PARAMS(SX_PINT(10))},
-		{"INSERT INTO t VALUES ($1)", SX_PARAMS(SX_PINT(1))},	/* duplicate */
-		{"SELECT 1", NULL, 0},
-	};
-	int64_t n = 0;
-
-	run(db, "CREATE TABLE t (x INTEGER PRIMARY KEY)");
-	cr_assert_eq(sx_db_batch(db, ok, 3, res), SX_DB_OK);
-	cr_expect_eq(sx_db_affected(res[0]), 1);
-	cr_expect_eq(sx_db_get_int(res[2], 0), 3);
-	for (int i = 0; i < 3; i++)
-		sx_db_result_free(res[i]);
-	cr_expect_eq(sx_db_batch(db, bad, 3, res), SX_DB_ERR_UNIQUE);
-	cr_expect_null(res[0]);
-	cr_expect_not(sx_db_in_transaction(db));
-	cr_assert_eq(sx_db_scalar_int(db, "SELECT count(*) FROM t", NULL, 0, &n), SX_DB_OK);
-	cr_expect_eq(n, 2, "the failed batch left nothing behind");
-	cr_expect_eq(sx_db_batch(db, ok + 2, 1, NULL), SX_DB_OK);
 }
 
 Test(sqlite, memory_database)

@@ -1,0 +1,750 @@
+/*
+ * test_contract.c: the driver contract. Every case here runs twice, on
+ * SQLite (a fresh file) and on PostgreSQL (a schema of its own on the
+ * server named by SX_TEST_PG_URL; skipped without it, a failure in CI), and
+ * must give the same answer on both: transactions and savepoints, settling
+ * every level at once, a session's lazily begun transaction, batches, the
+ * statement cache (eviction, off, a schema change), one-row queries,
+ * placeholders, error classes, a constraint failing at commit.
+ * Cases only one driver has stay in test_sqlite.c and test_pg.c.
+ *
+ * The URL checks at the end need no database: they run once.
+ */
+#include "dbtest.h"
+
+/* The database of the running case. */
+static struct contract {
+	char *tmpdir;		/* SQLite: the folder of its file */
+	char url[1100];		/* a URL any number of connections can share */
+	sx_db_conn *db;		/* the case's main connection */
+} ct;
+
+static void
+sqlite_setup(void)
+{
+	ct.tmpdir = sx_test_tmpdir();
+	snprintf(ct.url, sizeof(ct.url), "sqlite:%s/t.db", ct.tmpdir);
+	ct.db = dbtest_open(ct.url, NULL);
+}
+
+static void
+sqlite_teardown(void)
+{
+	char cmd[600];
+
+	sx_db_close(ct.db);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", ct.tmpdir);
+	cr_expect_eq(system(cmd), 0);
+	free(ct.tmpdir);
+}
+
+static void
+pg_setup(void)
+{
+	snprintf(ct.url, sizeof(ct.url), "%s", dbtest_pg_url());
+	ct.db = dbtest_open(ct.url, NULL);
+}
+
+static void
+pg_teardown(void)
+{
+	sx_db_close(ct.db);
+	dbtest_pg_drop();
+}
+
+TestSuite(contract_sqlite, .init = sqlite_setup, .fini = sqlite_teardown);
+TestSuite(contract_pg, .init = pg_setup, .fini = pg_teardown);
+
+/* Defines one case and runs it in both suites. */
+#define CONTRACT(name)							\
+	static void name(void);						\
+	Test(contract_sqlite, name) { name(); }				\
+	Test(contract_pg, name) { name(); }				\
+	static void name(void)
+
+static bool
+is_pg(void)
+{
+	return sx_db_conn_dialect(ct.db) == SX_DB_POSTGRES;
+}
+
+/* A second connection to the case's database. */
+static sx_db_conn *
+other_conn(const sx_db_options *opt)
+{
+	return dbtest_open(ct.url, opt);
+}
+
+/* Runs a one-integer query on c (must succeed). */
+static int64_t
+scalar(sx_db_conn *c, const char *sql)
+{
+	int64_t v = -1;
+
+	cr_assert_eq(sx_db_scalar_int(c, sql, NULL, 0, &v), SX_DB_OK, "%s: %s",
+	    sql, sx_db_last_error(c)->message);
+	return v;
+}
+
+/* Rows of table as another connection sees them: what is committed. */
+static int64_t
+committed_rows_of(const char *table)
+{
+	sx_db_conn *c = other_conn(NULL);
+	char sql[64];
+	int64_t n;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	n = scalar(c, sql);
+	sx_db_close(c);
+	return n;
+}
+
+static int64_t
+committed_rows(void)
+{
+	return committed_rows_of("t");
+}
+
+static void
+insert(sx_db_conn *c, int64_t x)
+{
+	cr_assert_eq(sx_db_exec(c, "INSERT INTO t VALUES ($1)",
+	    SX_PARAMS(SX_PINT(x)), NULL), SX_DB_OK, "insert %lld: %s",
+	    (long long)x, sx_db_last_error(c)->message);
+}
+
+/* ---- transactions ---- */
+
+CONTRACT(transactions_and_savepoints)
+{
+	sx_db_conn *db = ct.db;
+
+	dbtest_run(db, "CREATE TABLE t (x INTEGER)");
+	cr_expect_eq(sx_db_commit(db), SX_DB_ERR_STATE);
+	cr_expect_eq(sx_db_rollback(db), SX_DB_ERR_STATE);
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	cr_expect(sx_db_in_transaction(db));
+	insert(db, 1);
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);		/* savepoint sx_1 */
+	insert(db, 2);
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);		/* savepoint sx_2 */
+	insert(db, 3);
+	cr_assert_eq(sx_db_rollback(db), SX_DB_OK);		/* drops 3 */
+	cr_assert_eq(sx_db_commit(db), SX_DB_OK);		/* keeps 2 */
+	cr_expect(sx_db_in_transaction(db));
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	insert(db, 4);
+	cr_assert_eq(sx_db_rollback(db), SX_DB_OK);		/* drops 4 */
+	cr_expect_eq(committed_rows(), 0, "nothing committed yet");
+	cr_assert_eq(sx_db_commit(db), SX_DB_OK);
+	cr_expect_not(sx_db_in_transaction(db));
+	cr_expect_eq(scalar(db, "SELECT sum(x) FROM t"), 3);
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	insert(db, 100);
+	cr_assert_eq(sx_db_rollback(db), SX_DB_OK);
+	cr_expect_eq(scalar(db, "SELECT sum(x) FROM t"), 3);
+}
+
+/* A failure inside a savepoint is undone by rolling back to it, and the
+ * transaction goes on (PostgreSQL aborts the savepoint, SQLite only the
+ * statement: both recover the same way). */
+CONTRACT(failure_inside_a_savepoint_is_recoverable)
+{
+	sx_db_conn *db = ct.db;
+
+	dbtest_run(db, "CREATE TABLE t (x INTEGER UNIQUE)");
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	insert(db, 1);
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	cr_expect_eq(sx_db_exec(db, "INSERT INTO t VALUES (1)", NULL, 0, NULL),
+	    SX_DB_ERR_UNIQUE);
+	cr_assert_eq(sx_db_rollback(db), SX_DB_OK);
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	insert(db, 2);
+	cr_assert_eq(sx_db_commit(db), SX_DB_OK);
+	cr_expect(sx_db_in_transaction(db));
+	cr_assert_eq(sx_db_commit(db), SX_DB_OK);
+	cr_expect_not(sx_db_in_transaction(db));
+	cr_expect_eq(scalar(db, "SELECT sum(x) FROM t"), 3);
+}
+
+/* Settling a transaction whatever nesting was left open: commit_all keeps
+ * every level, rollback_all drops every level. */
+CONTRACT(settle_every_level)
+{
+	sx_db_conn *db = ct.db;
+
+	dbtest_run(db, "CREATE TABLE t (x INTEGER)");
+	cr_expect_eq(sx_db_commit_all(db), SX_DB_ERR_STATE);
+	cr_expect_eq(sx_db_rollback_all(db), SX_DB_ERR_STATE);
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	insert(db, 1);
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	insert(db, 2);
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	insert(db, 3);
+	cr_assert_eq(sx_db_commit_all(db), SX_DB_OK, "%s",
+	    sx_db_last_error(db)->message);
+	cr_expect_not(sx_db_in_transaction(db));
+	cr_expect_eq(committed_rows(), 3);
+
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	insert(db, 4);
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	insert(db, 5);
+	cr_assert_eq(sx_db_rollback_all(db), SX_DB_OK);
+	cr_expect_not(sx_db_in_transaction(db));
+	cr_expect_eq(committed_rows(), 3);
+	/* The savepoint names start over: nesting works again. */
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	insert(db, 6);
+	cr_assert_eq(sx_db_commit(db), SX_DB_OK);
+	cr_assert_eq(sx_db_commit(db), SX_DB_OK);
+	cr_expect_eq(committed_rows(), 4);
+}
+
+/* A failure left inside an open savepoint: committing everything must not
+ * report success unless everything was saved. */
+CONTRACT(settle_after_a_failure_in_a_savepoint)
+{
+	sx_db_conn *db = ct.db;
+	sx_db_err err;
+
+	dbtest_run(db, "CREATE TABLE t (x INTEGER UNIQUE)");
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	insert(db, 1);
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	insert(db, 2);
+	cr_expect_eq(sx_db_exec(db, "INSERT INTO t VALUES (1)", NULL, 0, NULL),
+	    SX_DB_ERR_UNIQUE);
+	err = sx_db_commit_all(db);
+	cr_expect_not(sx_db_in_transaction(db));
+	if (err == SX_DB_OK)
+		cr_expect_eq(committed_rows(), 2, "success means all saved");
+	else
+		cr_expect_eq(committed_rows(), 0, "failure means none saved");
+	cr_expect_eq(err, is_pg() ? SX_DB_ERR_STATE : SX_DB_OK);
+}
+
+/* A session: after the outermost commit or rollback, the next statement
+ * begins a new transaction, so it is settled like the rest. */
+CONTRACT(session_begins_again_after_commit_and_rollback)
+{
+	sx_db_conn *db = ct.db;
+	sx_db_result *res[1];
+	const sx_db_stmt batch[] = {
+		{"INSERT INTO t VALUES ($1)", SX_PARAMS(SX_PINT(9))},
+	};
+
+	dbtest_run(db, "CREATE TABLE t (x INTEGER)");
+	sx_db_set_autobegin(db, true);
+	cr_expect_not(sx_db_in_transaction(db), "nothing begun until used");
+	insert(db, 1);
+	cr_expect(sx_db_in_transaction(db));
+	cr_assert_eq(sx_db_commit(db), SX_DB_OK);
+	cr_expect_not(sx_db_in_transaction(db));
+	cr_expect_eq(committed_rows(), 1);
+	insert(db, 2);
+	cr_expect(sx_db_in_transaction(db), "the write began a transaction");
+	cr_assert_eq(sx_db_rollback(db), SX_DB_OK);
+	cr_expect_eq(committed_rows(), 1);
+	/* every way in: exec, shortcuts, scripts, batches */
+	cr_expect_eq(scalar(db, "SELECT count(*) FROM t"), 1);
+	cr_expect(sx_db_in_transaction(db));
+	cr_assert_eq(sx_db_rollback(db), SX_DB_OK);
+	dbtest_run(db, "INSERT INTO t VALUES (3)");
+	cr_expect(sx_db_in_transaction(db));
+	cr_assert_eq(sx_db_rollback(db), SX_DB_OK);
+	cr_assert_eq(sx_db_batch(db, batch, 1, res), SX_DB_OK);
+	sx_db_result_free(res[0]);
+	cr_expect(sx_db_in_transaction(db));
+	cr_assert_eq(sx_db_rollback_all(db), SX_DB_OK);
+	cr_expect_eq(committed_rows(), 1);
+	/* begin opens the transaction itself, not a savepoint of a new one */
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	insert(db, 4);
+	cr_assert_eq(sx_db_commit(db), SX_DB_OK);
+	cr_expect_not(sx_db_in_transaction(db));
+	cr_expect_eq(committed_rows(), 2);
+	/* off again: statements run on their own */
+	sx_db_set_autobegin(db, false);
+	insert(db, 5);
+	cr_expect_not(sx_db_in_transaction(db));
+	cr_expect_eq(committed_rows(), 3);
+}
+
+/* ---- batches ---- */
+
+/* A failing batch takes nothing effect, inside a transaction or not: every
+ * result is NULL, the error is the failing statement's, and a transaction
+ * it ran in keeps the work from before the batch and stays usable. */
+CONTRACT(batch_is_all_or_nothing)
+{
+	sx_db_conn *db = ct.db;
+	sx_db_result *res[3] = {NULL, NULL, NULL};
+	const sx_db_stmt ok[] = {
+		{"INSERT INTO t VALUES ($1)", SX_PARAMS(SX_PINT(1))},
+		{"INSERT INTO t VALUES ($1)", SX_PARAMS(SX_PINT(2))},
+		{"SELECT sum(x) AS s FROM t", NULL, 0},
+	};
+	const sx_db_stmt bad[] = {
+		{"INSERT INTO t VALUES ($1)", SX_PARAMS(SX_PINT(10))},
+		{"INSERT INTO t VALUES ($1)", SX_PARAMS(SX_PINT(1))},	/* dup */
+		{"SELECT 1", NULL, 0},
+	};
+
+	dbtest_run(db, "CREATE TABLE t (x INTEGER PRIMARY KEY)");
+	cr_assert_eq(sx_db_batch(db, ok, 3, res), SX_DB_OK, "%s",
+	    sx_db_last_error(db)->message);
+	cr_expect_eq(sx_db_affected(res[0]), 1);
+	cr_expect_eq(sx_db_int(res[2], "s"), 3);
+	for (int i = 0; i < 3; i++)
+		sx_db_result_free(res[i]);
+
+	/* outside a transaction */
+	cr_expect_eq(sx_db_batch(db, bad, 3, res), SX_DB_ERR_UNIQUE);
+	for (int i = 0; i < 3; i++)
+		cr_expect_null(res[i]);
+	cr_expect_not(sx_db_in_transaction(db));
+	cr_expect_eq(committed_rows(), 2, "the failed batch left nothing");
+	cr_expect_eq(sx_db_batch(db, ok + 2, 1, NULL), SX_DB_OK);
+
+	/* inside one: the work before the batch stays, the batch's goes */
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	insert(db, 20);
+	cr_expect_eq(sx_db_batch(db, bad, 3, res), SX_DB_ERR_UNIQUE);
+	for (int i = 0; i < 3; i++)
+		cr_expect_null(res[i]);
+	cr_expect(sx_db_in_transaction(db));
+	insert(db, 30);
+	cr_expect_eq(scalar(db, "SELECT count(*) FROM t"), 4);
+	cr_assert_eq(sx_db_commit(db), SX_DB_OK, "%s",
+	    sx_db_last_error(db)->message);
+	cr_expect_eq(committed_rows(), 4, "1, 2, 20 and 30; not 10");
+	cr_expect_eq(scalar(db, "SELECT count(*) FROM t WHERE x = 10"), 0);
+
+	/* inside a savepoint, the same */
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	insert(db, 40);
+	cr_expect_eq(sx_db_batch(db, bad, 3, NULL), SX_DB_ERR_UNIQUE);
+	cr_assert_eq(sx_db_commit(db), SX_DB_OK);
+	cr_assert_eq(sx_db_commit(db), SX_DB_OK);
+	cr_expect_eq(committed_rows(), 5);
+}
+
+/* ---- the statement cache ---- */
+
+/* SELECT * cached, then a column added (by this connection or another):
+ * the next run has the new shape at once. */
+CONTRACT(cached_select_star_sees_a_new_column)
+{
+	sx_db_conn *db = ct.db, *other;
+	sx_db_result *r = NULL;
+
+	dbtest_run(db, "CREATE TABLE t (a INTEGER)");
+	dbtest_run(db, "INSERT INTO t VALUES (1)");
+	cr_assert_eq(sx_db_one(db, "SELECT * FROM t", NULL, 0, &r), SX_DB_OK);
+	cr_expect_eq(sx_db_cols(r), 1);
+	sx_db_result_free(r);
+
+	dbtest_run(db, "ALTER TABLE t ADD COLUMN b INTEGER DEFAULT 7");
+	cr_assert_eq(sx_db_one(db, "SELECT * FROM t", NULL, 0, &r), SX_DB_OK,
+	    "%s", sx_db_last_error(db)->message);
+	cr_expect_eq(sx_db_cols(r), 2);
+	cr_expect_eq(sx_db_int(r, "b"), 7);
+	sx_db_result_free(r);
+
+	other = other_conn(NULL);
+	dbtest_run(other, "ALTER TABLE t ADD COLUMN c INTEGER DEFAULT 8");
+	sx_db_close(other);
+	cr_assert_eq(sx_db_exec(db, "SELECT * FROM t", NULL, 0, &r), SX_DB_OK,
+	    "%s", sx_db_last_error(db)->message);
+	cr_expect_eq(sx_db_cols(r), 3);
+	cr_expect_str_eq(sx_db_col_name(r, 2), "c");
+	cr_expect_eq(sx_db_int(r, "c"), 8);
+	sx_db_result_free(r);
+	/* an empty result has the new shape too */
+	other = other_conn(NULL);
+	dbtest_run(other, "ALTER TABLE t ADD COLUMN d INTEGER");
+	sx_db_close(other);
+	cr_assert_eq(sx_db_exec(db, "SELECT * FROM t WHERE a < 0", NULL, 0, &r),
+	    SX_DB_OK);
+	cr_expect_eq(sx_db_cols(r), 4);
+	sx_db_result_free(r);
+	cr_assert_eq(sx_db_exec(db, "SELECT * FROM t", NULL, 0, &r), SX_DB_OK);
+	cr_expect_eq(sx_db_cols(r), 4);
+	sx_db_result_free(r);
+}
+
+/* ---- one-row queries and placeholders ---- */
+
+/* sx_db_one holds the first row only, on both drivers. */
+CONTRACT(one_row_of_many)
+{
+	sx_db_result *r = NULL;
+
+	dbtest_run(ct.db, "CREATE TABLE t (x INTEGER)");
+	dbtest_run(ct.db, "INSERT INTO t VALUES (1), (2), (3), (4), (5)");
+	cr_assert_eq(sx_db_one(ct.db, "SELECT x FROM t ORDER BY x", NULL, 0,
+	    &r), SX_DB_OK, "%s", sx_db_last_error(ct.db)->message);
+	cr_expect_eq(sx_db_rows(r), 1);
+	cr_expect_eq(sx_db_get_int(r, 0), 1);
+	sx_db_result_free(r);
+}
+
+CONTRACT(placeholders_bind_by_number)
+{
+	sx_db_result *r = NULL;
+	int64_t v = 0;
+
+	cr_assert_eq(sx_db_one(ct.db, "SELECT CAST($2 AS TEXT) AS b, "
+	    "CAST($1 AS TEXT) AS a", SX_PARAMS(SX_PTEXT("one"),
+	    SX_PTEXT("two")), &r), SX_DB_OK);
+	cr_expect_str_eq(sx_db_text(r, "b"), "two");
+	cr_expect_str_eq(sx_db_text(r, "a"), "one");
+	sx_db_result_free(r);
+	cr_assert_eq(sx_db_scalar_int(ct.db, "SELECT CAST($1 AS BIGINT) + "
+	    "CAST($1 AS BIGINT) * CAST($2 AS BIGINT)",
+	    SX_PARAMS(SX_PINT(3), SX_PINT(4)), &v), SX_DB_OK);
+	cr_expect_eq(v, 15);
+}
+
+/* sx_db_one holds the first row only; a write through it still runs to the
+ * end, so every row changes and the count is right. */
+CONTRACT(one_row_of_many_and_writes_run_whole)
+{
+	sx_db_conn *db = ct.db;
+	sx_db_result *r = NULL;
+
+	dbtest_run(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)");
+	dbtest_run(db, "INSERT INTO t (id, n) VALUES (1, 1), (2, 2), (3, 3)");
+	cr_assert_eq(sx_db_one(db, "SELECT id, n FROM t ORDER BY id", NULL, 0,
+	    &r), SX_DB_OK);
+	cr_expect_eq(sx_db_rows(r), 1);
+	cr_expect_eq(sx_db_get_int(r, 1), 1);
+	sx_db_result_free(r);
+	cr_assert_eq(sx_db_one(db, "UPDATE t SET n = n * 10 RETURNING n", NULL,
+	    0, &r), SX_DB_OK);
+	cr_expect_eq(sx_db_rows(r), 1);
+	sx_db_result_free(r);
+	cr_expect_eq(scalar(db, "SELECT sum(n) FROM t"), 60,
+	    "every row was updated");
+	/* The statement was reset: running it again starts from the first
+	 * row. */
+	cr_assert_eq(sx_db_one(db, "SELECT id, n FROM t ORDER BY id", NULL, 0,
+	    &r), SX_DB_OK);
+	cr_expect_eq(sx_db_get_int(r, 1), 10);
+	sx_db_result_free(r);
+}
+
+CONTRACT(one_row_and_no_row)
+{
+	sx_db_conn *db = ct.db;
+	sx_db_result *r = (sx_db_result *)1;
+	int64_t v = 7;
+
+	dbtest_run(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)");
+	cr_expect_eq(sx_db_one(db, "SELECT * FROM t WHERE id = $1",
+	    SX_PARAMS(SX_PINT(1)), &r), SX_DB_NO_ROW);
+	cr_expect_null(r);
+	cr_expect_eq(sx_db_scalar_int(db, "SELECT id FROM t", NULL, 0, &v),
+	    SX_DB_NO_ROW);
+	cr_expect_eq(sx_db_scalar_int(db, "SELECT NULL", NULL, 0, &v),
+	    SX_DB_ERR_TYPE);
+	cr_expect_eq(sx_db_exec(db, "SELECT * FROM missing", NULL, 0, NULL),
+	    SX_DB_ERR_SQL);
+	cr_expect(strstr(sx_db_last_error(db)->message, "missing") != NULL);
+	if (is_pg())
+		cr_expect_str_eq(sx_db_last_error(db)->sqlstate, "42P01");
+	else
+		cr_expect_neq(sx_db_last_error(db)->native, 0);
+	cr_expect_eq(sx_db_exec(db, "SELECT 1; SELECT 2", NULL, 0, NULL),
+	    SX_DB_ERR_SQL);
+}
+
+CONTRACT(iterate_seek_and_returning)
+{
+	sx_db_conn *db = ct.db;
+	sx_db_result *r = NULL;
+	int64_t sum = 0;
+
+	dbtest_run(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)");
+	cr_assert_eq(sx_db_exec(db, "INSERT INTO t (id, name) VALUES "
+	    "(1, $1), (2, $2), (3, $3) RETURNING id", SX_PARAMS(SX_PTEXT("a"),
+	    SX_PTEXT("b"), SX_PTEXT("c")), &r), SX_DB_OK);
+	cr_expect_eq(sx_db_rows(r), 3);
+	cr_expect_eq(sx_db_affected(r), 3);
+	while (sx_db_next(r))
+		sum += sx_db_get_int(r, 0);
+	cr_expect_eq(sum, 6);
+	cr_expect_not(sx_db_next(r));
+	cr_expect(sx_db_seek(r, 1));
+	cr_expect_eq(sx_db_get_int(r, 0), 2);
+	cr_expect_not(sx_db_seek(r, 3));
+	sx_db_result_free(r);
+	cr_assert_eq(sx_db_exec(db, "UPDATE t SET name = 'x' WHERE id > $1",
+	    SX_PARAMS(SX_PINT(1)), &r), SX_DB_OK);
+	cr_expect_eq(sx_db_affected(r), 2);
+	cr_expect_eq(sx_db_rows(r), 0);
+	sx_db_result_free(r);
+}
+
+/* Error classes; the driver's own code is in sqlstate (PostgreSQL) or
+ * native (SQLite). */
+CONTRACT(errors_classified)
+{
+	sx_db_conn *db = ct.db;
+	const sx_db_error_info *e;
+
+	dbtest_run(db, "CREATE TABLE p (id INTEGER PRIMARY KEY, u TEXT UNIQUE, "
+	    "n INTEGER NOT NULL CHECK (n > 0));"
+	    "CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p(id))");
+	dbtest_run(db, "INSERT INTO p VALUES (1, 'a', 1)");
+	cr_expect_eq(sx_db_exec(db, "INSERT INTO p VALUES ($1, 'b', 1)",
+	    SX_PARAMS(SX_PINT(1)), NULL), SX_DB_ERR_UNIQUE);
+	e = sx_db_last_error(db);
+	if (is_pg()) {
+		cr_expect_str_eq(e->sqlstate, "23505");
+		cr_expect_eq(e->native, 0);
+		cr_expect(strstr(e->message, "p_pkey") != NULL, "%s",
+		    e->message);
+	}
+	cr_expect_eq(sx_db_exec(db, "INSERT INTO p VALUES (2, $1, 1)",
+	    SX_PARAMS(SX_PTEXT("a")), NULL), SX_DB_ERR_UNIQUE);
+	e = sx_db_last_error(db);
+	cr_expect_eq(e->code, SX_DB_ERR_UNIQUE);
+	if (!is_pg()) {
+		cr_expect_str_eq(e->sqlstate, "");
+		cr_expect_eq(e->native, 2067 /* SQLITE_CONSTRAINT_UNIQUE */);
+		cr_expect(strstr(e->message, "UNIQUE") != NULL, "%s",
+		    e->message);
+	}
+	cr_expect_eq(sx_db_exec(db, "INSERT INTO c VALUES (1, $1)",
+	    SX_PARAMS(SX_PINT(99)), NULL), SX_DB_ERR_FOREIGN_KEY);
+	if (is_pg())
+		cr_expect_str_eq(sx_db_last_error(db)->sqlstate, "23503");
+	cr_expect_eq(sx_db_exec(db, "INSERT INTO p VALUES (3, 'c', $1)",
+	    SX_PARAMS(SX_PINT(0)), NULL), SX_DB_ERR_CONSTRAINT);
+	if (is_pg())
+		cr_expect_str_eq(sx_db_last_error(db)->sqlstate, "23514");
+	cr_expect_eq(sx_db_exec(db, "INSERT INTO p VALUES (4, 'd', $1)",
+	    SX_PARAMS(SX_PNULL), NULL), SX_DB_ERR_CONSTRAINT);
+	/* A success clears the last error. */
+	cr_expect_eq(sx_db_exec(db, "SELECT 1", NULL, 0, NULL), SX_DB_OK);
+	cr_expect_eq(sx_db_last_error(db)->code, SX_DB_OK);
+	cr_expect_str_eq(sx_db_last_error(db)->message, "");
+	cr_expect_str_eq(sx_db_last_error(db)->sqlstate, "");
+}
+
+/* A deferred foreign key fails at COMMIT, with its own class, and leaves
+ * no transaction open. */
+CONTRACT(deferred_constraint_fails_at_commit)
+{
+	sx_db_conn *db = ct.db;
+
+	dbtest_run(db, "CREATE TABLE p (id INTEGER PRIMARY KEY);"
+	    "CREATE TABLE c (p INTEGER REFERENCES p(id) "
+	    "DEFERRABLE INITIALLY DEFERRED)");
+	cr_assert_eq(sx_db_begin(db), SX_DB_OK);
+	cr_assert_eq(sx_db_exec(db, "INSERT INTO c VALUES ($1)",
+	    SX_PARAMS(SX_PINT(42)), NULL), SX_DB_OK);
+	cr_expect_eq(sx_db_commit(db), SX_DB_ERR_FOREIGN_KEY);
+	if (is_pg())
+		cr_expect_str_eq(sx_db_last_error(db)->sqlstate, "23503");
+	else
+		cr_expect_neq(sx_db_last_error(db)->native, 0);
+	cr_expect_not(sx_db_in_transaction(db));
+	cr_expect_eq(committed_rows_of("c"), 0);
+	cr_expect_eq(sx_db_begin(db), SX_DB_OK);
+	cr_expect_eq(sx_db_commit(db), SX_DB_OK);
+}
+
+/* Number of named prepared statements of c's PostgreSQL session. */
+static int64_t
+prepared_count(sx_db_conn *c)
+{
+	return scalar(c, "SELECT count(*) FROM pg_prepared_statements "
+	    "WHERE name LIKE 'sx_s%'");
+}
+
+CONTRACT(statement_cache_evicts_lru)
+{
+	sx_db_options small = {.stmt_cache_size = 2};
+	sx_db_conn *c = other_conn(&small);
+	sx_db_cache_stats st;
+	int64_t v;
+
+	cr_assert_eq(sx_db_scalar_int(c, "SELECT 1", NULL, 0, &v), SX_DB_OK);
+	cr_assert_eq(sx_db_scalar_int(c, "SELECT 2", NULL, 0, &v), SX_DB_OK);
+	cr_assert_eq(sx_db_scalar_int(c, "SELECT 1", NULL, 0, &v), SX_DB_OK);
+	sx_db_cache_stats_get(c, &st);
+	cr_expect_eq(st.hits, 1);
+	cr_expect_eq(st.misses, 2);
+	cr_expect_eq(st.evictions, 0);
+	cr_expect_eq(st.size, 2);
+	/* evicts "SELECT 2" */
+	cr_assert_eq(sx_db_scalar_int(c, "SELECT 3", NULL, 0, &v), SX_DB_OK);
+	cr_expect_eq(v, 3);
+	sx_db_cache_stats_get(c, &st);
+	cr_expect_eq(st.hits, 1);
+	cr_expect_eq(st.misses, 3);
+	cr_expect_eq(st.evictions, 1);
+	cr_expect_eq(st.size, 2);
+	/* still cached, then a miss again */
+	cr_assert_eq(sx_db_scalar_int(c, "SELECT 1", NULL, 0, &v), SX_DB_OK);
+	cr_assert_eq(sx_db_scalar_int(c, "SELECT 2", NULL, 0, &v), SX_DB_OK);
+	cr_expect_eq(v, 2);
+	sx_db_cache_stats_get(c, &st);
+	cr_expect_eq(st.hits, 2);
+	cr_expect_eq(st.misses, 4);
+	cr_expect_eq(st.evictions, 2);
+	cr_expect_eq(st.size, 2);
+	/* Evicted statements are gone from the server too (the count query
+	 * itself is a third statement and evicts one more). */
+	if (is_pg())
+		cr_expect_eq(prepared_count(c), 2);
+	sx_db_close(c);
+}
+
+CONTRACT(statement_cache_off)
+{
+	sx_db_options off = {.stmt_cache_size = -1};
+	sx_db_conn *c = other_conn(&off);
+	sx_db_cache_stats st;
+	int64_t v;
+
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(sx_db_scalar_int(c, "SELECT CAST($1 AS INTEGER)",
+		    SX_PARAMS(SX_PINT(i)), &v), SX_DB_OK);
+	cr_expect_eq(v, 2);
+	sx_db_cache_stats_get(c, &st);
+	cr_expect_eq(st.hits, 0);
+	cr_expect_eq(st.size, 0);
+	if (is_pg())
+		cr_expect_eq(prepared_count(c), 0);
+	sx_db_close(c);
+}
+
+/* A text parameter with an explicit length stops there. */
+CONTRACT(text_with_length)
+{
+	char *out = NULL;
+	int64_t v = 0;
+
+	cr_assert_eq(sx_db_scalar_text(ct.db, "SELECT CAST($1 AS TEXT)",
+	    (const sx_db_value[]){{.type = SX_DB_TEXT, .v.s = {"abcdef", 3}}},
+	    1, &out), SX_DB_OK);
+	cr_expect_str_eq(out, "abc");
+	free(out);
+	cr_assert_eq(sx_db_scalar_int(ct.db, "SELECT CAST($1 AS INTEGER) + 1",
+	    (const sx_db_value[]){{.type = SX_DB_TEXT, .v.s = {"41xyz", 2}}},
+	    1, &v), SX_DB_OK);
+	cr_expect_eq(v, 42);
+}
+
+/* ---- URLs (no database needed) ---- */
+
+Test(contract, url_check)
+{
+	char err[256];
+
+	cr_expect_eq(sx_db_url_check("sqlite:/tmp/x.db", err, sizeof(err)),
+	    SX_DB_OK);
+	cr_expect_eq(sx_db_url_check("sqlite::memory:", err, sizeof(err)),
+	    SX_DB_OK);
+	cr_expect_eq(sx_db_url_check("postgresql://u@h/db", err, sizeof(err)),
+	    SX_DB_OK);
+	cr_expect_eq(sx_db_url_check("host=/tmp dbname=x", err, sizeof(err)),
+	    SX_DB_OK);
+	cr_expect_eq(sx_db_url_check("sqlite:", err, sizeof(err)),
+	    SX_DB_ERR_URL);
+	cr_expect_eq(sx_db_url_check("mysql://x", err, sizeof(err)),
+	    SX_DB_ERR_URL);
+	cr_expect(strstr(err, "sqlite:PATH") != NULL, "message names the "
+	    "forms: %s", err);
+	cr_expect_eq(sx_db_url_check("postgresql://h/db?bogus=1", err,
+	    sizeof(err)), SX_DB_ERR_URL);
+	cr_expect_str_eq(sx_db_strerror(SX_DB_ERR_UNIQUE),
+	    "unique constraint violated");
+	cr_expect_str_eq(sx_db_dialect_name(SX_DB_SQLITE), "sqlite");
+	cr_expect_str_eq(sx_db_dialect_name(SX_DB_POSTGRES), "postgres");
+}
+
+/* Every message the db layer writes for these URLs leaves the password
+ * out, libpq's own text included. */
+Test(contract, no_password_in_url_messages)
+{
+	static const char *const urls[] = {
+		"mysql://root:secretpw@localhost/db",
+		"ftp://u:secretpw@host/x",
+		"postgresql://u:secretpw@[::1/db",
+		"postgresql://u:secretpw@127.0.0.1:notaport/db",
+		"postgresql://u:secretpw@127.0.0.1:1/db?connect_timeout=2",
+		"postgres://u:secretpw@host/db?bogus=1",
+		"host=127.0.0.1 port=1 password=secretpw connect_timeout=2",
+		"host=127.0.0.1 port=notaport password = 'secretpw'",
+		"host=127.0.0.1 password=secretpw bogus=1",
+		/* longer than any cut a message makes of the URL */
+		"mysql://someone:secretpwsecretpwsecretpwsecretpwsecretpw@h/db",
+	};
+	char err[1024];
+	sx_db_conn *c;
+	sx_db_pool *p;
+
+	for (size_t i = 0; i < sizeof(urls) / sizeof(*urls); i++) {
+		err[0] = '\0';
+		sx_db_url_check(urls[i], err, sizeof(err));
+		cr_expect_null(strstr(err, "secretpw"), "url_check %s: %s",
+		    urls[i], err);
+		err[0] = '\0';
+		cr_expect_neq(sx_db_open(urls[i], NULL, &c, err, sizeof(err)),
+		    SX_DB_OK, "%s", urls[i]);
+		cr_expect_neq(err[0], '\0', "open %s says why", urls[i]);
+		cr_expect_null(strstr(err, "secretpw"), "open %s: %s", urls[i],
+		    err);
+		err[0] = '\0';
+		if (sx_db_pool_new(urls[i], NULL, &p, err, sizeof(err)) ==
+		    SX_DB_OK)
+			sx_db_pool_free(p);
+		cr_expect_null(strstr(err, "secretpw"), "pool %s: %s", urls[i],
+		    err);
+	}
+	/* masked, not dropped: the message still shows which URL it was */
+	sx_db_url_check("mysql://root:secretpw@localhost/db", err, sizeof(err));
+	cr_expect_not_null(strstr(err, "root:"), "%s", err);
+}
+
+/* A port must be a number (or a list of them, one per host). */
+Test(contract, port_must_be_a_number)
+{
+	char err[512] = "";
+
+	cr_expect_eq(sx_db_url_check("postgresql://u:pw@127.0.0.1:notaport/db",
+	    err, sizeof(err)), SX_DB_ERR_URL);
+	cr_expect_not_null(strstr(err, "notaport"), "%s", err);
+	cr_expect_null(strstr(err, "pw@"), "%s", err);
+	cr_expect_eq(sx_db_url_check("postgresql://h:5432x/db", err,
+	    sizeof(err)), SX_DB_ERR_URL);
+	cr_expect_eq(sx_db_url_check("postgresql://h:99999/db", err,
+	    sizeof(err)), SX_DB_ERR_URL);
+	cr_expect_eq(sx_db_url_check("host=h port=abc", err, sizeof(err)),
+	    SX_DB_ERR_URL);
+	cr_expect_eq(sx_db_url_check("postgresql:///db?port=-1", err,
+	    sizeof(err)), SX_DB_ERR_URL);
+	cr_expect_eq(sx_db_url_check("postgresql://h1:5432,h2:x/db", err,
+	    sizeof(err)), SX_DB_ERR_URL);
+	cr_expect_eq(sx_db_url_check("postgresql://u:pw@127.0.0.1:5432/db",
+	    err, sizeof(err)), SX_DB_OK, "%s", err);
+	cr_expect_eq(sx_db_url_check("postgresql://h1:5432,h2:5433/db", err,
+	    sizeof(err)), SX_DB_OK, "%s", err);
+	cr_expect_eq(sx_db_url_check("postgresql://h/db", err, sizeof(err)),
+	    SX_DB_OK, "%s", err);
+	cr_expect_eq(sx_db_url_check("host=/tmp port=5433 dbname=x", err,
+	    sizeof(err)), SX_DB_OK, "%s", err);
+	/* and sx_db_open reports the URL, not a failed connection */
+	cr_expect_eq(sx_db_open("postgresql://u:pw@127.0.0.1:notaport/db",
+	    NULL, &(sx_db_conn *){NULL}, err, sizeof(err)), SX_DB_ERR_URL);
+}
