@@ -67,22 +67,25 @@ sq_fail(sx_db_conn *c)
 {
 	int ext = sqlite3_extended_errcode(sq_db(c));
 
-	return sx_db_fail(c, sq_classify(ext), NULL, ext, "%s", sqlite3_errmsg(sq_db(c)));
+	return sx_db_fail(c, sq_classify(ext), NULL, ext, "%s",
+	    sqlite3_errmsg(sq_db(c)));
 }
 
 static sx_db_err
 sq_open(sx_db_conn *c, const char *path, char *errbuf, size_t errlen)
 {
-	const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_NOMUTEX;
 	bool memory = strcmp(path, ":memory:") == 0;
 	sqlite3 *db = NULL;
 	char *emsg = NULL;
 	int rc;
 
 	if ((rc = sqlite3_open_v2(path, &db, flags, NULL)) != SQLITE_OK) {
-		sx_db_errbuf(errbuf, errlen, "could not open SQLite database \"%s\": %s "
-		    "(check that the directory exists and is writable)", path,
-		    db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sx_db_errbuf(errbuf, errlen, "could not open SQLite database "
+		    "\"%s\": %s (check that the directory exists and is "
+		    "writable)", path, db != NULL ? sqlite3_errmsg(db) :
+		    sqlite3_errstr(rc));
 		sqlite3_close(db);
 		return rc == SQLITE_NOMEM ? SX_DB_ERR_NOMEM : SX_DB_ERR_CONNECT;
 	}
@@ -90,11 +93,13 @@ sq_open(sx_db_conn *c, const char *path, char *errbuf, size_t errlen)
 	sqlite3_busy_timeout(db, c->opt.busy_timeout_ms);
 	rc = sqlite3_exec(db, memory ?
 	    "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL" :
-	    "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL",
+	    "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
+	    "PRAGMA synchronous=NORMAL",
 	    NULL, NULL, &emsg);
 	if (rc != SQLITE_OK) {
-		sx_db_errbuf(errbuf, errlen, "could not set up SQLite database \"%s\": %s",
-		    path, emsg != NULL ? emsg : sqlite3_errstr(rc));
+		sx_db_errbuf(errbuf, errlen,
+		    "could not set up SQLite database \"%s\": %s", path,
+		    emsg != NULL ? emsg : sqlite3_errstr(rc));
 		sqlite3_free(emsg);
 		sqlite3_close(db);
 		return SX_DB_ERR_CONNECT;
@@ -125,7 +130,8 @@ sq_stmt_free(sx_db_conn *c, void *p)
  * for a second statement in the text or a placeholder other than $N.
  */
 static sx_db_err
-sq_prepare(sx_db_conn *c, const char *sql, size_t len, bool persistent, sq_stmt **out)
+sq_prepare(sx_db_conn *c, const char *sql, size_t len, bool persistent,
+    sq_stmt **out)
 {
 	sqlite3_stmt *st;
 	const char *tail, *name;
@@ -139,27 +145,32 @@ sq_prepare(sx_db_conn *c, const char *sql, size_t len, bool persistent, sq_stmt 
 	if (rc != SQLITE_OK)
 		return sq_fail(c);
 	if (st == NULL)
-		return sx_db_fail(c, SX_DB_ERR_SQL, NULL, 0, "empty SQL statement");
+		return sx_db_fail(c, SX_DB_ERR_SQL, NULL, 0,
+		    "empty SQL statement");
 	if (!sx_db_only_trailing_space(tail)) {
 		sqlite3_finalize(st);
 		return sx_db_fail(c, SX_DB_ERR_SQL, NULL, 0,
-		    "more than one statement in \"%.60s\" (use sx_db_exec_script for scripts)", sql);
+		    "more than one statement in \"%.60s\" (use "
+		    "sx_db_exec_script for scripts)", sql);
 	}
 	nslots = sqlite3_bind_parameter_count(st);
 	if ((s = malloc(sizeof(*s) + (size_t)nslots * sizeof(int))) == NULL) {
 		sqlite3_finalize(st);
-		return sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0, "out of memory preparing a statement");
+		return sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0,
+		    "out of memory preparing a statement");
 	}
 	s->st = st;
 	s->nslots = nslots;
 	s->maxparam = 0;
 	for (i = 1; i <= nslots; i++) {
 		name = sqlite3_bind_parameter_name(st, i);
-		num = name != NULL && name[0] == '$' ? strtol(name + 1, &end, 10) : 0;
+		num = name != NULL && name[0] == '$' ?
+		    strtol(name + 1, &end, 10) : 0;
 		if (num <= 0 || num > 32766 || *end != '\0') {
 			sq_stmt_free(c, s);
 			return sx_db_fail(c, SX_DB_ERR_SQL, NULL, 0,
-			    "placeholder %s in \"%.60s\": use $1..$n", name != NULL ? name : "?", sql);
+			    "placeholder %s in \"%.60s\": use $1..$n",
+			    name != NULL ? name : "?", sql);
 		}
 		s->map[i - 1] = (int)num;
 		if (num > s->maxparam)
@@ -182,8 +193,9 @@ sq_bind_one(sqlite3_stmt *st, int slot, const sx_db_value *v)
 	case SX_DB_BOOL:
 		return sqlite3_bind_int(st, slot, v->v.b ? 1 : 0);
 	case SX_DB_BLOB:
-		return sqlite3_bind_blob64(st, slot, v->v.s.p != NULL ? v->v.s.p : "",
-		    v->v.s.len, SQLITE_STATIC);
+		return sqlite3_bind_blob64(st, slot,
+		    v->v.s.p != NULL ? v->v.s.p : "", v->v.s.len,
+		    SQLITE_STATIC);
 	default:		/* text, numeric, timestamp: text */
 		if (v->v.s.p == NULL)
 			return sqlite3_bind_null(st, slot);
@@ -201,9 +213,11 @@ sq_bind(sx_db_conn *c, sq_stmt *s, const sx_db_value *params, size_t n)
 
 	if (n != (size_t)s->maxparam)
 		return sx_db_fail(c, SX_DB_ERR_RANGE, NULL, SQLITE_RANGE,
-		    "statement uses $1..$%d but %zu parameters were given", s->maxparam, n);
+		    "statement uses $1..$%d but %zu parameters were given",
+		    s->maxparam, n);
 	for (i = 0; i < s->nslots; i++)
-		if (sq_bind_one(s->st, i + 1, &params[s->map[i] - 1]) != SQLITE_OK)
+		if (sq_bind_one(s->st, i + 1, &params[s->map[i] - 1]) !=
+		    SQLITE_OK)
 			return sq_fail(c);
 	return SX_DB_OK;
 }
@@ -228,7 +242,8 @@ sq_row(sx_db_result *r, sqlite3_stmt *st)
 			row[i].v.d = sqlite3_column_double(st, (int)i);
 			break;
 		case SQLITE_TEXT: {
-			const unsigned char *t = sqlite3_column_text(st, (int)i);
+			const unsigned char *t =
+			    sqlite3_column_text(st, (int)i);
 
 			if (sx_db_result_put_bytes(r, &row[i], SX_DB_TEXT, t,
 			    (size_t)sqlite3_column_bytes(st, (int)i)) < 0)
@@ -285,7 +300,8 @@ sq_run(sx_db_conn *c, sqlite3_stmt *st, sx_db_result **out)
 	 * resets the statement, so the step that would only report DONE is
 	 * skipped. Statements that write keep stepping: their changes and
 	 * counts settle only when they run to the end. */
-	bool first_only = c->one_row && out != NULL && sqlite3_stmt_readonly(st);
+	bool first_only = c->one_row && out != NULL &&
+	    sqlite3_stmt_readonly(st);
 	int rc = sqlite3_step(st);
 
 	if (out != NULL && (rc == SQLITE_ROW || rc == SQLITE_DONE) &&
@@ -310,13 +326,15 @@ sq_run(sx_db_conn *c, sqlite3_stmt *st, sx_db_result **out)
 		if (sqlite3_total_changes64(db) != before)
 			r->affected = sqlite3_changes64(db);
 		else
-			r->affected = sqlite3_stmt_readonly(st) ? (int64_t)nrows : 0;
+			r->affected = sqlite3_stmt_readonly(st) ?
+			    (int64_t)nrows : 0;
 		*out = r;
 	}
 	return SX_DB_OK;
 nomem:
 	sx_db_result_free(r);
-	return sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, SQLITE_NOMEM, "out of memory reading rows");
+	return sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, SQLITE_NOMEM,
+	    "out of memory reading rows");
 }
 
 static sx_db_err
@@ -332,14 +350,16 @@ sq_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 	if (s == NULL) {
 		if ((err = sq_prepare(c, sql, len, caching, &s)) != SX_DB_OK)
 			return err;
-		if (caching && sx_db_stmtcache_put(&c->cache, sql, len, hash, s) < 0)
+		if (caching &&
+		    sx_db_stmtcache_put(&c->cache, sql, len, hash, s) < 0)
 			caching = false;
 	}
 	if ((err = sq_bind(c, s, params, n)) == SX_DB_OK)
 		err = sq_run(c, s->st, out);
 	if (caching) {
 		sqlite3_reset(s->st);
-		sqlite3_clear_bindings(s->st);	/* drop pointers into the caller's memory */
+		/* drop pointers into the caller's memory */
+		sqlite3_clear_bindings(s->st);
 	} else {
 		sq_stmt_free(c, s);
 	}
@@ -381,7 +401,8 @@ sq_seems_alive(sx_db_conn *c)
  * from before the batch stays, and the transaction stays usable.
  */
 static sx_db_err
-sq_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **results)
+sq_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n,
+    sx_db_result **results)
 {
 	bool own_tx = !sq_native_in_tx(c);
 	sx_db_err err;
@@ -391,7 +412,8 @@ sq_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **result
 	    "SAVEPOINT sx_batch")) != SX_DB_OK)
 		return err;
 	for (i = 0; i < n && err == SX_DB_OK; i++)
-		err = sq_exec(c, stmts[i].sql, stmts[i].params, stmts[i].n, &results[i]);
+		err = sq_exec(c, stmts[i].sql, stmts[i].params, stmts[i].n,
+		    &results[i]);
 	if (err == SX_DB_OK)
 		err = sq_exec_script(c, own_tx ? "COMMIT" : "RELEASE sx_batch");
 	/* Undo with sqlite3_exec: the first error is the one reported. */
