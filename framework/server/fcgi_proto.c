@@ -41,7 +41,11 @@ static const char *const fcgi_errors[SX_FCGI__MAX] = {
 };
 
 const char *const sx_fcgi_states[SX_FCGI_STATE__MAX] = {
-	"idle", "params", "stdin", "ready", "busy",
+	[SX_FCGI_IDLE] = "idle",
+	[SX_FCGI_PARAMS] = "params",
+	[SX_FCGI_STDIN] = "stdin",
+	[SX_FCGI_READY] = "ready",
+	[SX_FCGI_BUSY] = "busy",
 };
 
 const char *
