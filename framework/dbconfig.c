@@ -17,10 +17,14 @@
 #include <unistd.h>
 
 const char *const sx_commit_modes[SX_COMMIT__MAX] = {
-	"manual", "autocommit", "autocommit_include_redirect",
+	[SX_COMMIT_MANUAL] = "manual",
+	[SX_COMMIT_AUTO] = "autocommit",
+	[SX_COMMIT_AUTO_REDIRECT] = "autocommit_include_redirect",
 };
 const char *const sx_dbkeys[SX_DBKEY__MAX] = {
-	"session", "connection", "pool",
+	[SX_DBKEY_SESSION] = "session",
+	[SX_DBKEY_CONNECTION] = "connection",
+	[SX_DBKEY_POOL] = "pool",
 };
 static const char *const default_keys[SX_DBKEY__MAX] = {
 	[SX_DBKEY_SESSION] = SX_DEFAULT_SESSION_KEY,

@@ -16,8 +16,21 @@
  *	static const sx_app app = { .name = "hello", SX_ROUTE_TABLE(routes) };
  *	int main(int argc, char **argv) { return sx_main(argc, argv, &app); }
  *
- * Memory: everything a request hands out (strings, parsed bodies, injected
- * objects) lives until the request ends. Handlers never call free().
+ * Memory, who frees what:
+ *  - What the request hands out (strings, parameters, parsed bodies, the
+ *    JSON body, sx_req_alloc memory) lives until the request ends: never
+ *    freed by the handler.
+ *  - Injected objects (sx_db() connections and pools) belong to the
+ *    request: released when it ends, never freed or closed by the handler.
+ *  - A cJSON given to sx_json() belongs to the call, which frees it; one
+ *    given to sx_render() stays the caller's (cJSON_Delete it).
+ *  - What the database layer returns belongs to the caller (sx_db.h): an
+ *    sx_db_result is freed with sx_db_result_free, the text of
+ *    sx_db_scalar_text with free(), the JSON of sx_db_row_json and
+ *    sx_db_result_json with cJSON_Delete. Strings read from a result live
+ *    as long as the result.
+ *  - The test client and its responses are freed with sx_test_client_free
+ *    and sx_test_response_free.
  */
 #ifndef SEXTANT_H
 #define SEXTANT_H

@@ -19,7 +19,10 @@
 
 #include <string.h>
 
-const char *const sx_tx_actions[SX_TX__MAX] = { "commit", "rollback" };
+const char *const sx_tx_actions[SX_TX__MAX] = {
+	[SX_TX_COMMIT] = "commit",
+	[SX_TX_ROLLBACK] = "rollback",
+};
 
 static bool
 status_in(const int *list, size_t n, int status)

@@ -35,14 +35,14 @@ extern "C" {
 typedef enum sx_tpl_err {
 	SX_TPL_OK,
 	SX_TPL_NOMEM,		/* out of memory */
-	SX_TPL_IO,		/* a template file or folder could not be read */
+	SX_TPL_IO,		/* a template file or folder cannot be read */
 	SX_TPL_BAD_NAME,	/* a template name is empty or already taken */
 	SX_TPL_UNCLOSED_TAG,	/* "{{" without its closing delimiter */
-	SX_TPL_UNCLOSED_SECTION,/* {{#x}}, {{^x}}, {{<x}} or {{$x}} never closed */
+	SX_TPL_UNCLOSED_SECTION,/* {{#x}}, {{^x}}, {{<x}}, {{$x}} not closed */
 	SX_TPL_MISMATCHED_CLOSE,/* {{/y}} closes a section opened as x */
 	SX_TPL_UNEXPECTED_CLOSE,/* {{/y}} with no section open */
 	SX_TPL_BAD_DELIMITER,	/* {{=...=}} that is not two delimiters */
-	SX_TPL_BAD_TAG,		/* a tag without a name, or a name with spaces */
+	SX_TPL_BAD_TAG,		/* a tag without a name, or with spaces */
 	SX_TPL_NOT_FOUND,	/* rendering a template the set does not hold */
 	SX_TPL_TOO_DEEP,	/* partials or blocks nested beyond the limit */
 	SX_TPL__MAX
@@ -88,8 +88,8 @@ SX_API size_t sx_tpl_set_count(const sx_tpl_set *set);
  * Renders template name over data (NULL renders as an empty context),
  * appending to out. A missing partial or parent renders as nothing, as the
  * specification asks. Returns SX_TPL_OK; SX_TPL_NOT_FOUND when the set has
- * no template name; SX_TPL_TOO_DEEP when partials and parents nest more than 100
- * levels; SX_TPL_NOMEM. On failure out may hold part of the output and msg
+ * no template name; SX_TPL_TOO_DEEP when partials and parents nest more
+ * than 100 levels; SX_TPL_NOMEM. On failure out may hold part of the output and msg
  * says what failed.
  */
 SX_API sx_tpl_err sx_tpl_render(const sx_tpl_set *set, const char *name,

@@ -444,8 +444,14 @@ set_name(compiler *c, tpl_node *n, const token *t, bool split)
 }
 
 static const char *const kind_words[TPL_KIND__MAX] = {
-	"text", "variable", "variable", "section", "inverted section",
-	"partial", "parent", "block",
+	[TPL_TEXT] = "text",
+	[TPL_VAR] = "variable",
+	[TPL_RAW] = "variable",
+	[TPL_SECTION] = "section",
+	[TPL_INVERTED] = "inverted section",
+	[TPL_PARTIAL] = "partial",
+	[TPL_PARENT] = "parent",
+	[TPL_BLOCK] = "block",
 };
 
 static sx_tpl_err

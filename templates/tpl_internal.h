@@ -25,7 +25,7 @@ typedef enum tpl_kind {
 	TPL_SECTION,	/* {{#name}} ... {{/name}} */
 	TPL_INVERTED,	/* {{^name}} ... {{/name}} */
 	TPL_PARTIAL,	/* {{>name}} */
-	TPL_PARENT,	/* {{<name}} ... {{/name}}: children hold block overrides */
+	TPL_PARENT,	/* {{<name}} ... {{/name}}: children override blocks */
 	TPL_BLOCK,	/* {{$name}} ... {{/name}}: children are the default */
 	TPL_KIND__MAX
 } tpl_kind;
@@ -36,10 +36,11 @@ typedef struct tpl_node {
 	 * indent. Block opened on a line of its own: its content is reindented
 	 * by indent where it expands, and line_end closes its last line. */
 	bool standalone;
-	uint32_t end;			/* containers: one past the last child */
-	const char *text;		/* TEXT: the bytes; else the name (NUL-terminated) */
+	uint32_t end;			/* containers: past the last child */
+	const char *text;		/* TEXT: the bytes; else the name
+					 * (NUL-terminated) */
 	size_t len;
-	const char *const *path;	/* dotted name split at '.'; NULL for "." */
+	const char *const *path;	/* name split at '.'; NULL for "." */
 	size_t n_path;
 	const char *indent;
 	size_t indent_len;

@@ -184,8 +184,9 @@ lookup(const context *ctx, const tpl_node *n)
 	if (n->path == NULL)
 		return ctx->value;
 	for (; ctx != NULL; ctx = ctx->up)
-		if (cJSON_IsObject(ctx->value) && (v =
-		    cJSON_GetObjectItemCaseSensitive(ctx->value, n->path[0])) != NULL)
+		if (cJSON_IsObject(ctx->value) &&
+		    (v = cJSON_GetObjectItemCaseSensitive(ctx->value,
+		    n->path[0])) != NULL)
 			break;
 	for (size_t i = 1; v != NULL && i < n->n_path; i++)
 		v = cJSON_IsObject(v) ?
@@ -235,8 +236,8 @@ render_section(render *r, const tpl_node *nodes, size_t i, const context *ctx)
 	if (!truthy(v))
 		return;
 	if (cJSON_IsArray(v)) {
-		for (const cJSON *e = v->child; e != NULL && r->err == SX_TPL_OK;
-		    e = e->next) {
+		for (const cJSON *e = v->child;
+		    e != NULL && r->err == SX_TPL_OK; e = e->next) {
 			inner.value = e;
 			render_range(r, nodes, i + 1, n->end, &inner);
 		}
@@ -290,8 +291,10 @@ render_include(render *r, const tpl_node *nodes, size_t i, const context *ctx)
 static size_t
 find_block(const tpl_node *nodes, size_t parent, const char *name)
 {
-	for (size_t j = parent + 1; j < nodes[parent].end; j = next_node(nodes, j))
-		if (nodes[j].kind == TPL_BLOCK && strcmp(nodes[j].text, name) == 0)
+	for (size_t j = parent + 1; j < nodes[parent].end;
+	    j = next_node(nodes, j))
+		if (nodes[j].kind == TPL_BLOCK &&
+		    strcmp(nodes[j].text, name) == 0)
 			return j;
 	return (size_t)-1;
 }
@@ -307,12 +310,14 @@ render_block(render *r, const tpl_node *nodes, size_t i, const context *ctx)
 	const tpl_node *n = &nodes[i], *body_nodes = nodes;
 	size_t from = i + 1, to = n->end, start = r->out->len, j;
 
-	for (const frame *f = r->frames; f != NULL; f = f->up)
-		if ((j = find_block(f->nodes, f->parent, n->text)) != (size_t)-1) {
+	for (const frame *f = r->frames; f != NULL; f = f->up) {
+		j = find_block(f->nodes, f->parent, n->text);
+		if (j != (size_t)-1) {
 			body_nodes = f->nodes;
 			from = j + 1;
 			to = f->nodes[j].end;
 		}
+	}
 	expand(r, n, body_nodes, from, to, ctx);
 	if (n->standalone && r->out->len > start &&
 	    r->out->data[r->out->len - 1] != '\n' && n->line_end_len > 0) {
@@ -363,7 +368,8 @@ sx_tpl_err
 sx_tpl_render(const sx_tpl_set *set, const char *name, const cJSON *data,
     sx_buf *out, char *msg, size_t msglen)
 {
-	const tpl *t = set != NULL && name != NULL ? sx_tpl_find(set, name) : NULL;
+	const tpl *t = set != NULL && name != NULL ?
+	    sx_tpl_find(set, name) : NULL;
 	render r = { .set = set, .out = out };
 	context root = { data, NULL };
 
@@ -375,8 +381,8 @@ sx_tpl_render(const sx_tpl_set *set, const char *name, const cJSON *data,
 	}
 	render_range(&r, t->nodes, 0, t->n_nodes, &root);
 	if (r.err == SX_TPL_TOO_DEEP && msglen > 0)
-		snprintf(msg, msglen, "template \"%s\": partials nest more than %d "
-		    "levels deep at \"%s\" (does a partial include itself?)",
+		snprintf(msg, msglen, "template \"%s\": partials nest more "
+		    "than %d levels deep at \"%s\" (does a partial include itself?)",
 		    name, SX_TPL_MAX_DEPTH, r.err_name);
 	else if (r.err == SX_TPL_NOMEM && msglen > 0)
 		snprintf(msg, msglen, "template \"%s\": out of memory", name);

@@ -20,7 +20,7 @@
 #define MAX_DIR_DEPTH 16
 
 struct sx_tpl_set {
-	tpl **slots;		/* NULL or a template; size cap, a power of two */
+	tpl **slots;		/* NULL or a template; cap of them (2^k) */
 	size_t cap, count;
 };
 
@@ -145,7 +145,8 @@ sx_tpl_set_add(sx_tpl_set *set, const char *name, const char *src, size_t len,
 	}
 	if (make_room(set) < 0 || (t = malloc(sizeof(*t))) == NULL) {
 		if (msglen > 0)
-			snprintf(msg, msglen, "template \"%s\": out of memory", name);
+			snprintf(msg, msglen, "template \"%s\": out of memory",
+			    name);
 		return SX_TPL_NOMEM;
 	}
 	if ((e = sx_tpl_compile(t, name, origin, src, len, msg, msglen)) !=
@@ -180,8 +181,8 @@ add_file(sx_tpl_set *set, const char *path, const char *rel, const char *name,
 			fclose(f);
 			sx_buf_free(&b);
 			if (msglen > 0)
-				snprintf(msg, msglen, "%s: larger than %zu MiB; "
-				    "split it into partials", rel,
+				snprintf(msg, msglen, "%s: larger than "
+				    "%zu MiB; split it into partials", rel,
 				    MAX_TEMPLATE_BYTES >> 20);
 			return SX_TPL_IO;
 		}
@@ -260,7 +261,8 @@ load_folder(sx_tpl_set *set, const char *dir, const char *prefix, int depth,
 			    rel.len - (sizeof(TEMPLATE_EXT) - 1));
 
 			e = name == NULL ? SX_TPL_NOMEM :
-			    add_file(set, path.data, rel.data, name, msg, msglen);
+			    add_file(set, path.data, rel.data, name, msg,
+			    msglen);
 			free(name);
 		}
 	}
@@ -268,8 +270,8 @@ load_folder(sx_tpl_set *set, const char *dir, const char *prefix, int depth,
 	sx_buf_free(&path);
 	sx_buf_free(&rel);
 	if (e == SX_TPL_NOMEM && msglen > 0)
-		snprintf(msg, msglen, "%s: out of memory while loading templates",
-		    dir);
+		snprintf(msg, msglen, "%s: out of memory while loading "
+		    "templates", dir);
 	return e;
 }
 

@@ -21,7 +21,7 @@ sx_random_bytes(void *out, size_t n)
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
-			/* getrandom cannot fail on Linux >= 3.17 with flags 0 */
+			/* cannot fail on Linux >= 3.17 with flags 0 */
 			abort();
 		}
 		p += got;

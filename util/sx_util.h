@@ -5,7 +5,8 @@
  * sx_arena is a bump allocator whose memory is released in one step; every
  * request owns one, so handlers never call free().
  *
- * This header knows nothing of HTTP or databases: db/ and templates/ use it too.
+ * This header knows nothing of HTTP or databases: db/ and templates/ use
+ * it too.
  */
 #ifndef SX_UTIL_H
 #define SX_UTIL_H
@@ -35,7 +36,8 @@ typedef struct sx_buf {
 
 #define SX_BUF_INIT {NULL, 0, 0}
 
-/* Each append returns 0, or -1 when memory ran out (the buffer is unchanged). */
+/* Each append returns 0, or -1 when memory ran out (the buffer is
+ * unchanged). */
 SX_API int sx_buf_reserve(sx_buf *b, size_t extra);
 SX_API int sx_buf_append(sx_buf *b, const void *data, size_t len);
 SX_API int sx_buf_puts(sx_buf *b, const char *s);
@@ -70,7 +72,8 @@ SX_API char *sx_read_file(const char *path, size_t *len);
 
 /* Base64 (RFC 4648, padded) of len bytes into b. */
 SX_API int sx_base64_encode(sx_buf *b, const void *data, size_t len);
-/* Writes a random UUID v4 ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx") into out[37]. */
+/* Writes a random UUID v4 ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx") into
+ * out[37]. */
 SX_API void sx_uuid4(char out[37]);
 /* Fills out with n cryptographically random bytes (getrandom). */
 SX_API void sx_random_bytes(void *out, size_t n);

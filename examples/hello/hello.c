@@ -75,8 +75,10 @@ static const sx_app app = {
 	.max_body = 64 * 1024,
 };
 
+#ifndef SX_EXAMPLE_NO_MAIN
 int
 main(int argc, char **argv)
 {
 	return sx_main(argc, argv, &app);
 }
+#endif

@@ -39,7 +39,12 @@ typedef enum db_sub {
 } db_sub;
 
 static const char *const db_subs[DB_SUB__MAX] = {
-	"upgrade", "downgrade", "current", "history", "stamp", "make-migration",
+	[DB_UPGRADE] = "upgrade",
+	[DB_DOWNGRADE] = "downgrade",
+	[DB_CURRENT] = "current",
+	[DB_HISTORY] = "history",
+	[DB_STAMP] = "stamp",
+	[DB_MAKE_MIGRATION] = "make-migration",
 };
 
 static const char db_usage[] = "usage: %s db COMMAND [REV] [options]\n";

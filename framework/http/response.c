@@ -15,7 +15,13 @@
 #include <strings.h>
 
 const char *const sx_methods[SX_METHOD__MAX] = {
-	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
+	[SX_GET] = "GET",
+	[SX_HEAD] = "HEAD",
+	[SX_POST] = "POST",
+	[SX_PUT] = "PUT",
+	[SX_PATCH] = "PATCH",
+	[SX_DELETE] = "DELETE",
+	[SX_OPTIONS] = "OPTIONS",
 };
 
 const char *
@@ -196,7 +202,9 @@ sx_res_cookie(sx_res *res, const char *name, const char *value,
     const sx_cookie_opts *opts)
 {
 	static const char *const samesite[SX_SAMESITE__MAX] = {
-		"Lax", "Strict", "None"
+		[SX_SAMESITE_LAX] = "Lax",
+		[SX_SAMESITE_STRICT] = "Strict",
+		[SX_SAMESITE_NONE] = "None",
 	};
 	sx_cookie_opts def = { 0 };
 	sx_buf b = SX_BUF_INIT;

@@ -27,10 +27,20 @@ typedef enum seg_kind {
 } seg_kind;
 
 static const char *const seg_names[SEG__MAX] = {
-	"literal", "int", "uuid", "str", "path"
+	[SEG_LITERAL] = "literal",
+	[SEG_INT] = "int",
+	[SEG_UUID] = "uuid",
+	[SEG_STR] = "str",
+	[SEG_PATH] = "path",
 };
 /* Specificity weight of each kind, for choosing among matches. */
-static const int seg_weight[SEG__MAX] = { 4, 3, 3, 2, 1 };
+static const int seg_weight[SEG__MAX] = {
+	[SEG_LITERAL] = 4,
+	[SEG_INT] = 3,
+	[SEG_UUID] = 3,
+	[SEG_STR] = 2,
+	[SEG_PATH] = 1,
+};
 
 typedef struct segment {
 	seg_kind kind;

@@ -43,7 +43,8 @@ sx_run_cgi(const sx_app *app, sx_config *cfg)
 		fprintf(stderr, "%s: %s\n", app->name, err);
 		fputs("Status: 500 Internal Server Error\r\n"
 		    "Content-Type: text/plain\r\n\r\n"
-		    "The application could not start; see the server's error log.\n",
+		    "The application could not start; see the server's error "
+		    "log.\n",
 		    stdout);
 		return 1;
 	}

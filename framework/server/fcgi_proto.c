@@ -41,13 +41,18 @@ static const char *const fcgi_errors[SX_FCGI__MAX] = {
 };
 
 const char *const sx_fcgi_states[SX_FCGI_STATE__MAX] = {
-	"idle", "params", "stdin", "ready", "busy",
+	[SX_FCGI_IDLE] = "idle",
+	[SX_FCGI_PARAMS] = "params",
+	[SX_FCGI_STDIN] = "stdin",
+	[SX_FCGI_READY] = "ready",
+	[SX_FCGI_BUSY] = "busy",
 };
 
 const char *
 sx_fcgi_strerror(sx_fcgi_err err)
 {
-	return err >= 0 && err < SX_FCGI__MAX ? fcgi_errors[err] : "unknown error";
+	return err >= 0 && err < SX_FCGI__MAX ? fcgi_errors[err] :
+	    "unknown error";
 }
 
 void
@@ -87,7 +92,7 @@ sx_fcgi_request_done(sx_fcgi_conn *c)
 	request_reset(c);
 }
 
-/* ---- output ------------------------------------------------------------------ */
+/* ---- output ------------------------------------------------------------ */
 
 /* Appends one record; len must be at most 65535. */
 static int
@@ -136,7 +141,8 @@ sx_fcgi_put_end(sx_buf *out, uint16_t id, bool close_stdout,
     uint32_t app_status, int protocol_status)
 {
 	unsigned char body[8] = {
-		(unsigned char)(app_status >> 24), (unsigned char)(app_status >> 16),
+		(unsigned char)(app_status >> 24),
+		(unsigned char)(app_status >> 16),
 		(unsigned char)(app_status >> 8), (unsigned char)app_status,
 		(unsigned char)protocol_status, 0, 0, 0,
 	};
@@ -146,7 +152,7 @@ sx_fcgi_put_end(sx_buf *out, uint16_t id, bool close_stdout,
 	return put_record(out, FCGI_END_REQUEST, id, body, sizeof(body));
 }
 
-/* ---- name-value pairs ---------------------------------------------------------- */
+/* ---- name-value pairs -------------------------------------------------- */
 
 /* Reads one length (1 byte, or 4 with the high bit set) at *p, advancing
  * it. Returns false when the stream ends first. */
@@ -235,7 +241,8 @@ decode_params(sx_fcgi_conn *c)
 		    sx_buf_append(&c->env, nv.value, nv.value_len) < 0 ||
 		    sx_buf_putc(&c->env, '\0') < 0)
 			return SX_FCGI_NOMEM;
-		if (nv.name_len == 14 && memcmp(nv.name, "CONTENT_LENGTH", 14) == 0)
+		if (nv.name_len == 14 &&
+		    memcmp(nv.name, "CONTENT_LENGTH", 14) == 0)
 			c->content_length = parse_content_length(nv.value,
 			    nv.value_len);
 		n++;
@@ -292,7 +299,7 @@ answer_get_values(sx_fcgi_conn *c, const unsigned char *data, size_t len)
 	return rc < 0 ? SX_FCGI_NOMEM : SX_FCGI_OK;
 }
 
-/* ---- records ------------------------------------------------------------------ */
+/* ---- records ----------------------------------------------------------- */
 
 /* Refuses a request with END_REQUEST and protocol_status. */
 static sx_fcgi_err
@@ -406,8 +413,9 @@ on_record(sx_fcgi_conn *c, int type, uint16_t id, const unsigned char *data,
 	default: {
 		unsigned char body[8] = { (unsigned char)type };
 
-		return put_record(&c->out, FCGI_UNKNOWN_TYPE, FCGI_NULL_REQUEST_ID,
-		    body, sizeof(body)) < 0 ? SX_FCGI_NOMEM : SX_FCGI_OK;
+		return put_record(&c->out, FCGI_UNKNOWN_TYPE,
+		    FCGI_NULL_REQUEST_ID, body, sizeof(body)) < 0 ?
+		    SX_FCGI_NOMEM : SX_FCGI_OK;
 	}
 	}
 }
@@ -418,7 +426,8 @@ sx_fcgi_parse(sx_fcgi_conn *c)
 	sx_fcgi_err err = SX_FCGI_OK;
 
 	while (err == SX_FCGI_OK && c->in.len - c->in_off >= FCGI_HEADER_LEN) {
-		const unsigned char *h = (const unsigned char *)c->in.data + c->in_off;
+		const unsigned char *h =
+		    (const unsigned char *)c->in.data + c->in_off;
 		size_t len = (size_t)h[4] << 8 | h[5], pad = h[6];
 
 		if (h[0] != FCGI_VERSION_1)
@@ -434,7 +443,8 @@ sx_fcgi_parse(sx_fcgi_conn *c)
 		if (c->in.data != NULL)
 			c->in.data[0] = '\0';
 	} else if (c->in_off >= SX_FCGI_COMPACT) {
-		memmove(c->in.data, c->in.data + c->in_off, c->in.len - c->in_off);
+		memmove(c->in.data, c->in.data + c->in_off,
+		    c->in.len - c->in_off);
 		c->in.len -= c->in_off;
 		c->in.data[c->in.len] = '\0';
 		c->in_off = 0;

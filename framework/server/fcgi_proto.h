@@ -28,7 +28,8 @@ typedef enum sx_fcgi_err {
 	SX_FCGI_BAD_VERSION,	/* a record header whose version is not 1 */
 	SX_FCGI_BAD_BEGIN,	/* BEGIN_REQUEST: id 0, short body, id reused */
 	SX_FCGI_BAD_ORDER,	/* STDIN before the PARAMS stream ended */
-	SX_FCGI_BAD_PARAMS,	/* a name-value pair overruns its stream, bad name */
+	SX_FCGI_BAD_PARAMS,	/* a name-value pair overruns its stream,
+				 * or a bad name */
 	SX_FCGI_PARAMS_TOO_LARGE, /* PARAMS stream over the limit */
 	SX_FCGI_NOMEM,
 	SX_FCGI__MAX
@@ -52,8 +53,9 @@ extern const char *const sx_fcgi_states[SX_FCGI_STATE__MAX];
 /* Bounds on what one connection may make the server hold. */
 typedef struct sx_fcgi_limits {
 	size_t max_params;	/* bytes of one PARAMS stream */
-	size_t max_body;	/* STDIN bytes buffered; a larger CONTENT_LENGTH
-				 * is dispatched at once (the app answers 413) */
+	size_t max_body;	/* STDIN bytes buffered; a larger
+				 * CONTENT_LENGTH is dispatched at once
+				 * (the app answers 413) */
 	unsigned max_conns;	/* reported to GET_VALUES */
 } sx_fcgi_limits;
 
@@ -71,7 +73,8 @@ typedef struct sx_fcgi_conn {
 	sx_buf env;		/* "NAME=value\0" strings envp points into */
 	char **envp;		/* NULL-terminated, valid in READY and BUSY */
 	long content_length;	/* -1 when absent or malformed */
-	sx_buf body;		/* STDIN, at most min(CONTENT_LENGTH, max_body) */
+	sx_buf body;		/* STDIN, at most min(CONTENT_LENGTH,
+				 * max_body) */
 } sx_fcgi_conn;
 
 void sx_fcgi_conn_init(sx_fcgi_conn *c, const sx_fcgi_limits *lim);

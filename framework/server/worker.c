@@ -54,7 +54,7 @@ typedef struct job job;
 typedef struct conn {
 	int fd;
 	sx_fcgi_conn fc;
-	double deadline;	/* drop the connection at this time; 0 = never */
+	double deadline;	/* drop the connection then; 0 = never */
 	bool lingering;		/* write side shut; discarding input to EOF */
 	bool closed;		/* fd closed while a thread still ran its job */
 	bool kept;		/* has carried a request: idle now means kept */
@@ -115,7 +115,7 @@ sx_server_signalfd(bool with_chld)
 	return signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
-/* ---- threads ------------------------------------------------------------------ */
+/* ---- threads ----------------------------------------------------------- */
 
 static long
 job_read(void *ctx, char *buf, size_t n)
@@ -165,8 +165,8 @@ thread_main(void *arg)
 			sx_io io = { j->envp, job_read, job_write, j, false };
 
 			rc = sx_dispatch(w->rt, &io, a);
-			if (sx_fcgi_put_end(&j->out, j->id, true, rc == 0 ? 0 : 1,
-			    FCGI_REQUEST_COMPLETE) < 0)
+			if (sx_fcgi_put_end(&j->out, j->id, true,
+			    rc == 0 ? 0 : 1, FCGI_REQUEST_COMPLETE) < 0)
 				j->failed = true;
 			sx_arena_reset(a);
 		}
@@ -175,21 +175,22 @@ thread_main(void *arg)
 		w->done = j;
 		pthread_mutex_unlock(&w->lock);
 		if (write(w->wake_fd, &one, sizeof(one)) < 0) {
-			/* The counter cannot overflow at our rates; nothing to do. */
+			/* The counter cannot overflow at our rates. */
 		}
 	}
 	sx_arena_free(a);
 	return NULL;
 }
 
-/* ---- connections --------------------------------------------------------------- */
+/* ---- connections ------------------------------------------------------- */
 
 static void
 set_events(worker *w, conn *c, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = c };
 
-	if (c->events != events && epoll_ctl(w->ep, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+	if (c->events != events &&
+	    epoll_ctl(w->ep, EPOLL_CTL_MOD, c->fd, &ev) == 0)
 		c->events = events;
 }
 
@@ -203,7 +204,8 @@ listen_on(worker *w, bool on)
 		return;
 	if (on && epoll_ctl(w->ep, EPOLL_CTL_ADD, w->listen_fd, &ev) == 0)
 		w->listening = true;
-	else if (!on && epoll_ctl(w->ep, EPOLL_CTL_DEL, w->listen_fd, NULL) == 0)
+	else if (!on &&
+	    epoll_ctl(w->ep, EPOLL_CTL_DEL, w->listen_fd, NULL) == 0)
 		w->listening = false;
 }
 
@@ -240,8 +242,9 @@ conn_close(worker *w, conn *c)
 static bool
 conn_idle(const conn *c)
 {
-	return c->kept && c->fc.state == SX_FCGI_IDLE && c->fc.in.len == c->fc.in_off &&
-	    c->fc.out.len == c->fc.out_off && !c->lingering;
+	return c->kept && c->fc.state == SX_FCGI_IDLE &&
+	    c->fc.in.len == c->fc.in_off && c->fc.out.len == c->fc.out_off &&
+	    !c->lingering;
 }
 
 /* Ends a connection the way libfcgi's lingering close does: shut the write
@@ -363,15 +366,16 @@ conn_read(worker *w, conn *c)
 	if (was_idle)
 		c->deadline = sx_now_ms() + w->wc->read_timeout_ms;
 	if ((err = sx_fcgi_parse(fc)) != SX_FCGI_OK) {
-		sx_logf(&w->rt->log, "worker %ld: closing a FastCGI connection: %s",
-		    (long)getpid(), sx_fcgi_strerror(err));
+		sx_logf(&w->rt->log, "worker %ld: closing a FastCGI "
+		    "connection: %s", (long)getpid(), sx_fcgi_strerror(err));
 		conn_close(w, c);
 		return;
 	}
 	if (fc->state == SX_FCGI_READY)
 		dispatch(w, c);
 	else if (conn_idle(c) && !fc->close_after_flush)
-		c->deadline = w->draining ? sx_now_ms() : sx_now_ms() + IDLE_KEEP_MS;
+		c->deadline = w->draining ? sx_now_ms() :
+		    sx_now_ms() + IDLE_KEEP_MS;
 	if (fc->out_off < fc->out.len || fc->close_after_flush)
 		conn_flush(w, c);
 }
@@ -435,7 +439,8 @@ static void
 accept_some(worker *w)
 {
 	for (int i = 0; i < 32 && w->n_conns < w->max_conns; i++) {
-		int fd = accept4(w->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(w->listen_fd, NULL, NULL,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct epoll_event ev;
 		const int on = 1;
 		conn *c;
@@ -444,8 +449,9 @@ accept_some(worker *w)
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			if (errno == EMFILE || errno == ENFILE)
-				sx_logf(&w->rt->log, "worker %ld: accept: %s (raise the "
-				    "open-files limit, ulimit -n)", (long)getpid(),
+				sx_logf(&w->rt->log, "worker %ld: accept: "
+				    "%s (raise the open-files limit, "
+				    "ulimit -n)", (long)getpid(),
 				    strerror(errno));
 			return;
 		}
@@ -489,15 +495,16 @@ check_deadlines(worker *w)
 		if (c->closed || c->deadline == 0 || now < c->deadline)
 			continue;
 		if (!c->lingering && !conn_idle(c))
-			sx_logf(&w->rt->log, "worker %ld: dropping a FastCGI connection: "
-			    "the request did not arrive within the read timeout "
+			sx_logf(&w->rt->log, "worker %ld: dropping a "
+			    "FastCGI connection: the request did not "
+			    "arrive within the read timeout "
 			    "(%d ms, --read-timeout)", (long)getpid(),
 			    w->wc->read_timeout_ms);
 		conn_close(w, c);
 	}
 }
 
-/* ---- the loop ------------------------------------------------------------------ */
+/* ---- the loop ---------------------------------------------------------- */
 
 static void
 notify_supervisor(worker *w, char what)
@@ -520,8 +527,8 @@ start_drain(worker *w, const char *why)
 	w->drain_deadline = sx_now_ms() + w->wc->shutdown_timeout_s * 1000.0;
 	listen_on(w, false);
 	notify_supervisor(w, SX_WORKER_DRAINING);
-	sx_logf(&w->rt->log, "worker %ld: %s; finishing %u request(s) in flight",
-	    (long)getpid(), why, w->busy);
+	sx_logf(&w->rt->log, "worker %ld: %s; finishing %u request(s) in "
+	    "flight", (long)getpid(), why, w->busy);
 	for (c = w->conns; c != NULL; c = next) {
 		next = c->next;
 		if (conn_idle(c))
@@ -537,8 +544,9 @@ reopen_log(worker *w)
 	sx_runtime *rt = w->rt;
 
 	if (sx_logger_reopen(&rt->log) < 0)
-		sx_logf(&rt->log, "worker %ld: cannot reopen log file %s: %s; logging "
-		    "to stderr", (long)getpid(), rt->cfg.log_file, strerror(errno));
+		sx_logf(&rt->log, "worker %ld: cannot reopen log file %s: "
+		    "%s; logging to stderr", (long)getpid(), rt->cfg.log_file,
+		    strerror(errno));
 }
 
 static void
@@ -600,8 +608,8 @@ conn_limit(void)
 	struct rlimit rl;
 	rlim_t n = MAX_CONNS;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur < n + 64)
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < n + 64)
 		n = rl.rlim_cur > 128 ? rl.rlim_cur - 64 : 64;
 	return (unsigned)n;
 }
@@ -641,10 +649,12 @@ run_loop(worker *w)
 		bury(w);
 		if (!w->draining && w->wc->max_requests > 0 &&
 		    w->served >= w->wc->max_requests)
-			start_drain(w, "served --max-requests requests, recycling");
+			start_drain(w, "served --max-requests requests, "
+			    "recycling");
 		if (w->draining && now >= w->drain_deadline) {
-			sx_logf(&w->rt->log, "worker %ld: shutdown timeout (%d s) reached "
-			    "with %u request(s) still running; exiting",
+			sx_logf(&w->rt->log, "worker %ld: shutdown timeout "
+			    "(%d s) reached with %u request(s) still running; "
+			    "exiting",
 			    (long)getpid(), w->wc->shutdown_timeout_s, w->busy);
 			return w->busy == 0;
 		}
@@ -673,13 +683,14 @@ sx_worker_run(const sx_worker_config *wc)
 	if (w.ep < 0 || w.sig_fd < 0 || w.wake_fd < 0 || threads == NULL ||
 	    add_fd(&w, w.sig_fd, &tag_signal) < 0 ||
 	    add_fd(&w, w.wake_fd, &tag_wake) < 0) {
-		sx_logf(&w.rt->log, "worker %ld: cannot set up the event loop: %s",
-		    (long)getpid(), strerror(errno));
+		sx_logf(&w.rt->log, "worker %ld: cannot set up the event "
+		    "loop: %s", (long)getpid(), strerror(errno));
 		rc = SX_WORKER_EXIT_LOOP;
 		goto out;
 	}
 	for (started = 0; started < wc->threads; started++)
-		if (pthread_create(&threads[started], NULL, thread_main, &w) != 0)
+		if (pthread_create(&threads[started], NULL, thread_main,
+		    &w) != 0)
 			break;
 	listen_on(&w, true);
 	notify_supervisor(&w, SX_WORKER_READY);

@@ -10,7 +10,7 @@
 /* How a worker process ends (its exit status). */
 typedef enum sx_worker_exit {
 	SX_WORKER_EXIT_OK = 0,		/* drained: every request finished */
-	SX_WORKER_EXIT_CUT_OFF = 1,	/* the shutdown timeout cut requests off */
+	SX_WORKER_EXIT_CUT_OFF = 1,	/* the shutdown timeout cut requests */
 	/* It could not build its runtime: the supervisor stops instead of
 	 * restarting it when no worker ever started. */
 	SX_WORKER_EXIT_STARTUP = 3,

@@ -1,5 +1,5 @@
-# tests/server: the production server. slowapp is hello's routes
-# plus GET /sleep/{ms}; fuzz_fcgi drives the FastCGI record layer; the
+# tests/server: the production server. slowapp is the hello example
+# compiled in (SX_EXAMPLE_NO_MAIN) plus GET /sleep/{ms}; fuzz_fcgi drives the FastCGI record layer; the
 # shell tests start the server behind real nginx, Apache, lighttpd,
 # spawn-fcgi and systemd-socket-activate.
 check_PROGRAMS += tests/server/slowapp tests/server/fuzz_fcgi \
@@ -10,6 +10,7 @@ tests_server_test_fcgi_proto_CFLAGS = $(SX_TESTCFLAGS)
 tests_server_test_fcgi_proto_LDADD = $(SX_TESTLIBS)
 tests_server_test_fcgi_proto_LDFLAGS = $(SX_TESTLINK)
 tests_server_slowapp_SOURCES = tests/server/slowapp.c
+tests_server_slowapp_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir) -DSX_EXAMPLE_NO_MAIN
 tests_server_slowapp_LDADD = libsxcore.la $(SX_DEP_LIBS)
 tests_server_slowapp_LDFLAGS = $(SX_TESTLINK)
 tests_server_fuzz_fcgi_SOURCES = tests/server/fuzz_fcgi.c \

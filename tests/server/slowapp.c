@@ -1,37 +1,13 @@
 /*
- * slowapp: the hello example's routes plus GET /sleep/{ms:int}, a request
- * that takes as long as asked. The server tests use it to have requests in
- * flight while they signal, kill or reload the server.
+ * slowapp: the hello example (compiled in, without its main) plus
+ * GET /sleep/{ms:int}, a request that takes as long as asked. The server
+ * tests use it to have requests in flight while they signal, kill or
+ * reload the server.
  */
-#include <sextant.h>
+#include "examples/hello/hello.c"
 
+#include <string.h>
 #include <time.h>
-
-static int
-index_text(sx_req *req, sx_res *res)
-{
-	(void)req;
-	return sx_text(res, 200, "Hello, World!");
-}
-
-static int
-hello_json(sx_req *req, sx_res *res)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	(void)req;
-	cJSON_AddStringToObject(o, "message", "Hello, World!");
-	return sx_json(res, 200, o);
-}
-
-static int
-greet(sx_req *req, sx_res *res)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(o, "hello", sx_req_param(req, "name"));
-	return sx_json(res, 200, o);
-}
 
 /* Sleeps the asked milliseconds (at most a minute), then says so. */
 static int
@@ -49,22 +25,19 @@ sleep_ms(sx_req *req, sx_res *res)
 	return sx_text(res, 200, sx_req_printf(req, "slept %lld ms", (long long)ms));
 }
 
-static const sx_route routes[] = {
-	{ SX_GET, "/", index_text, NULL, "index" },
-	{ SX_GET, "/json", hello_json, NULL, "json" },
-	{ SX_GET, "/greet/{name:str}", greet, NULL, "greet" },
-	{ SX_GET, "/sleep/{ms:int}", sleep_ms, NULL, "sleep" },
-};
-
-static const sx_app app = {
-	.name = "slowapp",
-	.description = "The server tests' app: hello's routes and a slow one.",
-	SX_ROUTE_TABLE(routes),
-	.max_body = 64 * 1024,
-};
-
+/* Serves hello's routes and the slow one under the name slowapp. */
 int
 main(int argc, char **argv)
 {
-	return sx_main(argc, argv, &app);
+	sx_route all[SX_NELEM(routes) + 1];
+	sx_app slow = app;
+
+	memcpy(all, routes, sizeof(routes));
+	all[SX_NELEM(routes)] = (sx_route){ SX_GET, "/sleep/{ms:int}", sleep_ms,
+	    NULL, "sleep" };
+	slow.name = "slowapp";
+	slow.description = "The server tests' app: hello's routes and a slow one.";
+	slow.routes = all;
+	slow.n_routes = SX_NELEM(all);
+	return sx_main(argc, argv, &slow);
 }
