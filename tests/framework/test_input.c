@@ -1,0 +1,176 @@
+/*
+ * test_input.c: what a client sends is either clean or refused. Log lines
+ * cannot be forged through a decoded path, JSON bodies and path parameters
+ * must be UTF-8, values handed on as C strings may not hold NUL, an unknown
+ * method is 501 and an oversized request head is 431. Every request goes
+ * through the public test client.
+ */
+#include "sextant.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int handler_runs;
+
+static int
+h_echo(sx_req *req, sx_res *res)
+{
+	const char *v;
+
+	handler_runs++;
+	if ((v = sx_req_param(req, "name")) == NULL &&
+	    (v = sx_req_query(req, "a")) == NULL &&
+	    (v = sx_req_form(req, "a")) == NULL &&
+	    (v = sx_req_cookie(req, "a")) == NULL)
+		v = "-";
+	return sx_text(res, 200, v);
+}
+
+static int
+h_json(sx_req *req, sx_res *res)
+{
+	const cJSON *j = sx_req_json(req);
+
+	handler_runs++;
+	return sx_json(res, 200, j ? cJSON_Duplicate(j, 1) : cJSON_CreateNull());
+}
+
+static const sx_route routes[] = {
+	{ SX_GET, "/x", h_echo, NULL, "x" },
+	{ SX_GET, "/p/{name}", h_echo, NULL, "param" },
+	{ SX_POST, "/form", h_echo, NULL, "form" },
+	{ SX_POST, "/json", h_json, NULL, "json" },
+};
+
+static const sx_app app = {
+	.name = "input-test",
+	SX_ROUTE_TABLE(routes),
+};
+
+static char log_path[] = "/tmp/sx-input-log-XXXXXX";
+static sx_test_client *tc;
+
+static void
+setup(void)
+{
+	const char *opts[] = { "--log", log_path, NULL };
+	char err[256];
+	int fd = mkstemp(log_path);
+
+	cr_assert_geq(fd, 0, "mkstemp");
+	close(fd);
+	tc = sx_test_client_new(&app, opts, err, sizeof(err));
+	cr_assert_not_null(tc, "test client: %s", err);
+	handler_runs = 0;
+}
+
+static void
+teardown(void)
+{
+	sx_test_client_free(tc);
+	unlink(log_path);
+	strcpy(log_path, "/tmp/sx-input-log-XXXXXX");
+}
+
+TestSuite(input, .init = setup, .fini = teardown);
+
+static sx_test_response *
+request(const char *method, const char *path, const char *const *headers,
+    const char *body, size_t len)
+{
+	sx_test_response *r = sx_test_request(tc, method, path, headers, body,
+	    len);
+
+	cr_assert_not_null(r, "%s %s: no response", method, path);
+	return r;
+}
+
+/* Status of one request; the response is freed. */
+static int
+status_of(const char *method, const char *path, const char *const *headers,
+    const char *body, size_t len)
+{
+	sx_test_response *r = request(method, path, headers, body, len);
+	int status = r->status;
+
+	sx_test_response_free(r);
+	return status;
+}
+
+static int
+json_status(const char *body, size_t len)
+{
+	static const char *const h[] = { "Content-Type: application/json", NULL };
+
+	return status_of("POST", "/json", h, body, len);
+}
+
+static int
+form_status(const char *body)
+{
+	static const char *const h[] = {
+		"Content-Type: application/x-www-form-urlencoded", NULL
+	};
+
+	return status_of("POST", "/form", h, body, strlen(body));
+}
+
+/* The log file's whole text (malloc'd). */
+static char *
+read_log(void)
+{
+	FILE *f = fopen(log_path, "r");
+	char *text = calloc(1, 65536);
+	size_t n;
+
+	cr_assert_not_null(f, "open %s", log_path);
+	n = fread(text, 1, 65535, f);
+	text[n] = '\0';
+	fclose(f);
+	return text;
+}
+
+static size_t
+count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += *s == '\n';
+	return n;
+}
+
+Test(input, decoded_newline_cannot_forge_a_log_line)
+{
+	char *before = read_log(), *after, *line;
+	size_t n0 = count_lines(before);
+
+	cr_assert_eq(status_of("GET", "/x%0a2026-12-02T16:00:00.000Z%20id=FORGED"
+	    "%20GET%20/admin%20200%200.1ms", NULL, NULL, 0), 404);
+	after = read_log();
+	cr_assert_eq(count_lines(after), n0 + 1,
+	    "one request, one log line:\n%s", after);
+	line = after + strlen(before);
+	cr_assert_not_null(strstr(line, "/x\\n2026-12-02T16:00:00.000Z id=FORGED"),
+	    "the newline is escaped in place: %s", line);
+	cr_assert_null(strstr(after, "\n2026-12-02T16:00:00.000Z"),
+	    "no line starts with the forged time stamp: %s", after);
+	free(before);
+	free(after);
+}
+
+Test(input, control_characters_and_backslash_are_escaped_in_the_log)
+{
+	char *before = read_log(), *after, *line;
+
+	cr_assert_eq(status_of("GET", "/a%0d%09%1b%5c%7fb", NULL, NULL, 0), 404);
+	after = read_log();
+	line = after + strlen(before);
+	cr_assert_not_null(strstr(line, "/a\\r\\t\\x1b\\\\\\x7fb "),
+	    "escaped: %s", line);
+	free(before);
+	free(after);
+}
