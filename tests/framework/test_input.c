@@ -100,24 +100,6 @@ status_of(const char *method, const char *path, const char *const *headers,
 	return status;
 }
 
-static int
-json_status(const char *body, size_t len)
-{
-	static const char *const h[] = { "Content-Type: application/json", NULL };
-
-	return status_of("POST", "/json", h, body, len);
-}
-
-static int
-form_status(const char *body)
-{
-	static const char *const h[] = {
-		"Content-Type: application/x-www-form-urlencoded", NULL
-	};
-
-	return status_of("POST", "/form", h, body, strlen(body));
-}
-
 /* The log file's whole text (malloc'd). */
 static char *
 read_log(void)
@@ -173,4 +155,12 @@ Test(input, control_characters_and_backslash_are_escaped_in_the_log)
 	    "escaped: %s", line);
 	free(before);
 	free(after);
+}
+
+static int
+json_status(const char *body, size_t len)
+{
+	static const char *const h[] = { "Content-Type: application/json", NULL };
+
+	return status_of("POST", "/json", h, body, len);
 }
