@@ -156,11 +156,3 @@ Test(input, control_characters_and_backslash_are_escaped_in_the_log)
 	free(before);
 	free(after);
 }
-
-static int
-json_status(const char *body, size_t len)
-{
-	static const char *const h[] = { "Content-Type: application/json", NULL };
-
-	return status_of("POST", "/json", h, body, len);
-}
