@@ -98,8 +98,13 @@ typedef enum sx_req_err {
 	SX_REQ_TOO_LARGE,	/* 413 */
 	SX_REQ_ABORTED,		/* body cut short: no response is owed */
 	SX_REQ_NOMEM,
+	SX_REQ_BAD_METHOD,	/* 501: a method the framework does not know */
 	SX_REQ__MAX
 } sx_req_err;
+
+/* The status a refused request gets (400, 413, 500, 501); 0 for
+ * SX_REQ_OK and SX_REQ_ABORTED, which owe no error. */
+int sx_req_err_status(sx_req_err err);
 
 /* Fills method, path, query, headers, cookies from CGI params. */
 sx_req_err sx_req_init(sx_req *req, char **envp, bool cgi, const char **why);

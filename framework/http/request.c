@@ -136,6 +136,24 @@ resolve_path(sx_req *req, char **envp, bool cgi, const char **why)
 	return SX_REQ_OK;
 }
 
+int
+sx_req_err_status(sx_req_err err)
+{
+	static const int status[SX_REQ__MAX] = {
+		[SX_REQ_BAD] = 400,
+		[SX_REQ_TOO_LARGE] = 413,
+		[SX_REQ_NOMEM] = 500,
+		[SX_REQ_BAD_METHOD] = 501,
+	};
+
+	return err >= 0 && err < SX_REQ__MAX ? status[err] : 500;
+}
+
+/*
+ * Reads the request line and headers from the CGI parameters. Refuses a
+ * method outside sx_methods (501; methods are case-sensitive), then
+ * anything malformed (400). The reason goes to *why.
+ */
 sx_req_err
 sx_req_init(sx_req *req, char **envp, bool cgi, const char **why)
 {
@@ -146,8 +164,14 @@ sx_req_init(sx_req *req, char **envp, bool cgi, const char **why)
 	m = env_get(envp, "REQUEST_METHOD");
 	req->method_name = m != NULL ? m : "GET";
 	req->method = method_from_name(req->method_name);
+	req->path = "-";
 	if (collect_headers(req, envp) < 0)
 		return SX_REQ_NOMEM;
+	if (req->method == SX_METHOD__MAX) {
+		*why = "request method not implemented (GET, HEAD, POST, PUT, "
+		    "PATCH, DELETE, OPTIONS are)";
+		return SX_REQ_BAD_METHOD;
+	}
 	if ((rc = resolve_path(req, envp, cgi, why)) != SX_REQ_OK)
 		return rc;
 
@@ -176,10 +200,6 @@ sx_req_init(sx_req *req, char **envp, bool cgi, const char **why)
 			*why = "Content-Length is not a number";
 			return SX_REQ_BAD;
 		}
-	}
-	if (req->method == SX_METHOD__MAX) {
-		*why = "unknown request method";
-		return SX_REQ_BAD;
 	}
 	return SX_REQ_OK;
 }

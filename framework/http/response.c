@@ -47,6 +47,7 @@ sx_status_reason(int status)
 	case 412: return "Precondition Failed";
 	case 413: return "Content Too Large";
 	case 415: return "Unsupported Media Type";
+	case 416: return "Range Not Satisfiable";
 	case 418: return "I'm a teapot";
 	case 422: return "Unprocessable Content";
 	case 429: return "Too Many Requests";

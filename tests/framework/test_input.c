@@ -156,3 +156,14 @@ Test(input, control_characters_and_backslash_are_escaped_in_the_log)
 	free(before);
 	free(after);
 }
+
+Test(input, unknown_method_is_501)
+{
+	sx_test_response *r = request("BREW", "/x", NULL, NULL, 0);
+
+	cr_assert_eq(r->status, 501);
+	cr_assert_eq(handler_runs, 0);
+	sx_test_response_free(r);
+	cr_assert_eq(status_of("get", "/x", NULL, NULL, 0), 501,
+	    "methods are case-sensitive");
+}
