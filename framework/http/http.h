@@ -98,11 +98,17 @@ typedef enum sx_req_err {
 	SX_REQ_TOO_LARGE,	/* 413 */
 	SX_REQ_ABORTED,		/* body cut short: no response is owed */
 	SX_REQ_NOMEM,
+	SX_REQ_HEAD_TOO_LARGE,	/* 431: headers + URI over SX_MAX_HEAD */
 	SX_REQ_BAD_METHOD,	/* 501: a method the framework does not know */
 	SX_REQ__MAX
 } sx_req_err;
 
-/* The status a refused request gets (400, 413, 500, 501); 0 for
+/* Bytes of request head the app accepts: header names and values plus the
+ * request URI. nginx's default large_client_header_buffers (4 x 8 KiB)
+ * holds as much; a larger head is refused with 431. */
+#define SX_MAX_HEAD (32 * 1024)
+
+/* The status a refused request gets (400, 413, 431, 500, 501); 0 for
  * SX_REQ_OK and SX_REQ_ABORTED, which owe no error. */
 int sx_req_err_status(sx_req_err err);
 

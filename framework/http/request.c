@@ -143,16 +143,31 @@ sx_req_err_status(sx_req_err err)
 		[SX_REQ_BAD] = 400,
 		[SX_REQ_TOO_LARGE] = 413,
 		[SX_REQ_NOMEM] = 500,
+		[SX_REQ_HEAD_TOO_LARGE] = 431,
 		[SX_REQ_BAD_METHOD] = 501,
 	};
 
 	return err >= 0 && err < SX_REQ__MAX ? status[err] : 500;
 }
 
+/* Bytes of the request head as the client sent it: every header's name and
+ * value, and the request URI. */
+static size_t
+head_size(const sx_req *req, char **envp)
+{
+	const char *uri = env_get(envp, "REQUEST_URI");
+	size_t n = uri != NULL ? strlen(uri) : 0;
+
+	for (size_t i = 0; i < req->n_headers; i++)
+		n += strlen(req->headers[i].name) + req->headers[i].len;
+	return n;
+}
+
 /*
- * Reads the request line and headers from the CGI parameters. Refuses a
- * method outside sx_methods (501; methods are case-sensitive), then
- * anything malformed (400). The reason goes to *why.
+ * Reads the request line and headers from the CGI parameters. Refuses, in
+ * this order: a head larger than SX_MAX_HEAD (431), a method outside
+ * sx_methods (501; methods are case-sensitive), then anything malformed
+ * (400). The reason goes to *why.
  */
 sx_req_err
 sx_req_init(sx_req *req, char **envp, bool cgi, const char **why)
@@ -167,6 +182,11 @@ sx_req_init(sx_req *req, char **envp, bool cgi, const char **why)
 	req->path = "-";
 	if (collect_headers(req, envp) < 0)
 		return SX_REQ_NOMEM;
+	if (head_size(req, envp) > SX_MAX_HEAD) {
+		*why = "request headers and URI are larger than the limit "
+		    "(32 KiB)";
+		return SX_REQ_HEAD_TOO_LARGE;
+	}
 	if (req->method == SX_METHOD__MAX) {
 		*why = "request method not implemented (GET, HEAD, POST, PUT, "
 		    "PATCH, DELETE, OPTIONS are)";

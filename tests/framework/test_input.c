@@ -167,3 +167,25 @@ Test(input, unknown_method_is_501)
 	cr_assert_eq(status_of("get", "/x", NULL, NULL, 0), 501,
 	    "methods are case-sensitive");
 }
+
+Test(input, oversized_request_head_is_431)
+{
+	size_t big = 40 * 1024;
+	char *line = malloc(big + 16), *uri = malloc(big + 16);
+	const char *h[] = { line, NULL };
+
+	strcpy(line, "X-Big: ");
+	memset(line + 7, 'a', big);
+	line[7 + big] = '\0';
+	cr_assert_eq(status_of("GET", "/x", h, NULL, 0), 431);
+	strcpy(uri, "/x?a=");
+	memset(uri + 5, 'b', big);
+	uri[5 + big] = '\0';
+	cr_assert_eq(status_of("GET", uri, NULL, NULL, 0), 431);
+	cr_assert_eq(handler_runs, 0);
+	/* Well under the cap: served. */
+	line[7 + 8 * 1024] = '\0';
+	cr_assert_eq(status_of("GET", "/x", h, NULL, 0), 200);
+	free(line);
+	free(uri);
+}
