@@ -60,7 +60,7 @@ SX_API const char *sx_status_reason(int status);
 typedef struct sx_kv {
 	const char *name;
 	const char *value;
-	size_t len;		/* length of value (form values may hold NULs) */
+	size_t len;		/* length of value; never holds NUL (400) */
 } sx_kv;
 
 /* An uploaded file part of a multipart/form-data body. */

@@ -131,6 +131,8 @@ int sx_parse_cookies(sx_arena *a, const char *s, sx_kv **out, size_t *n);
 int sx_parse_multipart(sx_arena *a, const char *boundary, const char *body,
     size_t len, sx_kv **fields, size_t *n_fields, sx_upload **files,
     size_t *n_files, const char **why);
+/* True when s[0..len) is well-formed UTF-8. */
+bool sx_utf8_valid(const char *s, size_t len);
 /* Case-insensitive lookup in a pair array. */
 const sx_kv *sx_kv_find(const sx_kv *kv, size_t n, const char *name);
 

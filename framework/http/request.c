@@ -96,6 +96,10 @@ resolve_path(sx_req *req, char **envp, bool cgi, const char **why)
 	long dec;
 
 	if (pi != NULL && *pi != '\0') {
+		if (!sx_utf8_valid(pi, strlen(pi))) {
+			*why = "request path is not valid UTF-8";
+			return SX_REQ_BAD;
+		}
 		req->path = pi;
 		return SX_REQ_OK;
 	}
@@ -108,7 +112,12 @@ resolve_path(sx_req *req, char **envp, bool cgi, const char **why)
 		return SX_REQ_NOMEM;
 	if ((dec = sx_url_decode(path, len, false)) < 0 ||
 	    memchr(path, '\0', (size_t)dec) != NULL) {
-		*why = "malformed percent-encoding in the request path";
+		*why = "malformed percent-encoding, or a NUL byte (%00), in "
+		    "the request path";
+		return SX_REQ_BAD;
+	}
+	if (!sx_utf8_valid(path, (size_t)dec)) {
+		*why = "request path does not decode to valid UTF-8";
 		return SX_REQ_BAD;
 	}
 	len = (size_t)dec;
@@ -199,7 +208,8 @@ sx_req_init(sx_req *req, char **envp, bool cgi, const char **why)
 	req->query_string = qs != NULL ? qs : "";
 	if (sx_parse_urlencoded(req->arena, req->query_string,
 	    strlen(req->query_string), &req->queries, &req->n_queries) < 0) {
-		*why = "malformed query string";
+		*why = "malformed percent-encoding, or a NUL byte (%00), in "
+		    "the query string";
 		return SX_REQ_BAD;
 	}
 	if ((cookie = sx_req_header(req, "cookie")) != NULL &&

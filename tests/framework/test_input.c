@@ -157,6 +157,107 @@ Test(input, control_characters_and_backslash_are_escaped_in_the_log)
 	free(after);
 }
 
+static int
+json_status(const char *body, size_t len)
+{
+	static const char *const h[] = { "Content-Type: application/json", NULL };
+
+	return status_of("POST", "/json", h, body, len);
+}
+
+Test(input, json_body_must_be_utf8)
+{
+	static const char *const bad[] = {
+		"{\"a\":\"\xff\"}",			/* never valid */
+		"{\"a\":\"\xc3\"}",			/* truncated sequence */
+		"{\"a\":\"\xc0\xaf\"}",			/* overlong '/' */
+		"{\"a\":\"\xed\xa0\x80\"}",		/* UTF-16 surrogate */
+		"{\"a\":\"\xf4\x90\x80\x80\"}",		/* above U+10FFFF */
+		"{\"\xfe\":1}",				/* in a name */
+	};
+
+	for (size_t i = 0; i < SX_NELEM(bad); i++)
+		cr_assert_eq(json_status(bad[i], strlen(bad[i])), 400,
+		    "case %zu", i);
+	cr_assert_eq(handler_runs, 0);
+	cr_assert_eq(json_status("{\"a\":\"caf\xc3\xa9 \xf0\x9f\x98\x80\"}",
+	    strlen("{\"a\":\"caf\xc3\xa9 \xf0\x9f\x98\x80\"}")), 200);
+}
+
+Test(input, path_parameter_must_decode_to_utf8)
+{
+	sx_test_response *r;
+
+	cr_assert_eq(status_of("GET", "/p/%ff", NULL, NULL, 0), 400);
+	cr_assert_eq(status_of("GET", "/p/a%c3", NULL, NULL, 0), 400);
+	cr_assert_eq(status_of("GET", "/p/%ed%a0%80", NULL, NULL, 0), 400);
+	cr_assert_eq(handler_runs, 0);
+	r = request("GET", "/p/caf%c3%a9", NULL, NULL, 0);
+	cr_assert_eq(r->status, 200);
+	cr_assert_str_eq(r->body, "caf\xc3\xa9");
+	sx_test_response_free(r);
+}
+
+Test(input, nul_in_json_string_is_400)
+{
+	static const char nul[] = "{\"a\":\"ab\\u0000cd\"}";
+	static const char nul_name[] = "{\"a\\u0000b\":1}";
+	static const char escaped_backslash[] = "{\"a\":\"ab\\\\u0000cd\"}";
+	sx_test_response *r;
+
+	cr_assert_eq(json_status(nul, strlen(nul)), 400);
+	cr_assert_eq(json_status(nul_name, strlen(nul_name)), 400);
+	cr_assert_eq(handler_runs, 0);
+	/* A backslash, then the text "u0000": no NUL at all. */
+	r = request("POST", "/json", (const char *const[]){
+	    "Content-Type: application/json", NULL }, escaped_backslash,
+	    strlen(escaped_backslash));
+	cr_assert_eq(r->status, 200);
+	cr_assert_str_eq(r->body, "{\"a\":\"ab\\\\u0000cd\"}");
+	sx_test_response_free(r);
+}
+
+static int
+form_status(const char *body)
+{
+	static const char *const h[] = {
+		"Content-Type: application/x-www-form-urlencoded", NULL
+	};
+
+	return status_of("POST", "/form", h, body, strlen(body));
+}
+
+Test(input, nul_in_form_query_and_path_is_400)
+{
+	static const char *const mp[] = {
+		"Content-Type: multipart/form-data; boundary=zz", NULL
+	};
+	static const char field[] = "--zz\r\nContent-Disposition: form-data; "
+	    "name=\"a\"\r\n\r\nx\0y\r\n--zz--\r\n";
+	static const char file[] = "--zz\r\nContent-Disposition: form-data; "
+	    "name=\"a\"; filename=\"b.bin\"\r\n\r\nx\0y\r\n--zz--\r\n";
+
+	cr_assert_eq(form_status("a=x%00y"), 400);
+	cr_assert_eq(status_of("GET", "/x?a=x%00y", NULL, NULL, 0), 400);
+	cr_assert_eq(status_of("GET", "/p/x%00y", NULL, NULL, 0), 400);
+	cr_assert_eq(status_of("POST", "/form", mp, field, sizeof(field) - 1),
+	    400, "a form field is a C string");
+	cr_assert_eq(handler_runs, 0);
+	cr_assert_eq(status_of("POST", "/form", mp, file, sizeof(file) - 1),
+	    200, "a file's bytes are (data, len) and may hold NUL");
+	cr_assert_eq(form_status("a=x%01y"), 200);
+}
+
+Test(input, cookie_values_are_not_decoded)
+{
+	static const char *const h[] = { "Cookie: a=x%00y", NULL };
+	sx_test_response *r = request("GET", "/x", h, NULL, 0);
+
+	cr_assert_eq(r->status, 200);
+	cr_assert_str_eq(r->body, "x%00y", "kept as sent: no NUL can appear");
+	sx_test_response_free(r);
+}
+
 Test(input, unknown_method_is_501)
 {
 	sx_test_response *r = request("BREW", "/x", NULL, NULL, 0);
