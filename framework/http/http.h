@@ -53,6 +53,10 @@ struct sx_res {
 	sx_buf body;
 	sx_arena *arena;
 	bool has_content_type;
+	/* A body streamed from a file (sx_res_file) instead of body. */
+	bool has_file;
+	int file_fd;
+	uint64_t file_off, file_len;
 };
 
 struct sx_runtime;
@@ -163,7 +167,8 @@ sx_res *sx_res_new(sx_arena *a, sx_req *req);
 void sx_res_clear(sx_res *res);
 const char *sx_res_get_header(const sx_res *res, const char *name);
 /* Writes the CGI/FastCGI form: "Status: 200 OK\r\n", headers, blank line,
- * body (omitted when with_body is false). Returns 0 or -1. */
+ * body (omitted when with_body is false; a file body goes out in chunks
+ * read from the file). Returns 0 or -1. */
 int sx_res_serialize(sx_res *res, const sx_io *io, bool with_body);
 void sx_res_free(sx_res *res);
 
