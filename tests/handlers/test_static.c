@@ -274,3 +274,36 @@ Test(static_files, nul_never_reaches_the_disk)
 	cr_assert_eq(status_of("/static/hello.txt%00.png"), 400);
 	cr_assert_eq(status_of("/static/%00"), 400);
 }
+
+/* Open file descriptors of this process. */
+static int
+open_fds(void)
+{
+	char path[64];
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n += access(path, F_OK) == 0;
+	}
+	return n;
+}
+
+Test(static_files, every_answer_closes_the_file)
+{
+	static const char *const headers[] = {
+		NULL, "Range: bytes=0-4", "Range: bytes=99-",
+		"If-None-Match: *", "Range: bytes=0-1,3-4",
+	};
+	int before = open_fds();
+
+	for (int round = 0; round < 10; round++)
+		for (size_t i = 0; i < SX_NELEM(headers); i++) {
+			sx_test_response_free(get("GET", "/static/hello.txt",
+			    headers[i]));
+			sx_test_response_free(get("HEAD", "/static/big.bin",
+			    headers[i]));
+		}
+	cr_assert_eq(open_fds(), before, "200, 206, 416, 304 and HEAD close "
+	    "the file they opened");
+}
