@@ -62,8 +62,7 @@ process(sx_req *req, const sx_io *io)
 	if (rc == SX_REQ_OK)
 		rc = sx_req_parse_body(req, &why);
 	if (rc != SX_REQ_OK) {
-		sx_error(req->res, rc == SX_REQ_TOO_LARGE ? 413 :
-		    rc == SX_REQ_NOMEM ? 500 : 400,
+		sx_error(req->res, sx_req_err_status(rc),
 		    why ? why : "malformed request");
 		return OUTCOME_REFUSED;
 	}

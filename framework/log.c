@@ -48,10 +48,40 @@ sx_logger_close(sx_logger *lg)
 	pthread_mutex_destroy(&lg->lock);
 }
 
+/*
+ * Appends s[0..len) to b with every control character (below 0x20, and
+ * DEL) and the backslash escaped: \n, \r, \t, \\ and \xHH. Logged values
+ * come from clients (a decoded path, a header), so a value holding a newline
+ * must not start a line of its own; escaping the backslash too keeps the
+ * escaped text unambiguous.
+ */
+static void
+put_escaped(sx_buf *b, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\\')
+			sx_buf_puts(b, "\\\\");
+		else if (c == '\n')
+			sx_buf_puts(b, "\\n");
+		else if (c == '\r')
+			sx_buf_puts(b, "\\r");
+		else if (c == '\t')
+			sx_buf_puts(b, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			sx_buf_printf(b, "\\x%02x", c);
+		else
+			sx_buf_putc(b, (char)c);
+	}
+}
+
+/* Formats the line, escapes it whole (see put_escaped: no caller can
+ * forget) and writes it under the lock. */
 void
 sx_logf(sx_logger *lg, const char *fmt, ...)
 {
-	sx_buf b = SX_BUF_INIT;
+	sx_buf b = SX_BUF_INIT, text = SX_BUF_INIT;
 	struct timespec ts;
 	struct tm tm;
 	char when[32];
@@ -63,8 +93,10 @@ sx_logf(sx_logger *lg, const char *fmt, ...)
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	sx_buf_printf(&b, "%s.%03ldZ ", when, ts.tv_nsec / 1000000);
 	va_start(ap, fmt);
-	sx_buf_vprintf(&b, fmt, ap);
+	sx_buf_vprintf(&text, fmt, ap);
 	va_end(ap);
+	put_escaped(&b, text.data, text.len);
+	sx_buf_free(&text);
 	sx_buf_putc(&b, '\n');
 	if (b.data == NULL)
 		return;

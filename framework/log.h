@@ -29,8 +29,10 @@ int sx_logger_open(sx_logger *lg, const char *path);
 int sx_logger_reopen(sx_logger *lg);
 void sx_logger_close(sx_logger *lg);
 
-/* Writes one line, "2026-01-01T00:00:00.000Z " then the formatted text.
- * lg may be NULL: the line goes to stderr. */
+/* Writes one line, "2026-01-01T00:00:00.000Z " then the formatted text
+ * with control characters and backslashes escaped (\n, \\, \x1b), so a
+ * logged value can never make a line of its own. lg may be NULL: the line
+ * goes to stderr. */
 void sx_logf(sx_logger *lg, const char *fmt, ...) SX_PRINTF(2, 3);
 
 #endif

@@ -73,7 +73,7 @@ SX_API const char *sx_status_reason(int status);
 typedef struct sx_kv {
 	const char *name;
 	const char *value;
-	size_t len;		/* length of value (form values may hold NULs) */
+	size_t len;		/* length of value; never holds NUL (400) */
 } sx_kv;
 
 /* An uploaded file part of a multipart/form-data body. */
@@ -246,6 +246,15 @@ SX_API int sx_res_printf(sx_res *res, const char *fmt, ...) SX_PRINTF(2, 3);
 SX_API sx_req *sx_res_req(const sx_res *res);
 /* The body buffer, for code that renders straight into it. */
 SX_API sx_buf *sx_res_body(sx_res *res);
+/*
+ * Makes the body len bytes of the open file fd from offset on, replacing
+ * anything written so far. The file is not read into memory: it is sent in
+ * chunks once the response goes out, after the transaction has settled, and
+ * Content-Length is len. The response owns fd from this call on (success or
+ * not) and closes it when the request ends. Returns 0, or -1 for a negative
+ * fd.
+ */
+SX_API int sx_res_file(sx_res *res, int fd, uint64_t offset, uint64_t len);
 
 /* Whole responses. Each sets status, Content-Type and body. */
 SX_API int sx_text(sx_res *res, int status, const char *text);
@@ -289,6 +298,29 @@ SX_API void sx_test_client_free(sx_test_client *tc);
 
 /* {"status":"ok"} */
 SX_API int sx_handler_health(sx_req *req, sx_res *res);
+
+/*
+ * Static files: serves the regular files of a folder under a route whose
+ * last segment is {path:path}. Content-Type by extension, ETag and
+ * Last-Modified (304 on If-None-Match / If-Modified-Since), Cache-Control,
+ * HEAD, one byte range (206, 416 when unsatisfiable, If-Range honoured).
+ * Anything that is not a regular file inside the folder is a 404: "." and
+ * ".." segments, hidden (dot) files, directories (no listings), symbolic
+ * links that lead out of the folder. Files are streamed (sx_res_file), and
+ * the route needs no dependencies, so no database session is taken.
+ */
+typedef struct sx_static_opts {
+	const char *dir;		/* default "static", from the working directory */
+	const char *cache_control;	/* default "public, max-age=3600" */
+} sx_static_opts;
+
+SX_API int sx_static_serve(sx_req *req, sx_res *res, const sx_static_opts *opts);
+/* sx_static_serve with the defaults. */
+SX_API int sx_handler_static(sx_req *req, sx_res *res);
+/* A route for sx_handler_static under a prefix: SX_STATIC_ROUTE("/static")
+ * serves static/app.css as /static/app.css. */
+#define SX_STATIC_ROUTE(prefix) \
+	{ SX_GET, prefix "/{path:path}", sx_handler_static, NULL, "static" }
 
 #ifdef __cplusplus
 }

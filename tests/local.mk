@@ -3,6 +3,7 @@
 EXTRA_DIST += tests/testutil.h
 include tests/unit/local.mk
 include tests/framework/local.mk
+include tests/handlers/local.mk
 include tests/db/local.mk
 include tests/templates/local.mk
 include tests/migrate/local.mk

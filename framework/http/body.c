@@ -146,8 +146,9 @@ decoded_copy(sx_arena *a, const char *s, size_t len, size_t *out_len)
  * Parses "a=1&b=2&flag&empty=" into pairs in arrival order: a key without
  * '=' has the value "", repeated keys are all kept, empty pieces ("a=1&&b")
  * are skipped. Names and values are decoded ('+' is a space). Returns 0, or
- * -1 when an escape is malformed, a name decodes to something holding NUL
- * (it could not be looked up faithfully), or memory ran out.
+ * -1 when an escape is malformed, a name or value decodes to something
+ * holding NUL (handlers get C strings: the value would be cut short), or
+ * memory ran out.
  */
 int
 sx_parse_urlencoded(sx_arena *a, const char *s, size_t len, sx_kv **out,
@@ -175,8 +176,9 @@ sx_parse_urlencoded(sx_arena *a, const char *s, size_t len, sx_kv **out,
 			if ((name = decoded_copy(a, p, (size_t)(name_end - p),
 			    &nlen)) == NULL || memchr(name, '\0', nlen) != NULL)
 				return -1;
-			if (eq != NULL && (value = decoded_copy(a, eq + 1,
-			    (size_t)(stop - eq - 1), &vlen)) == NULL)
+			if (eq != NULL && ((value = decoded_copy(a, eq + 1,
+			    (size_t)(stop - eq - 1), &vlen)) == NULL ||
+			    memchr(value, '\0', vlen) != NULL))
 				return -1;
 			kv[*n].name = name;
 			kv[*n].value = value;
@@ -497,6 +499,11 @@ parse_part(mp_sink *s, const char *start, const char *next, const char **why)
 	if ((copy = sx_arena_strndup(s->a, dlen ? data : "", dlen)) == NULL)
 		goto nomem;
 	if (filename == NULL) {
+		if (memchr(copy, '\0', dlen) != NULL) {
+			*why = "multipart form field holds a NUL byte (send "
+			    "binary data as a file part)";
+			return -1;
+		}
 		if ((s->fields = arena_grow(s->a, s->fields, s->n_fields,
 		    &s->cap_fields, sizeof(sx_kv))) == NULL)
 			goto nomem;
@@ -596,14 +603,91 @@ sx_parse_multipart(sx_arena *a, const char *boundary, const char *body,
 	return 0;
 }
 
+/* ---- UTF-8 ------------------------------------------------------------------- */
+
+/*
+ * True when s[0..len) is well-formed UTF-8 (RFC 3629): no stray
+ * continuation bytes, no truncated sequences, no overlong forms, no UTF-16
+ * surrogates (U+D800-U+DFFF), nothing above U+10FFFF.
+ */
+bool
+sx_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		unsigned char c = *p;
+		size_t n;
+		unsigned char lo = 0x80, hi = 0xbf;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1;
+		else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			if (c == 0xe0)
+				lo = 0xa0;	/* overlong */
+			else if (c == 0xed)
+				hi = 0x9f;	/* surrogates */
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			if (c == 0xf0)
+				lo = 0x90;	/* overlong */
+			else if (c == 0xf4)
+				hi = 0x8f;	/* above U+10FFFF */
+		} else
+			return false;
+		if ((size_t)(end - p) <= n || p[1] < lo || p[1] > hi)
+			return false;
+		for (size_t i = 2; i <= n; i++)
+			if (p[i] < 0x80 || p[i] > 0xbf)
+				return false;
+		p += n + 1;
+	}
+	return true;
+}
+
+/*
+ * True when a string of the JSON text s[0..len) holds the escape \u0000.
+ * cJSON decodes it into a NUL that cuts the C string short, so it is found
+ * here, in the text: inside a string a backslash escapes the next
+ * character, so "\\u0000" (a backslash, then "u0000") is not a NUL. The
+ * text is valid JSON already.
+ */
+static bool
+json_has_nul_escape(const char *s, size_t len)
+{
+	bool in_string = false;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '"')
+			in_string = !in_string;
+		else if (in_string && s[i] == '\\') {
+			if (len - i >= 6 && memcmp(s + i + 1, "u0000", 5) == 0)
+				return true;
+			i++;
+		}
+	}
+	return false;
+}
+
 /* ---- the body by Content-Type ------------------------------------------------- */
 
-/* Parses a JSON body; anything but whitespace after the value is an error. */
+/* Parses a JSON body; anything but whitespace after the value is an error,
+ * and so are bytes that are not UTF-8 (RFC 8259 section 8.1) and a string
+ * holding \u0000 (handlers get C strings). */
 static sx_req_err
 parse_json_body(sx_req *req, const char **why)
 {
 	const char *end = NULL, *stop = req->body + req->body_len;
 
+	if (!sx_utf8_valid(req->body, req->body_len)) {
+		*why = "JSON body is not valid UTF-8";
+		return SX_REQ_BAD;
+	}
 	req->json = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end,
 	    false);
 	if (req->json != NULL)
@@ -614,6 +698,12 @@ parse_json_body(sx_req *req, const char **why)
 		cJSON_Delete(req->json);
 		req->json = NULL;
 		*why = "malformed JSON body";
+		return SX_REQ_BAD;
+	}
+	if (json_has_nul_escape(req->body, req->body_len)) {
+		cJSON_Delete(req->json);
+		req->json = NULL;
+		*why = "JSON string holds \\u0000 (NUL is not accepted)";
 		return SX_REQ_BAD;
 	}
 	return SX_REQ_OK;
@@ -658,7 +748,8 @@ sx_req_parse_body(sx_req *req, const char **why)
 	if (type_is(type, tlen, "application/x-www-form-urlencoded")) {
 		if (sx_parse_urlencoded(req->arena, req->body, req->body_len,
 		    &req->forms, &req->n_forms) < 0) {
-			*why = "malformed percent-encoding in the form body";
+			*why = "malformed percent-encoding, or a NUL byte (%00), "
+			    "in the form body";
 			return SX_REQ_BAD;
 		}
 		return SX_REQ_OK;

@@ -53,6 +53,10 @@ struct sx_res {
 	sx_buf body;
 	sx_arena *arena;
 	bool has_content_type;
+	/* A body streamed from a file (sx_res_file) instead of body. */
+	bool has_file;
+	int file_fd;
+	uint64_t file_off, file_len;
 };
 
 struct sx_runtime;
@@ -98,8 +102,19 @@ typedef enum sx_req_err {
 	SX_REQ_TOO_LARGE,	/* 413 */
 	SX_REQ_ABORTED,		/* body cut short: no response is owed */
 	SX_REQ_NOMEM,
+	SX_REQ_HEAD_TOO_LARGE,	/* 431: headers + URI over SX_MAX_HEAD */
+	SX_REQ_BAD_METHOD,	/* 501: a method the framework does not know */
 	SX_REQ__MAX
 } sx_req_err;
+
+/* Bytes of request head the app accepts: header names and values plus the
+ * request URI. nginx's default large_client_header_buffers (4 x 8 KiB)
+ * holds as much; a larger head is refused with 431. */
+#define SX_MAX_HEAD (32 * 1024)
+
+/* The status a refused request gets (400, 413, 431, 500, 501); 0 for
+ * SX_REQ_OK and SX_REQ_ABORTED, which owe no error. */
+int sx_req_err_status(sx_req_err err);
 
 /* Fills method, path, query, headers, cookies from CGI params. */
 sx_req_err sx_req_init(sx_req *req, char **envp, bool cgi, const char **why);
@@ -120,6 +135,8 @@ int sx_parse_cookies(sx_arena *a, const char *s, sx_kv **out, size_t *n);
 int sx_parse_multipart(sx_arena *a, const char *boundary, const char *body,
     size_t len, sx_kv **fields, size_t *n_fields, sx_upload **files,
     size_t *n_files, const char **why);
+/* True when s[0..len) is well-formed UTF-8. */
+bool sx_utf8_valid(const char *s, size_t len);
 /* Case-insensitive lookup in a pair array. */
 const sx_kv *sx_kv_find(const sx_kv *kv, size_t n, const char *name);
 
@@ -150,7 +167,8 @@ sx_res *sx_res_new(sx_arena *a, sx_req *req);
 void sx_res_clear(sx_res *res);
 const char *sx_res_get_header(const sx_res *res, const char *name);
 /* Writes the CGI/FastCGI form: "Status: 200 OK\r\n", headers, blank line,
- * body (omitted when with_body is false). Returns 0 or -1. */
+ * body (omitted when with_body is false; a file body goes out in chunks
+ * read from the file). Returns 0 or -1. */
 int sx_res_serialize(sx_res *res, const sx_io *io, bool with_body);
 void sx_res_free(sx_res *res);
 

@@ -96,6 +96,10 @@ resolve_path(sx_req *req, char **envp, bool cgi, const char **why)
 	long dec;
 
 	if (pi != NULL && *pi != '\0') {
+		if (!sx_utf8_valid(pi, strlen(pi))) {
+			*why = "request path is not valid UTF-8";
+			return SX_REQ_BAD;
+		}
 		req->path = pi;
 		return SX_REQ_OK;
 	}
@@ -108,7 +112,12 @@ resolve_path(sx_req *req, char **envp, bool cgi, const char **why)
 		return SX_REQ_NOMEM;
 	if ((dec = sx_url_decode(path, len, false)) < 0 ||
 	    memchr(path, '\0', (size_t)dec) != NULL) {
-		*why = "malformed percent-encoding in the request path";
+		*why = "malformed percent-encoding, or a NUL byte (%00), in "
+		    "the request path";
+		return SX_REQ_BAD;
+	}
+	if (!sx_utf8_valid(path, (size_t)dec)) {
+		*why = "request path does not decode to valid UTF-8";
 		return SX_REQ_BAD;
 	}
 	len = (size_t)dec;
@@ -136,6 +145,39 @@ resolve_path(sx_req *req, char **envp, bool cgi, const char **why)
 	return SX_REQ_OK;
 }
 
+int
+sx_req_err_status(sx_req_err err)
+{
+	static const int status[SX_REQ__MAX] = {
+		[SX_REQ_BAD] = 400,
+		[SX_REQ_TOO_LARGE] = 413,
+		[SX_REQ_NOMEM] = 500,
+		[SX_REQ_HEAD_TOO_LARGE] = 431,
+		[SX_REQ_BAD_METHOD] = 501,
+	};
+
+	return err >= 0 && err < SX_REQ__MAX ? status[err] : 500;
+}
+
+/* Bytes of the request head as the client sent it: every header's name and
+ * value, and the request URI. */
+static size_t
+head_size(const sx_req *req, char **envp)
+{
+	const char *uri = env_get(envp, "REQUEST_URI");
+	size_t n = uri != NULL ? strlen(uri) : 0;
+
+	for (size_t i = 0; i < req->n_headers; i++)
+		n += strlen(req->headers[i].name) + req->headers[i].len;
+	return n;
+}
+
+/*
+ * Reads the request line and headers from the CGI parameters. Refuses, in
+ * this order: a head larger than SX_MAX_HEAD (431), a method outside
+ * sx_methods (501; methods are case-sensitive), then anything malformed
+ * (400). The reason goes to *why.
+ */
 sx_req_err
 sx_req_init(sx_req *req, char **envp, bool cgi, const char **why)
 {
@@ -146,8 +188,19 @@ sx_req_init(sx_req *req, char **envp, bool cgi, const char **why)
 	m = env_get(envp, "REQUEST_METHOD");
 	req->method_name = m != NULL ? m : "GET";
 	req->method = method_from_name(req->method_name);
+	req->path = "-";
 	if (collect_headers(req, envp) < 0)
 		return SX_REQ_NOMEM;
+	if (head_size(req, envp) > SX_MAX_HEAD) {
+		*why = "request headers and URI are larger than the limit "
+		    "(32 KiB)";
+		return SX_REQ_HEAD_TOO_LARGE;
+	}
+	if (req->method == SX_METHOD__MAX) {
+		*why = "request method not implemented (GET, HEAD, POST, PUT, "
+		    "PATCH, DELETE, OPTIONS are)";
+		return SX_REQ_BAD_METHOD;
+	}
 	if ((rc = resolve_path(req, envp, cgi, why)) != SX_REQ_OK)
 		return rc;
 
@@ -155,7 +208,8 @@ sx_req_init(sx_req *req, char **envp, bool cgi, const char **why)
 	req->query_string = qs != NULL ? qs : "";
 	if (sx_parse_urlencoded(req->arena, req->query_string,
 	    strlen(req->query_string), &req->queries, &req->n_queries) < 0) {
-		*why = "malformed query string";
+		*why = "malformed percent-encoding, or a NUL byte (%00), in "
+		    "the query string";
 		return SX_REQ_BAD;
 	}
 	if ((cookie = sx_req_header(req, "cookie")) != NULL &&
@@ -176,10 +230,6 @@ sx_req_init(sx_req *req, char **envp, bool cgi, const char **why)
 			*why = "Content-Length is not a number";
 			return SX_REQ_BAD;
 		}
-	}
-	if (req->method == SX_METHOD__MAX) {
-		*why = "unknown request method";
-		return SX_REQ_BAD;
 	}
 	return SX_REQ_OK;
 }

@@ -9,10 +9,15 @@
 #include "http.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+
+/* Bytes read from a file body per write: a few FastCGI records' worth. */
+#define SX_FILE_CHUNK (64 * 1024)
 
 const char *const sx_methods[SX_METHOD__MAX] = {
 	[SX_GET] = "GET",
@@ -53,9 +58,11 @@ sx_status_reason(int status)
 	case 412: return "Precondition Failed";
 	case 413: return "Content Too Large";
 	case 415: return "Unsupported Media Type";
+	case 416: return "Range Not Satisfiable";
 	case 418: return "I'm a teapot";
 	case 422: return "Unprocessable Content";
 	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";
 	case 502: return "Bad Gateway";
@@ -83,11 +90,24 @@ sx_res_req(const sx_res *res)
 	return res->req;
 }
 
+/* Closes a file body, if there is one; the body is empty again. */
+static void
+drop_file(sx_res *res)
+{
+	if (res->has_file)
+		close(res->file_fd);
+	res->has_file = false;
+	res->file_fd = -1;
+	res->file_off = res->file_len = 0;
+}
+
 void
 sx_res_free(sx_res *res)
 {
-	if (res != NULL)
+	if (res != NULL) {
+		drop_file(res);
 		sx_buf_free(&res->body);
+	}
 }
 
 void
@@ -96,7 +116,26 @@ sx_res_clear(sx_res *res)
 	res->status = 0;
 	res->n_headers = 0;
 	res->has_content_type = false;
+	drop_file(res);
 	sx_buf_reset(&res->body);
+}
+
+int
+sx_res_file(sx_res *res, int fd, uint64_t offset, uint64_t len)
+{
+	drop_file(res);
+	sx_buf_reset(&res->body);
+	if (fd < 0 || offset > (uint64_t)INT64_MAX ||
+	    len > (uint64_t)INT64_MAX - offset) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	res->has_file = true;
+	res->file_fd = fd;
+	res->file_off = offset;
+	res->file_len = len;
+	return 0;
 }
 
 int
@@ -237,9 +276,12 @@ sx_res_cookie(sx_res *res, const char *name, const char *value,
 	return rc;
 }
 
+/* Writing to the body buffer, through any of these, replaces a file body:
+ * the last kind of body set is the one sent. */
 int
 sx_res_write(sx_res *res, const void *data, size_t len)
 {
+	drop_file(res);
 	return sx_buf_append(&res->body, data, len);
 }
 
@@ -249,6 +291,7 @@ sx_res_printf(sx_res *res, const char *fmt, ...)
 	va_list ap;
 	int rc;
 
+	drop_file(res);
 	va_start(ap, fmt);
 	rc = sx_buf_vprintf(&res->body, fmt, ap);
 	va_end(ap);
@@ -258,6 +301,7 @@ sx_res_printf(sx_res *res, const char *fmt, ...)
 sx_buf *
 sx_res_body(sx_res *res)
 {
+	drop_file(res);
 	return &res->body;
 }
 
@@ -269,6 +313,7 @@ res_whole(sx_res *res, int status, const char *type, const char *data,
 	if (sx_res_status(res, status) < 0 ||
 	    sx_res_header(res, "Content-Type", type) < 0)
 		return -1;
+	drop_file(res);
 	sx_buf_reset(&res->body);
 	return sx_buf_append(&res->body, data, len);
 }
@@ -315,14 +360,54 @@ sx_redirect(sx_res *res, int status, const char *location)
 }
 
 /*
+ * Sends the file body: file_len bytes from file_off, SX_FILE_CHUNK at a
+ * time through one buffer, so a file of any size costs that much memory
+ * here. A file that shrank since the handler measured it ends the write
+ * with -1: Content-Length is already out, so the web server sees the
+ * response cut short rather than a different file.
+ */
+static int
+write_file_body(const sx_res *res, const sx_io *io)
+{
+	uint64_t off = res->file_off, left = res->file_len;
+	char *chunk;
+	int rc = 0;
+
+	if (left == 0)
+		return 0;
+	if ((chunk = malloc(SX_FILE_CHUNK)) == NULL)
+		return -1;
+	while (left > 0 && rc == 0) {
+		size_t want = left < SX_FILE_CHUNK ? (size_t)left : SX_FILE_CHUNK;
+		ssize_t n = pread(res->file_fd, chunk, want, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = -1;
+			break;
+		}
+		rc = io->write(io->ctx, chunk, (size_t)n);
+		off += (uint64_t)n;
+		left -= (uint64_t)n;
+	}
+	free(chunk);
+	return rc;
+}
+
+/*
  * Serialises in the CGI response form that both FastCGI and CGI use. The
- * whole head goes out in one write, then the body in another.
+ * whole head goes out in one write, then the body: the buffer in one more,
+ * or a file body in chunks (write_file_body). This runs after the
+ * transaction has settled, so a file is read only once nothing can replace
+ * the response any more.
  */
 int
 sx_res_serialize(sx_res *res, const sx_io *io, bool with_body)
 {
 	sx_buf head = SX_BUF_INIT;
 	int status = sx_res_get_status(res);
+	bool bodyless = status == 204 || status == 304;
 	int rc;
 
 	sx_buf_printf(&head, "Status: %d %s\r\n", status,
@@ -330,15 +415,20 @@ sx_res_serialize(sx_res *res, const sx_io *io, bool with_body)
 	for (size_t i = 0; i < res->n_headers; i++)
 		sx_buf_printf(&head, "%s: %s\r\n", res->headers[i].name,
 		    res->headers[i].value);
-	if (status != 204 && status != 304)
-		sx_buf_printf(&head, "Content-Length: %zu\r\n", res->body.len);
+	if (!bodyless)
+		sx_buf_printf(&head, "Content-Length: %llu\r\n", res->has_file ?
+		    (unsigned long long)res->file_len :
+		    (unsigned long long)res->body.len);
 	sx_buf_puts(&head, "\r\n");
 	if (head.data == NULL)
 		return -1;
 	rc = io->write(io->ctx, head.data, head.len);
 	sx_buf_free(&head);
-	if (rc == 0 && with_body && res->body.len > 0 && status != 204 &&
-	    status != 304)
+	if (rc != 0 || !with_body || bodyless)
+		return rc;
+	if (res->has_file)
+		return write_file_body(res, io);
+	if (res->body.len > 0)
 		rc = io->write(io->ctx, res->body.data, res->body.len);
 	return rc;
 }

@@ -164,15 +164,15 @@ Test(urlencoded, decoding_of_names_and_values)
 	cr_assert_str_eq(kv[2].value, "x=y", "only the first '=' splits");
 }
 
-Test(urlencoded, value_with_nul_keeps_length)
+Test(urlencoded, value_with_nul_fails)
 {
 	sx_kv *kv;
 	size_t n;
 
-	cr_assert_eq(urlenc("bin=a%00b", &kv, &n), 0);
-	cr_assert_eq(n, 1);
+	cr_assert_eq(urlenc("bin=a%00b", &kv, &n), -1,
+	    "a value holding NUL would be cut short as a C string");
+	cr_assert_eq(urlenc("bin=a%01b", &kv, &n), 0);
 	cr_assert_eq(kv[0].len, 3);
-	cr_assert_eq(memcmp(kv[0].value, "a\0b", 4), 0);
 }
 
 Test(urlencoded, malformed_fails)
@@ -375,7 +375,7 @@ Test(multipart, binary_data_survives)
 	    "\0\x01\xff\r\n--bi\r\n-\r\r\n\n\0"
 	    "\r\n--bin\r\n"
 	    "Content-Disposition: form-data; name=\"t\"\r\n\r\n"
-	    "a\0b"
+	    "a\x01" "b"
 	    "\r\n--bin--";
 	mp_result r = mp("bin", body, sizeof(body) - 1);
 	static const char expect[] = "\0\x01\xff\r\n--bi\r\n-\r\r\n\n\0";
@@ -387,7 +387,20 @@ Test(multipart, binary_data_survives)
 	cr_assert_eq(r.files[0].data[r.files[0].len], '\0', "NUL-terminated");
 	cr_assert_eq(r.n_fields, 1);
 	cr_assert_eq(r.fields[0].len, 3);
-	cr_assert_eq(memcmp(r.fields[0].value, "a\0b", 3), 0);
+	cr_assert_eq(memcmp(r.fields[0].value, "a\x01" "b", 3), 0);
+}
+
+Test(multipart, nul_in_a_field_fails)
+{
+	static const char body[] =
+	    "--bin\r\n"
+	    "Content-Disposition: form-data; name=\"t\"\r\n\r\n"
+	    "a\0b"
+	    "\r\n--bin--";
+	mp_result r = mp("bin", body, sizeof(body) - 1);
+
+	cr_assert_eq(r.rc, -1, "a field is handed on as a C string");
+	cr_assert_not_null(strstr(r.why, "NUL"), "%s", r.why);
 }
 
 Test(multipart, empty_values_files_and_headers_only_parts)
@@ -530,7 +543,8 @@ Test(parse_body, urlencoded_with_parameters_any_case)
 	cr_assert_str_eq(sx_req_form(req, "lang"), "C");
 	req = REQ("application/x-www-form-urlencoded", "a=%zz");
 	cr_assert_eq(parse(req, &why), SX_REQ_BAD);
-	cr_assert_str_eq(why, "malformed percent-encoding in the form body");
+	cr_assert_str_eq(why, "malformed percent-encoding, or a NUL byte (%00), "
+	    "in the form body");
 }
 
 Test(parse_body, json_object_and_plus_json)

@@ -161,7 +161,8 @@ Test(client, malformed_query_is_400)
 	sx_test_response *r = request("GET", "/args?a=%zz", NULL, NULL, 0);
 
 	cr_assert_eq(r->status, 400);
-	cr_assert_str_eq(error_of(r), "malformed query string");
+	cr_assert_str_eq(error_of(r), "malformed percent-encoding, or a NUL "
+	    "byte (%00), in the query string");
 	cr_assert_eq(handler_runs, 0);
 	sx_test_response_free(r);
 }
