@@ -1,0 +1,10 @@
+# tests/session: the session store on SQLite and PostgreSQL, the session
+# dependency and CSRF tokens through the test client, the auth example.
+if HAVE_CRITERION
+check_PROGRAMS += tests/session/test_store
+TESTS += tests/session/test_store
+tests_session_test_store_SOURCES = tests/session/test_store.c
+tests_session_test_store_CFLAGS = $(SX_TESTCFLAGS)
+tests_session_test_store_LDADD = $(SX_TESTLIBS)
+tests_session_test_store_LDFLAGS = $(SX_TESTLINK)
+endif
