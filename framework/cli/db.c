@@ -329,6 +329,22 @@ print_history(const sx_migrate_status *st)
 	}
 }
 
+/* Adds the migrations of the extensions the chosen database holds
+ * (ext_sessions_NNNN, ...) to o. Returns 0, or -1 with a message. */
+static int
+extension_migrations(const sx_app *app, const db_args *a, sx_arena *arena,
+    sx_migrate_ext *ext, sx_migrate_opts *o, char *err, size_t errlen)
+{
+	const sx_database *d = find_database(app, a->key);
+	const char *keys[3];
+
+	if (d == NULL)
+		return 0;
+	database_keys(d, keys);
+	return sx_sessions_migrate_exts(app, (size_t)(d - app->databases), keys,
+	    arena, ext, o, err, errlen);
+}
+
 /* Runs the chosen command on an open connection. Returns an exit status. */
 static int
 run_on(sx_db_conn *c, const db_args *a, const sx_migrate_opts *o)
@@ -370,6 +386,8 @@ sx_cmd_db(const sx_app *app, sx_config *cfg, int argc, char **argv)
 {
 	const char *name = NULL, *url = NULL, *dir = NULL;
 	sx_migrate_opts o = { 0 };
+	sx_migrate_ext ext;
+	sx_arena *arena;
 	char err[1024] = "";
 	sx_db_conn *c;
 	db_args a;
@@ -402,7 +420,13 @@ sx_cmd_db(const sx_app *app, sx_config *cfg, int argc, char **argv)
 	o.dry_run = a.dry_run;
 	o.force = a.force;
 	o.out = stdout;
-	rc = run_on(c, &a, &o);
+	if ((arena = sx_arena_new(4096)) == NULL ||
+	    extension_migrations(app, &a, arena, &ext, &o, err, sizeof(err)) < 0) {
+		fprintf(stderr, "db: %s\n", arena != NULL ? err : "out of memory");
+		rc = 1;
+	} else
+		rc = run_on(c, &a, &o);
+	sx_arena_free(arena);
 	sx_db_close(c);
 	return rc;
 }
