@@ -116,6 +116,20 @@ take_envelope(sx_session *s, const char *text, size_t len)
 	return true;
 }
 
+/* Forgets what was loaded: no values, no token, no id, begun now. */
+static void
+start_over(sx_session *s, int64_t now)
+{
+	cJSON *empty = cJSON_CreateObject();
+
+	if (empty != NULL) {
+		cJSON_Delete(s->data);
+		s->data = empty;
+	}
+	s->id[0] = s->csrf[0] = '\0';
+	s->created = s->touched = now;
+}
+
 sx_session_err
 sx_session_load(sx_session *s, const sx_session_store *st, sx_db_conn *c,
     const char *cookie, int64_t now)
@@ -132,10 +146,13 @@ sx_session_load(sx_session *s, const sx_session_store *st, sx_db_conn *c,
 	if (rc != SX_SESSION_OK)
 		return rc;
 	if (take_envelope(s, text, len)) {
-		memcpy(s->id, cookie, SX_SESSION_ID_LEN + 1);
 		memcpy(s->loaded_id, cookie, SX_SESSION_ID_LEN + 1);
-		if (now - s->touched >= SX_SESSION_RENEW_EVERY)
-			s->dirty = true;
+		if (now - s->created >= s->cfg.lifetime_s)
+			start_over(s, now);	/* the old row goes at the next save */
+		else {
+			memcpy(s->id, cookie, SX_SESSION_ID_LEN + 1);
+			s->dirty = now - s->touched >= SX_SESSION_RENEW_EVERY;
+		}
 	}
 	free(text);
 	return SX_SESSION_OK;
@@ -144,7 +161,7 @@ sx_session_load(sx_session *s, const sx_session_store *st, sx_db_conn *c,
 bool
 sx_session_pending(const sx_session *s)
 {
-	return s->dirty || (s->loaded_id[0] != '\0' &&
+	return s->dirty || s->destroyed || (s->loaded_id[0] != '\0' &&
 	    strcmp(s->loaded_id, s->id) != 0);
 }
 

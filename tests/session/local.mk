@@ -8,3 +8,12 @@ tests_session_test_store_CFLAGS = $(SX_TESTCFLAGS)
 tests_session_test_store_LDADD = $(SX_TESTLIBS)
 tests_session_test_store_LDFLAGS = $(SX_TESTLINK)
 endif
+EXTRA_DIST += tests/session/sesstest.h
+if HAVE_CRITERION
+check_PROGRAMS += tests/session/test_auth
+TESTS += tests/session/test_auth
+tests_session_test_auth_SOURCES = tests/session/test_auth.c
+tests_session_test_auth_CFLAGS = $(SX_APPTEST_CFLAGS)
+tests_session_test_auth_LDADD = $(SX_TESTLIBS)
+tests_session_test_auth_LDFLAGS = $(SX_TESTLINK)
+endif
