@@ -400,8 +400,10 @@ is_session_key(const sx_app *app, const char *key)
 {
 	const char *mine = sx_sessions_key(app);
 
-	return mine != NULL && (strcmp(mine, key) == 0 ||
-	    strcmp(key, SX_FORM_ROUTE) == 0);
+	/* the form flag without sessions is refused by sx_sessions_open,
+	 * with a message that says so */
+	return strcmp(key, SX_FORM_ROUTE) == 0 ||
+	    (mine != NULL && strcmp(mine, key) == 0);
 }
 
 /* Every key a route declares must be provided by a database or, for the

@@ -17,3 +17,11 @@ tests_session_test_auth_CFLAGS = $(SX_APPTEST_CFLAGS)
 tests_session_test_auth_LDADD = $(SX_TESTLIBS)
 tests_session_test_auth_LDFLAGS = $(SX_TESTLINK)
 endif
+if HAVE_CRITERION
+check_PROGRAMS += tests/session/test_session
+TESTS += tests/session/test_session
+tests_session_test_session_SOURCES = tests/session/test_session.c
+tests_session_test_session_CFLAGS = $(SX_APPTEST_CFLAGS)
+tests_session_test_session_LDADD = $(SX_TESTLIBS)
+tests_session_test_session_LDFLAGS = $(SX_TESTLINK)
+endif
