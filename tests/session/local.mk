@@ -25,3 +25,6 @@ tests_session_test_session_CFLAGS = $(SX_APPTEST_CFLAGS)
 tests_session_test_session_LDADD = $(SX_TESTLIBS)
 tests_session_test_session_LDFLAGS = $(SX_TESTLINK)
 endif
+# the auth example behind a real nginx (tests/integration/lib.sh)
+dist_check_SCRIPTS += tests/session/auth-nginx.sh
+TESTS += tests/session/auth-nginx.sh
