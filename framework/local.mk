@@ -19,4 +19,4 @@ libsxcore_la_SOURCES += framework/server/server.h framework/server/server.c \
 	framework/server/fcgi_proto.h framework/server/fcgi_proto.c \
 	framework/server/cgi.c
 libsxcore_la_SOURCES += framework/cli/cli.h framework/cli/cli.c \
-	framework/cli/db.c framework/cli/render.c
+	framework/cli/db.c framework/cli/render.c framework/cli/sessions.c

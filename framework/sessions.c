@@ -100,9 +100,8 @@ check_form_routes(const sx_app *app, char *err, size_t errlen)
 	return 0;
 }
 
-/* The index of the store's database in dbs, or -1 after a message. */
-static int
-store_database(const struct sx_dbset *dbs, const sx_session_config *cfg,
+int
+sx_sessions_store_db(const struct sx_dbset *dbs, const sx_session_config *cfg,
     char *err, size_t errlen)
 {
 	int i;
@@ -146,7 +145,7 @@ sx_sessions_open(sx_runtime *rt, char *err, size_t errlen)
 		    SX_SESSION_TABLE_MAX);
 		return -1;
 	}
-	if ((db = store_database(rt->dbs, &ss->cfg, err, errlen)) < 0)
+	if ((db = sx_sessions_store_db(rt->dbs, &ss->cfg, err, errlen)) < 0)
 		return -1;
 	ss->db = (size_t)db;
 	if (sx_dbset_find(rt->dbs, ss->cfg.key, NULL) >= 0) {

@@ -28,3 +28,5 @@ endif
 # the auth example behind a real nginx (tests/integration/lib.sh)
 dist_check_SCRIPTS += tests/session/auth-nginx.sh
 TESTS += tests/session/auth-nginx.sh
+dist_check_SCRIPTS += tests/session/sessions-cli.sh
+TESTS += tests/session/sessions-cli.sh
