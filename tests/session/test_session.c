@@ -8,7 +8,7 @@
  */
 #include "sesstest.h"
 
-#include <sodium.h>
+#include <time.h>
 
 static int
 put(sx_req *req, sx_res *res)
@@ -72,7 +72,15 @@ form_post(sx_req *req, sx_res *res)
 	return sx_text(res, 200, "accepted");
 }
 
+static int
+page(sx_req *req, sx_res *res)
+{
+	(void)req;
+	return sx_render(res, 200, "form", NULL);
+}
+
 static const sx_route routes[] = {
+	{ SX_GET, "/page", page, SX_DEPS(SX_FORM_ROUTE), NULL },
 	{ SX_POST, "/put/{v:str}", put, SX_DEPS("session"), NULL },
 	{ SX_POST, "/fail/{v:str}", put_then_fail, SX_DEPS("session"), NULL },
 	{ SX_POST, "/refuse/{v:str}", put_then_422, SX_DEPS("session"), NULL },
@@ -104,11 +112,17 @@ client(apptest_driver d)
 	char *db = NULL;
 	sx_test_client *tc;
 
+	char *tpl = apptest_file("form.mustache",
+	    "<input name=\"csrf_token\" value=\"{{csrf_token}}\">");
+	char *slash = strrchr(tpl, '/');
+
+	*slash = '\0';
 	db_url = apptest_url(d, "sessions");
 	cr_assert(asprintf(&db, "db_session=%s", db_url) > 0);
 	tc = apptest_client(&app, (const char *const[]){
-	    "--database", db, "--migrate", NULL });
+	    "--database", db, "--migrate", "--templates", tpl, NULL });
 	free(db);
+	free(tpl);
 	return tc;
 }
 
@@ -249,6 +263,92 @@ csrf(apptest_driver d)
 	free(db_url);
 }
 
+/* A form page's template gets the token, which a post then passes. */
+static void
+template_token(apptest_driver d)
+{
+	sx_test_client *tc = client(d);
+	jar j = { .set = false };
+	sx_test_response *r = jar_request(tc, &j, "GET", "/page", NULL, NULL);
+	char header[300];
+	const char *v;
+
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	v = strstr(r->body, "value=\"");
+	cr_assert_not_null(v, "%s", r->body);
+	snprintf(header, sizeof(header), "X-CSRF-Token: %.64s", v + 7);
+	sx_test_response_free(r);
+	cr_assert_eq(strlen(j.value), 64);
+	cr_assert_eq(jar_status(tc, &j, "POST", "/form", NULL, header), 200);
+	sx_test_client_free(tc);
+	free(db_url);
+}
+
+/* Plants a session whose last renewal was ago seconds back and which
+ * expires in 100 s. */
+static void
+plant(const char *id, int ago)
+{
+	sx_session_store *st = NULL;
+	sx_db_conn *c = NULL;
+	char env[128];
+	long long now = (long long)time(NULL);
+
+	snprintf(env, sizeof(env), "{\"c\":%lld,\"t\":%lld,\"d\":{\"v\":\"p\"}}",
+	    now - ago, now - ago);
+	cr_assert_eq(sx_db_open(db_url, NULL, &c, NULL, 0), SX_DB_OK);
+	cr_assert_eq(sx_session_store_new(NULL, &st), SX_SESSION_OK);
+	cr_assert_eq(sx_session_store_set(st, c, id, env, strlen(env), 100),
+	    SX_SESSION_OK);
+	sx_session_store_free(st);
+	sx_db_close(c);
+}
+
+static int64_t
+seconds_left(const char *id)
+{
+	sx_session_store *st = NULL;
+	sx_db_conn *c = NULL;
+	int64_t left = -2;
+
+	cr_assert_eq(sx_db_open(db_url, NULL, &c, NULL, 0), SX_DB_OK);
+	cr_assert_eq(sx_session_store_new(NULL, &st), SX_SESSION_OK);
+	cr_assert_eq(sx_session_store_expires_in(st, c, id, &left), SX_SESSION_OK);
+	sx_session_store_free(st);
+	sx_db_close(c);
+	return left;
+}
+
+/* Reading renews the idle timeout only when the last renewal is a minute
+ * old: a read 10 s after one writes nothing. */
+static void
+renewal(apptest_driver d)
+{
+	const char *stale =
+	    "1111111111111111111111111111111111111111111111111111111111111111";
+	const char *fresh =
+	    "2222222222222222222222222222222222222222222222222222222222222222";
+	sx_test_client *tc = client(d);
+	jar j = { .set = false };
+
+	plant(stale, 120);
+	plant(fresh, 10);
+	snprintf(j.value, sizeof(j.value), "%s", stale);
+	cr_assert_str_eq(body(tc, &j, "GET", "/get"), "200 p");
+	cr_assert_eq(j.set, false, "a renewal sends no cookie");
+	cr_assert(seconds_left(stale) > SX_SESSION_IDLE_DEFAULT - 60,
+	    "left %lld", (long long)seconds_left(stale));
+	snprintf(j.value, sizeof(j.value), "%s", fresh);
+	cr_assert_str_eq(body(tc, &j, "GET", "/get"), "200 p");
+	cr_assert(seconds_left(fresh) <= 100, "renewed too soon");
+	sx_test_client_free(tc);
+	free(db_url);
+}
+
+Test(session_sqlite, template_token) { template_token(APPTEST_SQLITE); }
+Test(session_pg, template_token) { template_token(APPTEST_PG); }
+Test(session_sqlite, renewal) { renewal(APPTEST_SQLITE); }
+Test(session_pg, renewal) { renewal(APPTEST_PG); }
 Test(session_sqlite, rollback_leaves_session) { rollback_leaves_session(APPTEST_SQLITE); }
 Test(session_pg, rollback_leaves_session) { rollback_leaves_session(APPTEST_PG); }
 Test(session_sqlite, size_bound) { size_bound(APPTEST_SQLITE); }
