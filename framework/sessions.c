@@ -12,8 +12,9 @@
  * wrapper runs; if a commit then fails, the wrapper replaces the whole
  * response, cookie included. In manual mode the wrapper commits nothing,
  * so the session gets a short transaction of its own when the status is
- * below 400, unless the handler left a transaction open on the store's
- * database (the wrapper rolls that back, and the session with it).
+ * below 400. Either way, a transaction the wrapper will not commit (one the
+ * handler left open in manual mode or on the connection key) is rolled back
+ * when the connection goes back to its pool, and the session with it.
  */
 #include "dbset.h"
 #include "session_internal.h"
@@ -330,10 +331,13 @@ sx_sessions_flush(sx_req *req, bool failed)
 	manual = db->mode == SX_COMMIT_MANUAL;
 	if (manual ? status >= 400 : sx_tx_decide(db, status, false) != SX_TX_COMMIT)
 		return failed;	/* the request rolls back: so does the session */
-	c = sx_deps_conn(req, ss->db, manual ? SX_DBKEY_CONNECTION :
-	    SX_DBKEY_SESSION);
-	if (c != NULL && manual && sx_db_in_transaction(c))
-		return failed;	/* left open: the wrapper rolls it back */
+	c = sx_deps_conn(req, ss->db, SX_DBKEY_CONNECTION);
+	if (c != NULL && sx_db_in_transaction(c) &&
+	    (manual || !req->deps->slots[ss->db].session))
+		return failed;	/* a transaction the wrapper will not commit is
+				   open: it is rolled back, the session with it */
+	if (c != NULL && !manual)
+		c = sx_deps_conn(req, ss->db, SX_DBKEY_SESSION);
 	rc = c == NULL ? SX_SESSION_ERR_DB : manual ?
 	    save_alone(s, ss->store, c) : sx_session_save(s, ss->store, c, now_s());
 	if (rc != SX_SESSION_OK) {
