@@ -1,141 +1,162 @@
 /*
- * config.c: the options every command shares, and the JSON config file.
- * The same settings come from code (sx_app), the command line and the
- * file, so one binary runs on SQLite in development and PostgreSQL in
- * production. The command line wins over the file.
+ * config.c: the JSON config file (--config FILE). The same settings come
+ * from code (sx_app), the file and the command line, so one binary runs on
+ * SQLite in development and PostgreSQL in production; the command line
+ * wins over the file. The file's top-level keys are the option table's
+ * file keys (options.c) and "databases" (read by dbconfig.c): a key that
+ * is neither, or a value of the wrong type, stops start-up with one line
+ * naming the file, the key and the fix, as a typo on the command line does.
  */
-#include "core.h"
+#include "options.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Splits "KEY=VALUE" for --database and --commit-mode. */
-static int
-add_override(sx_override *list, size_t *n, const char *opt, const char *arg)
-{
-	const char *eq = arg != NULL ? strchr(arg, '=') : NULL;
+/* The top-level key dbconfig.c reads; checked there, entry by entry. */
+#define DATABASES_KEY "databases"
 
-	if (eq == NULL || eq == arg || eq[1] == '\0') {
-		fprintf(stderr, "%s: expected KEY=VALUE, got \"%s\" "
-		    "(e.g. %s db_session=%s)\n", opt, arg ? arg : "",
-		    opt, strcmp(opt, "--database") == 0 ?
-		    "sqlite:app.db" : "autocommit");
+/* The option a file key sets, or NULL. */
+static const sx_option *
+file_option(const char *key)
+{
+	for (size_t i = 0; i < sx_n_options; i++)
+		if (sx_options[i].file_key != NULL &&
+		    strcmp(sx_options[i].file_key, key) == 0)
+			return &sx_options[i];
+	return NULL;
+}
+
+/* "databases, listen, workers, ..." */
+static void
+known_keys(char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "%s", DATABASES_KEY);
+
+	for (size_t i = 0; i < sx_n_options && n < len; i++)
+		if (sx_options[i].file_key != NULL)
+			n += (size_t)snprintf(buf + n, len - n, ", %s",
+			    sx_options[i].file_key);
+}
+
+/* The JSON type o's file value must have. */
+static const char *
+wanted_type(const sx_option *o)
+{
+	switch (o->kind) {
+	case SX_OPT_FLAG:
+		return "true or false";
+	case SX_OPT_INT:
+	case SX_OPT_LONG:
+		return "a number";
+	case SX_OPT_SIZE:
+	case SX_OPT_MS:
+		return "a number or a string";
+	default:
+		return "a string";
+	}
+}
+
+static const char *
+json_type(const cJSON *v)
+{
+	return cJSON_IsString(v) ? "a string" : cJSON_IsNumber(v) ? "a number" :
+	    cJSON_IsBool(v) ? "a boolean" : cJSON_IsNull(v) ? "null" :
+	    cJSON_IsArray(v) ? "an array" : "an object";
+}
+
+/*
+ * Spells a file value as the command line would give it, in buf, when its
+ * JSON type fits o. NULL when it does not.
+ */
+static const char *
+value_text(const sx_option *o, const cJSON *v, char *buf, size_t len)
+{
+	switch (o->kind) {
+	case SX_OPT_FLAG:
+		return cJSON_IsBool(v) ? (cJSON_IsTrue(v) ? "true" : "") : NULL;
+	case SX_OPT_SIZE:
+	case SX_OPT_MS:
+		if (cJSON_IsString(v))
+			return v->valuestring;
+		/* fall through */
+	case SX_OPT_INT:
+	case SX_OPT_LONG:
+		if (!cJSON_IsNumber(v))
+			return NULL;
+		/* %.17g spells a whole number as digits only, and anything
+		 * else so that the option's own check refuses it */
+		snprintf(buf, len, "%.17g", v->valuedouble);
+		return buf;
+	default:
+		return cJSON_IsString(v) ? v->valuestring : NULL;
+	}
+}
+
+/* Applies one top-level setting of the file. */
+static int
+file_setting(sx_config *cfg, const cJSON *v, const bool *seen, char *err,
+    size_t errlen)
+{
+	const sx_option *o = file_option(v->string);
+	char known[512], num[32], range[64], why[256];
+	const char *text;
+
+	if (o == NULL) {
+		known_keys(known, sizeof(known));
+		snprintf(err, errlen, "--config %s: unknown setting \"%s\" "
+		    "(known: %s)", cfg->config_file, v->string, known);
 		return -1;
 	}
-	if (*n == SX_MAX_OVERRIDES) {
-		fprintf(stderr, "%s: at most %d given\n", opt, SX_MAX_OVERRIDES);
+	if ((text = value_text(o, v, num, sizeof(num))) == NULL) {
+		snprintf(err, errlen, "--config %s: \"%s\" must be %s (%s), not "
+		    "%s: write it %s", cfg->config_file, v->string,
+		    wanted_type(o), sx_option_takes(o, range, sizeof(range)),
+		    json_type(v), o->kind == SX_OPT_FLAG ? "as true or false" :
+		    o->kind == SX_OPT_STRING ? "in double quotes" :
+		    "as a plain number, without quotes");
 		return -1;
 	}
-	list[*n].key = strndup(arg, (size_t)(eq - arg));
-	list[*n].value = eq + 1;
-	(*n)++;
+	if (seen[o - sx_options] || (o->kind == SX_OPT_FLAG && *text == '\0'))
+		return 0;	/* the command line wins; false sets nothing */
+	if (sx_option_set(cfg, o, text, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "--config %s: \"%s\" takes %s, got %s",
+		    cfg->config_file, v->string,
+		    sx_option_takes(o, range, sizeof(range)), text);
+		return -1;
+	}
 	return 0;
 }
 
-static int
-parse_size(const char *opt, const char *arg, size_t *out)
+int
+sx_config_load_file(sx_config *cfg, const bool *seen, char *err,
+    size_t errlen)
 {
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = arg ? strtoull(arg, &end, 10) : 0;
-	if (arg == NULL || errno != 0 || end == arg || v == 0) {
-		fprintf(stderr, "%s: expected a positive number of bytes, got \"%s\"\n",
-		    opt, arg ? arg : "");
-		return -1;
-	}
-	if (*end == 'k' || *end == 'K')
-		v <<= 10, end++;
-	else if (*end == 'm' || *end == 'M')
-		v <<= 20, end++;
-	if (*end != '\0') {
-		fprintf(stderr, "%s: \"%s\" is not a size (use bytes, or a K or M suffix)\n",
-		    opt, arg);
-		return -1;
-	}
-	*out = (size_t)v;
-	return 0;
-}
-
-static int
-load_config_file(sx_config *cfg, const char *path)
-{
+	const char *path = cfg->config_file;
 	char *text = sx_read_file(path, NULL);
 	const cJSON *v;
 
 	if (text == NULL) {
-		fprintf(stderr, "--config %s: cannot read the file (%s)\n", path,
-		    strerror(errno));
+		snprintf(err, errlen, "--config %s: cannot read the file (%s)",
+		    path, strerror(errno));
 		return -1;
 	}
 	cJSON_Delete(cfg->config_json);
 	cfg->config_json = cJSON_Parse(text);
 	free(text);
 	if (cfg->config_json == NULL || !cJSON_IsObject(cfg->config_json)) {
-		fprintf(stderr, "--config %s: not a JSON object (check the syntax "
-		    "near: %.20s)\n", path, cJSON_GetErrorPtr() ?
+		snprintf(err, errlen, "--config %s: not a JSON object (check the "
+		    "syntax near: %.20s)", path, cJSON_GetErrorPtr() ?
 		    cJSON_GetErrorPtr() : "start");
 		return -1;
 	}
-	cfg->config_file = path;
-	if ((v = cJSON_GetObjectItem(cfg->config_json, "max_body")) && cJSON_IsNumber(v) && !cfg->max_body)
-		cfg->max_body = (size_t)v->valuedouble;
-	if ((v = cJSON_GetObjectItem(cfg->config_json, "templates")) && cJSON_IsString(v) && !cfg->templates_dir)
-		cfg->templates_dir = v->valuestring;
-	if ((v = cJSON_GetObjectItem(cfg->config_json, "log_file")) && cJSON_IsString(v) && !cfg->log_file)
-		cfg->log_file = v->valuestring;
-	if ((v = cJSON_GetObjectItem(cfg->config_json, "listen")) && cJSON_IsString(v) && !cfg->listen)
-		cfg->listen = v->valuestring;
-	if ((v = cJSON_GetObjectItem(cfg->config_json, "threads")) && cJSON_IsNumber(v) && !cfg->threads)
-		cfg->threads = v->valueint;
-	if ((v = cJSON_GetObjectItem(cfg->config_json, "workers")) && cJSON_IsNumber(v) && !cfg->workers)
-		cfg->workers = v->valueint;
-	return 0;
-}
-
-/*
- * Takes one shared option at argv[i]. Returns how many arguments it used
- * (1 or 2), 0 when argv[i] is not a shared option, or -1 after printing a
- * one-line error.
- */
-int
-sx_config_common_option(sx_config *cfg, int argc, char **argv, int i)
-{
-	const char *opt = argv[i];
-	const char *arg = i + 1 < argc ? argv[i + 1] : NULL;
-
-	if (strcmp(opt, "--database") == 0)
-		return add_override(cfg->db_urls, &cfg->n_db_urls, opt, arg) < 0 ? -1 : 2;
-	if (strcmp(opt, "--commit-mode") == 0)
-		return add_override(cfg->commit_modes, &cfg->n_commit_modes, opt,
-		    arg) < 0 ? -1 : 2;
-	if (strcmp(opt, "--config") == 0) {
-		if (arg == NULL) {
-			fprintf(stderr, "--config: expected a file name\n");
+	cJSON_ArrayForEach(v, cfg->config_json) {
+		if (strcmp(v->string, DATABASES_KEY) == 0)
+			continue;
+		if (file_setting(cfg, v, seen, err, errlen) < 0)
 			return -1;
-		}
-		return load_config_file(cfg, arg) < 0 ? -1 : 2;
 	}
-	if (strcmp(opt, "--templates") == 0 || strcmp(opt, "--log") == 0) {
-		if (arg == NULL) {
-			fprintf(stderr, "%s: expected a path\n", opt);
-			return -1;
-		}
-		if (opt[2] == 't')
-			cfg->templates_dir = arg;
-		else
-			cfg->log_file = arg;
-		return 2;
-	}
-	if (strcmp(opt, "--migrate") == 0) {
-		cfg->auto_migrate = true;
-		return 1;
-	}
-	if (strcmp(opt, "--max-body") == 0)
-		return parse_size(opt, arg, &cfg->max_body) < 0 ? -1 : 2;
 	return 0;
 }
 
@@ -146,6 +167,7 @@ sx_config_free(sx_config *cfg)
 		free((char *)cfg->db_urls[i].key);
 	for (size_t i = 0; i < cfg->n_commit_modes; i++)
 		free((char *)cfg->commit_modes[i].key);
+	free(cfg->args.headers);
 	cJSON_Delete(cfg->config_json);
 	memset(cfg, 0, sizeof(*cfg));
 }

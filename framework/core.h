@@ -20,6 +20,7 @@
 #include "sx_migrate.h"
 
 #define SX_MAX_OVERRIDES 16
+#define SX_MAX_OPERANDS 4
 
 /* A KEY=VALUE setting from the command line or config file. */
 typedef struct sx_override {
@@ -27,7 +28,24 @@ typedef struct sx_override {
 	const char *value;
 } sx_override;
 
-/* Settings from the command line and --config file, over the app's own. */
+/* What a command's own options say (see the option table, options.c). */
+typedef struct sx_cmd_args {
+	const char *key;		/* db --key: one database, else all */
+	const char *dir;		/* db --dir: the migrations folder */
+	const char *message;		/* db make-migration -m */
+	bool dry_run;			/* db upgrade/downgrade --dry-run */
+	bool force;			/* db upgrade/downgrade --force */
+	bool verbose;			/* sessions delete-expired --verbose */
+	const char **headers;		/* request -H, NULL-terminated, owned */
+	size_t n_headers;
+	const char *data;		/* request -d BODY or @FILE */
+	const char *operands[SX_MAX_OPERANDS];	/* the non-option arguments */
+	size_t n_operands;
+} sx_cmd_args;
+
+/* Settings from the command line and --config file, over the app's own.
+ * The option table (options.c) says which option and which file key sets
+ * each field; defaults.h holds what a field left at 0 means. */
 typedef struct sx_config {
 	const char *listen;		/* unix socket path or host:port; NULL = fd 0 */
 	int threads;			/* per worker; 0 = default */
@@ -47,6 +65,7 @@ typedef struct sx_config {
 	size_t n_commit_modes;
 	bool auto_migrate;		/* --migrate: upgrade every database at start-up */
 	cJSON *config_json;		/* parsed --config file, owned */
+	sx_cmd_args args;		/* the command's own options */
 } sx_config;
 
 struct sx_router;
@@ -67,11 +86,15 @@ typedef struct sx_runtime {
 
 /* ---- config.c ------------------------------------------------------------ */
 
-/* Takes one option every command shares (--database, --commit-mode,
- * --config, --templates, --max-body, --log) at argv[i]. Returns how many
- * arguments it used (1 or 2), 0 when argv[i] is not one of them, or -1 after
- * printing a one-line error. */
-int sx_config_common_option(sx_config *cfg, int argc, char **argv, int i);
+/* Reads the --config file named in cfg->config_file into cfg->config_json
+ * and applies its top-level settings to the fields the command line left
+ * alone (seen[i]: option i of the table was given). Every key must be a
+ * setting of the option table or "databases", with the type it takes.
+ * Returns 0, or -1 with one line in err naming the file, the key and the
+ * fix. */
+int sx_config_load_file(sx_config *cfg, const bool *seen, char *err,
+    size_t errlen);
+/* Frees what the options and the file allocated; cfg is zeroed. */
 void sx_config_free(sx_config *cfg);
 
 /* ---- runtime.c ----------------------------------------------------------- */

@@ -6,11 +6,15 @@
  * with one line naming the database, the key or the route, and the fix.
  */
 #include "dbset.h"
+#include "defaults.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 const char *const sx_commit_modes[SX_COMMIT__MAX] = {
 	"manual", "autocommit", "autocommit_include_redirect",
@@ -19,7 +23,9 @@ const char *const sx_dbkeys[SX_DBKEY__MAX] = {
 	"session", "connection", "pool",
 };
 static const char *const default_keys[SX_DBKEY__MAX] = {
-	"db_session", "db_connection", "db_pool",
+	[SX_DBKEY_SESSION] = SX_DEFAULT_SESSION_KEY,
+	[SX_DBKEY_CONNECTION] = SX_DEFAULT_CONNECTION_KEY,
+	[SX_DBKEY_POOL] = SX_DEFAULT_POOL_KEY,
 };
 
 /* Fields a database may have in the config file. */
@@ -133,7 +139,7 @@ conf_from_code(struct sx_dbset *dbs, const sx_database *src, sx_dbconf *db,
 	db->pool_size = src->pool_size;
 	db->stmt_cache_size = src->stmt_cache_size;
 	db->migrations_dir = src->migrations_dir != NULL ?
-	    src->migrations_dir : "migrations";
+	    src->migrations_dir : SX_DEFAULT_MIGRATIONS_DIR;
 	if (copy_statuses(dbs->arena, src->extra_commit_statuses,
 	    &db->commit_extra, &db->n_commit_extra) < 0 ||
 	    copy_statuses(dbs->arena, src->extra_rollback_statuses,
@@ -429,9 +435,40 @@ check_routes(const struct sx_dbset *dbs, const sx_app *app, char *err,
 	return 0;
 }
 
+/* Every database's URL is set, and with --migrate its migrations folder
+ * exists. */
+static int
+check_ready(const struct sx_dbset *dbs, const sx_config *cfg, char *err,
+    size_t errlen)
+{
+	for (size_t i = 0; i < dbs->n; i++) {
+		const sx_dbconf *db = &dbs->conf[i];
+
+		if (db->url == NULL || *db->url == '\0') {
+			fail(err, errlen, "database \"%s\": no URL (set .url in "
+			    "the code, \"url\" in the config file, or use "
+			    "--database %s=URL)", db->keys[SX_DBKEY_SESSION],
+			    db->keys[SX_DBKEY_SESSION]);
+			return -1;
+		}
+		if (cfg->auto_migrate &&
+		    sx_dbconf_migrations_check(db, NULL, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 struct sx_dbset *
 sx_dbset_configure(const sx_app *app, const sx_config *cfg, char *err,
     size_t errlen)
+{
+	return sx_dbset_configure_settings(app, cfg, SX_DBSET_CHECK_READY, err,
+	    errlen);
+}
+
+struct sx_dbset *
+sx_dbset_configure_settings(const sx_app *app, const sx_config *cfg,
+    sx_dbset_check check, char *err, size_t errlen)
 {
 	struct sx_dbset *dbs = calloc(1, sizeof(*dbs));
 
@@ -455,20 +492,16 @@ sx_dbset_configure(const sx_app *app, const sx_config *cfg, char *err,
 	    conf_from_file(dbs, cfg->config_json, err, errlen) < 0) ||
 	    conf_from_command_line(dbs, cfg, err, errlen) < 0)
 		goto fail;
+	if (check == SX_DBSET_CHECK_READY && check_ready(dbs, cfg, err,
+	    errlen) < 0)
+		goto fail;
 	for (size_t i = 0; i < dbs->n; i++) {
 		if (check_statuses(&dbs->conf[i], err, errlen) < 0)
 			goto fail;
-		if (dbs->conf[i].url == NULL || *dbs->conf[i].url == '\0') {
-			fail(err, errlen, "database \"%s\": no URL (set .url in "
-			    "the code, \"url\" in the config file, or use "
-			    "--database %s=URL)", dbs->conf[i].keys[SX_DBKEY_SESSION],
-			    dbs->conf[i].keys[SX_DBKEY_SESSION]);
-			goto fail;
-		}
 		/* The file's and command line's strings belong to cfg, which
 		 * may go before the set does. */
-		if ((dbs->conf[i].url = sx_arena_strdup(dbs->arena,
-		    dbs->conf[i].url)) == NULL ||
+		if ((dbs->conf[i].url != NULL && (dbs->conf[i].url =
+		    sx_arena_strdup(dbs->arena, dbs->conf[i].url)) == NULL) ||
 		    (dbs->conf[i].migrations_dir = sx_arena_strdup(dbs->arena,
 		    dbs->conf[i].migrations_dir)) == NULL)
 			goto nomem;
@@ -483,4 +516,63 @@ fail:
 		sx_arena_free(dbs->arena);
 	free(dbs);
 	return NULL;
+}
+
+/* dir as an absolute path in buf (relative ones from the working folder). */
+static const char *
+absolute(const char *dir, char *buf, size_t len)
+{
+	char cwd[4096];
+
+	if (dir[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		snprintf(buf, len, "%s", dir);
+	else
+		snprintf(buf, len, "%s/%s", cwd, dir);
+	return buf;
+}
+
+const char *
+sx_dbconf_migrations_dir(const sx_dbconf *db, const char *dir, char *buf,
+    size_t len)
+{
+	return absolute(dir != NULL ? dir : db->migrations_dir, buf, len);
+}
+
+int
+sx_dbconf_migrations_check(const sx_dbconf *db, const char *dir, char *err,
+    size_t errlen)
+{
+	char path[4096];
+	struct stat st;
+
+	bool missing;
+
+	sx_dbconf_migrations_dir(db, dir, path, sizeof(path));
+	missing = stat(path, &st) < 0;
+	if (!missing && S_ISDIR(st.st_mode))
+		return 0;
+	fail(err, errlen, "database \"%s\": migrations folder %s %s (create it "
+	    "with db make-migration, or point %s at the right folder)",
+	    db->keys[SX_DBKEY_SESSION], path, !missing ? "is not a folder" :
+	    errno == ENOENT || errno == ENOTDIR ? "does not exist" :
+	    strerror(errno), dir != NULL ? "--dir" :
+	    "the database's migrations_dir");
+	return -1;
+}
+
+const char *
+sx_dbset_redact_url(sx_arena *a, const char *url)
+{
+	char *s = sx_arena_strdup(a, url), *p, *at, *colon;
+
+	if (s == NULL)
+		return "(url)";
+	if ((p = strstr(s, "://")) != NULL && (at = strchr(p + 3, '@')) != NULL &&
+	    (colon = memchr(p + 3, ':', (size_t)(at - p - 3))) != NULL)
+		memset(colon + 1, '*', (size_t)(at - colon - 1));
+	for (p = strstr(s, "password="); p != NULL; p = strstr(p, "password=")) {
+		for (p += 9; *p != '\0' && *p != '&' && *p != ' '; p++)
+			*p = '*';
+	}
+	return s;
 }

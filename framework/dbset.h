@@ -11,7 +11,7 @@
  *            "url": "postgresql:///app", "commit_mode": "autocommit",
  *            "pool_size": 5, "stmt_cache_size": 64,
  *            "extra_commit_statuses": [418], "extra_rollback_statuses": [],
- *            "migrations_dir": "migrations",
+ *            "migrations_dir": "db/migrations",
  *            "busy_timeout_ms": 5000, "acquire_timeout_ms": 5000}}}
  *   3. the command line: --database KEY=URL, --commit-mode KEY=MODE.
  * Keys themselves come only from code: the file and the command line name a
@@ -68,6 +68,36 @@ struct sx_dbset {
  */
 struct sx_dbset *sx_dbset_configure(const sx_app *app,
     const sx_config *cfg, char *err, size_t errlen);
+
+/* How far sx_dbset_configure_settings checks. */
+typedef enum sx_dbset_check {
+	SX_DBSET_CHECK_SETTINGS,	/* the settings only: a URL may be
+					   missing (db make-migration) */
+	SX_DBSET_CHECK_READY,		/* and every database has a URL;
+					   with --migrate, its migrations
+					   folder exists */
+	SX_DBSET_CHECK__MAX
+} sx_dbset_check;
+
+/* sx_dbset_configure with the checks named. Free the set's arena and the
+ * set itself (sx_dbset_free does, and closes any pools). */
+struct sx_dbset *sx_dbset_configure_settings(const sx_app *app,
+    const sx_config *cfg, sx_dbset_check check, char *err, size_t errlen);
+
+/* The migrations folder of db (or dir, when not NULL: --dir) as an
+ * absolute path in buf, which it returns. */
+const char *sx_dbconf_migrations_dir(const sx_dbconf *db, const char *dir,
+    char *buf, size_t len);
+
+/* 0 when that folder exists, else -1 with one line in err naming the
+ * database and the absolute path looked for. */
+int sx_dbconf_migrations_check(const sx_dbconf *db, const char *dir,
+    char *err, size_t errlen);
+
+/* A URL, or a message quoting one, fit for printing: the password, if
+ * any, is masked (in a copy in a). Used by every message that shows a
+ * URL: start-up, the log and the db commands. */
+const char *sx_dbset_redact_url(sx_arena *a, const char *url);
 
 /* Finds the database with key among any of its keys: its index and, in
  * *kind, which key it is. -1 when no database has the key. */

@@ -35,10 +35,18 @@ run_handler(sx_req *req)
 	return failed;
 }
 
-/* Reads, parses and routes; on success runs the handler. Returns 0 when the
- * handler succeeded, 1 when it failed, 2 when no handler ran (4xx from the
- * framework), -1 when the client cut the body short. */
-static int
+/* What became of a request in process(). */
+typedef enum process_outcome {
+	OUTCOME_HANDLED,	/* the handler ran and succeeded */
+	OUTCOME_FAILED,		/* the handler ran and failed: roll back */
+	OUTCOME_REFUSED,	/* no handler ran: the framework answered (a 4xx,
+				 * or 500 when out of memory) */
+	OUTCOME_ABORTED,	/* the client cut the body short: no answer */
+} process_outcome;
+
+/* Reads, parses and routes; on success runs the handler. Says which of the
+ * outcomes above happened; the response holds the answer unless ABORTED. */
+static process_outcome
 process(sx_req *req, const sx_io *io)
 {
 	sx_runtime *rt = req->rt;
@@ -51,33 +59,33 @@ process(sx_req *req, const sx_io *io)
 	if (rc == SX_REQ_OK)
 		rc = sx_req_read_body(req, io, rt->max_body, &why);
 	if (rc == SX_REQ_ABORTED)
-		return -1;
+		return OUTCOME_ABORTED;
 	if (rc == SX_REQ_OK)
 		rc = sx_req_parse_body(req, &why);
 	if (rc != SX_REQ_OK) {
 		sx_error(req->res, rc == SX_REQ_TOO_LARGE ? 413 :
 		    rc == SX_REQ_NOMEM ? 500 : 400,
 		    why ? why : "malformed request");
-		return 2;
+		return OUTCOME_REFUSED;
 	}
 	switch (sx_router_match(rt->router, req, &allow)) {
 	case SX_MATCH_OK:
 		if ((why = sx_csrf_check(req)) != NULL) {
 			sx_error(req->res, 403, why);
-			return 2;
+			return OUTCOME_REFUSED;
 		}
 		if ((why = sx_sessions_csrf_check(req, &status)) != NULL) {
 			sx_error(req->res, status, why);
-			return 2;
+			return OUTCOME_REFUSED;
 		}
-		return run_handler(req) ? 1 : 0;
+		return run_handler(req) ? OUTCOME_FAILED : OUTCOME_HANDLED;
 	case SX_MATCH_METHOD:
 		sx_error(req->res, 405, "method not allowed for this path");
 		sx_res_header(req->res, "Allow", allow);
-		return 2;
+		return OUTCOME_REFUSED;
 	default:
 		sx_error(req->res, 404, "no route matches this path");
-		return 2;
+		return OUTCOME_REFUSED;
 	}
 }
 
@@ -85,7 +93,8 @@ int
 sx_dispatch(sx_runtime *rt, const sx_io *io, sx_arena *arena)
 {
 	sx_req *req = sx_arena_alloc(arena, sizeof(*req));
-	int outcome, rc = 0;
+	process_outcome outcome;
+	int rc = 0;
 
 	if (req == NULL)
 		return -1;
@@ -98,7 +107,7 @@ sx_dispatch(sx_runtime *rt, const sx_io *io, sx_arena *arena)
 	if (req->res == NULL)
 		return -1;
 	outcome = process(req, io);
-	if (outcome < 0) {
+	if (outcome == OUTCOME_ABORTED) {
 		/* The client cut the body short: nothing ran, nothing is owed. */
 		sx_tx_finalize(req, true);
 		sx_deps_release(req);
@@ -107,7 +116,7 @@ sx_dispatch(sx_runtime *rt, const sx_io *io, sx_arena *arena)
 		rc = -1;
 		goto done;
 	}
-	sx_tx_finalize(req, sx_sessions_flush(req, outcome == 1));
+	sx_tx_finalize(req, sx_sessions_flush(req, outcome == OUTCOME_FAILED));
 	sx_res_header(req->res, "X-Request-ID", req->id);
 	if (sx_res_serialize(req->res, io, req->method != SX_HEAD) < 0) {
 		req->aborted = true;

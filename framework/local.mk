@@ -4,6 +4,7 @@
 # server/ (supervisor, worker, FastCGI records, CGI) and cli/ (commands).
 libsxcore_la_SOURCES += \
 	framework/core.h framework/log.h framework/log.c \
+	framework/defaults.h framework/options.h framework/options.c \
 	framework/dispatch.c framework/runtime.c framework/config.c \
 	framework/dbset.h framework/dbconfig.c framework/resolver.c \
 	framework/transaction.c framework/render.c framework/testclient.c \

@@ -6,19 +6,18 @@
  * the command line.
  *
  * The folder is --templates / the config file's "templates", else the app's
- * templates_dir, else "templates". Only the last, the default, may be
+ * templates_dir, else SX_DEFAULT_TEMPLATES_DIR. Only the last, the default, may be
  * missing: an app without templates needs no folder.
  */
 #include "core.h"
 #include "sx_tpl.h"
+#include "defaults.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#define DEFAULT_TEMPLATES_DIR "templates"
 
 /* The templates folder and whether someone named it explicitly. */
 const char *
@@ -30,7 +29,7 @@ sx_templates_dir(const sx_runtime *rt, bool *named)
 	if (rt->app->templates_dir != NULL)
 		return rt->app->templates_dir;
 	*named = false;
-	return DEFAULT_TEMPLATES_DIR;
+	return SX_DEFAULT_TEMPLATES_DIR;
 }
 
 /*

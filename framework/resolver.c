@@ -27,25 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A URL, or a message quoting one, fit for a log line: the password, if
- * any, is masked. */
-static const char *
-redact_url(sx_arena *a, const char *url)
-{
-	char *s = sx_arena_strdup(a, url), *p, *at, *colon;
-
-	if (s == NULL)
-		return "(url)";
-	if ((p = strstr(s, "://")) != NULL && (at = strchr(p + 3, '@')) != NULL &&
-	    (colon = memchr(p + 3, ':', (size_t)(at - p - 3))) != NULL)
-		memset(colon + 1, '*', (size_t)(at - colon - 1));
-	for (p = strstr(s, "password="); p != NULL; p = strstr(p, "password=")) {
-		for (p += 9; *p != '\0' && *p != '&' && *p != ' '; p++)
-			*p = '*';
-	}
-	return s;
-}
-
 /* Applies one database's migrations, with those of the extensions it
  * holds (--migrate). */
 static int
@@ -100,15 +81,15 @@ open_one(struct sx_dbset *dbs, size_t i, char *err, size_t errlen)
 	if (sx_db_url_check(db->url, why, sizeof(why)) != SX_DB_OK) {
 		/* the driver's message quotes the URL: mask it there too */
 		snprintf(err, errlen, "database \"%s\": URL does not parse: %s",
-		    db->keys[SX_DBKEY_SESSION], *why ? redact_url(dbs->arena,
+		    db->keys[SX_DBKEY_SESSION], *why ? sx_dbset_redact_url(dbs->arena,
 		    why) : "malformed (use sqlite:PATH or postgresql://...)");
 		return -1;
 	}
 	if (sx_db_pool_new(db->url, &po, &dbs->pools[i], why, sizeof(why)) !=
 	    SX_DB_OK) {
 		snprintf(err, errlen, "database \"%s\": cannot open %s: %s",
-		    db->keys[SX_DBKEY_SESSION], redact_url(dbs->arena, db->url),
-		    *why ? redact_url(dbs->arena, why) : "no detail");
+		    db->keys[SX_DBKEY_SESSION], sx_dbset_redact_url(dbs->arena, db->url),
+		    *why ? sx_dbset_redact_url(dbs->arena, why) : "no detail");
 		dbs->pools[i] = NULL;
 		return -1;
 	}

@@ -5,12 +5,11 @@
  * with one line that names it.
  */
 #include "core.h"
+#include "defaults.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define SX_DEFAULT_MAX_BODY ((size_t)1 << 20)
 
 sx_runtime *
 sx_runtime_new(const sx_app *app, const sx_config *cfg, char *err, size_t errlen)

@@ -3,7 +3,7 @@
  * server runs them, with the CGI parameters a web server would send. Used by
  * the `request` command and by Criterion tests of apps (sx_test_*).
  */
-#include "core.h"
+#include "options.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -14,7 +14,8 @@
 struct sx_test_client {
 	sx_runtime *rt;
 	sx_config cfg;
-	char **argv;		/* own copies of the options: cfg points into them */
+	char **argv;		/* "test client", then own copies of the
+				   options: cfg points into them */
 	int argc;
 };
 
@@ -138,27 +139,35 @@ sx_test_client_new(const sx_app *app, const char *const *options, char *err,
     size_t errlen)
 {
 	sx_test_client *tc = calloc(1, sizeof(*tc));
-	int i, used;
+	int i;
 
 	if (tc == NULL)
 		return NULL;
 	while (options != NULL && options[tc->argc] != NULL)
 		tc->argc++;
+	tc->argc++;	/* argv[0], as a command line has */
 	/* The settings keep pointers into their arguments, so the client owns
 	 * copies: the caller may free its strings once this returns. */
-	if ((tc->argv = calloc((size_t)tc->argc + 1, sizeof(char *))) == NULL)
+	if ((tc->argv = calloc((size_t)tc->argc + 1, sizeof(char *))) == NULL ||
+	    (tc->argv[0] = strdup(sx_cmds[SX_CMD_TEST])) == NULL)
 		goto nomem;
-	for (i = 0; i < tc->argc; i++)
-		if ((tc->argv[i] = strdup(options[i])) == NULL)
+	for (i = 1; i < tc->argc; i++)
+		if ((tc->argv[i] = strdup(options[i - 1])) == NULL)
 			goto nomem;
-	for (i = 0; i < tc->argc; i += used) {
-		used = sx_config_common_option(&tc->cfg, tc->argc, tc->argv, i);
-		if (used <= 0) {
-			snprintf(err, errlen, "test client: option %s not "
-			    "understood", options[i]);
-			sx_test_client_free(tc);
-			return NULL;
-		}
+	/* argv[0] is the program's name: the options start at 1 */
+	switch (sx_options_parse(&tc->cfg, SX_CMD_TEST, tc->argc, tc->argv,
+	    err, errlen)) {
+	case SX_OPTS_OK:
+		if (tc->cfg.args.n_operands == 0)
+			break;
+		snprintf(err, errlen, "test client: unexpected argument %s",
+		    tc->cfg.args.operands[0]);
+		goto fail;
+	case SX_OPTS_HELP:
+		snprintf(err, errlen, "test client: --help is for commands");
+		goto fail;
+	default:
+		goto fail;
 	}
 	if ((tc->rt = sx_runtime_new(app, &tc->cfg, err, errlen)) == NULL) {
 		sx_test_client_free(tc);
@@ -167,6 +176,7 @@ sx_test_client_new(const sx_app *app, const char *const *options, char *err,
 	return tc;
 nomem:
 	snprintf(err, errlen, "test client: out of memory");
+fail:
 	sx_test_client_free(tc);
 	return NULL;
 }

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "defaults.h"
 #include "sx_util.h"
 
 #ifndef SX_PKGDATADIR
@@ -567,7 +568,7 @@ cmd_new(scaffold *s)
 	if ((src = path_fmt("%s/%s", s->root, s->example)) == NULL ||
 	    (tests = path_fmt("%s/tests", s->dest)) == NULL ||
 	    (deploy = path_fmt("%s/deploy", s->dest)) == NULL ||
-	    (mig = path_fmt("%s/migrations", s->dest)) == NULL)
+	    (mig = path_fmt("%s/" SX_DEFAULT_MIGRATIONS_DIR, s->dest)) == NULL)
 		goto out;
 	if (copy_tree(s, src, s->dest, true) != 0)
 		goto out;
@@ -632,9 +633,10 @@ main(int argc, char **argv)
 
 		if (strcmp(a, "--list") == 0)
 			list = true;
-		else if ((strcmp(a, "--from") == 0 || strcmp(a, "--dir") == 0) &&
-		    i + 1 < argc)
-			*(a[2] == 'f' ? &s.example : &s.dest) = argv[++i];
+		else if (strcmp(a, "--from") == 0 && i + 1 < argc)
+			s.example = argv[++i];
+		else if (strcmp(a, "--dir") == 0 && i + 1 < argc)
+			s.dest = argv[++i];
 		else if (strcmp(a, "--help") == 0) {
 			fputs(usage_text, stdout);
 			return 0;

@@ -6,9 +6,11 @@
  * Exit statuses: 0 success, 1 failure, 2 usage error.
  */
 #include "cli.h"
+#include "dbset.h"
 #include "server/server.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,16 +35,6 @@ static const command commands[] = {
 	{ "help", cmd_help, "show this help" },
 };
 
-static const char common_options[] =
-    "Options every command takes:\n"
-    "  --database KEY=URL     database URL for a key (sqlite:FILE, postgresql://...)\n"
-    "  --commit-mode KEY=MODE manual, autocommit or autocommit_include_redirect\n"
-    "  --config FILE          JSON file with the same settings\n"
-    "  --templates DIR        templates folder\n"
-    "  --max-body BYTES       request body limit (K and M suffixes)\n"
-    "  --log FILE             log to FILE instead of stderr\n"
-    "  --migrate              apply pending migrations at start-up\n";
-
 static void
 usage(const sx_app *app, FILE *out)
 {
@@ -54,8 +46,50 @@ usage(const sx_app *app, FILE *out)
 		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nRun '%s COMMAND --help' for a command's options.\n"
 	    "Run with no arguments under a web server: CGI (GATEWAY_INTERFACE set)\n"
-	    "or FastCGI on an inherited socket (fd 0).\n\n%s",
-	    app->name, common_options);
+	    "or FastCGI on an inherited socket (fd 0).\n\n"
+	    "Options serve, request, render and db all take:\n", app->name);
+	sx_options_help(out, SX_FOR_ALL);
+}
+
+/*
+ * Reads a command's options into cfg (options.c) and prints what --help
+ * or a mistake calls for: usage is the command's synopsis (with one %s for
+ * the app's name), about what follows it in --help. Returns -1 to go on,
+ * else the exit status.
+ */
+int
+sx_cli_options(const sx_app *app, sx_config *cfg, sx_cmd cmd, int argc,
+    char **argv, const char *usage, const char *about)
+{
+	char err[1024];
+
+	switch (sx_options_parse(cfg, cmd, argc, argv, err, sizeof(err))) {
+	case SX_OPTS_HELP:
+		printf(usage, app->name);
+		printf("%s\nOptions:\n", about);
+		sx_options_help(stdout, SX_FOR(cmd));
+		return 0;
+	case SX_OPTS_ERROR:
+		sx_cli_usage_error(app, cmd, usage, "%s", err);
+		return 2;
+	default:
+		return -1;
+	}
+}
+
+void
+sx_cli_usage_error(const sx_app *app, sx_cmd cmd, const char *usage,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fprintf(stderr, usage, app->name);
+	fprintf(stderr, "(%s %s --help lists the options)\n", app->name,
+	    sx_cmds[cmd]);
 }
 
 static int
@@ -82,103 +116,107 @@ stdin_is_socket(void)
 	return getsockopt(STDIN_FILENO, SOL_SOCKET, SO_TYPE, &type, &len) == 0;
 }
 
+static const char serve_usage[] =
+    "usage: %s serve [--listen ADDR] [--workers N] [--threads M] [options]\n";
+static const char serve_about[] =
+    "Serves FastCGI with a supervisor and N worker processes of M threads.\n"
+    "Signals: TERM/INT stop gracefully, HUP replaces the workers, USR1\n"
+    "reopens the log file.\n";
+
+int
+sx_cmd_serve(const sx_app *app, sx_config *cfg, int argc, char **argv)
+{
+	int rc;
+
+	if ((rc = sx_cli_options(app, cfg, SX_CMD_SERVE, argc, argv,
+	    serve_usage, serve_about)) >= 0)
+		return rc;
+	if (cfg->args.n_operands > 0) {
+		sx_cli_usage_error(app, SX_CMD_SERVE, serve_usage,
+		    "serve: unexpected argument %s", cfg->args.operands[0]);
+		return 2;
+	}
+	return sx_serve(app, cfg);
+}
+
 static const char request_usage[] =
-    "usage: %s request METHOD PATH [-H 'Name: value']... [-d BODY | -d @FILE] [options]\n"
+    "usage: %s request METHOD PATH [-H 'Name: value']... [-d BODY | -d @FILE] "
+    "[options]\n";
+static const char request_about[] =
     "Runs one request in-process and prints the response as a CGI program\n"
     "would: a Status line, headers, a blank line, the body. Exits 0 when a\n"
-    "response was produced, whatever its status.\n\n%s";
+    "response was produced, whatever its status.\n";
+
+/* The -d body: the text itself, or @FILE's contents. NULL after printing
+ * an error. */
+static char *
+request_body(const char *data, size_t *len)
+{
+	char *body;
+
+	if (data[0] == '@') {
+		if ((body = sx_read_file(data + 1, len)) == NULL)
+			fprintf(stderr, "request: -d %s: %s\n", data,
+			    strerror(errno));
+		return body;
+	}
+	if ((body = strdup(data)) != NULL)
+		*len = strlen(body);
+	return body;
+}
 
 int
 sx_cmd_request(const sx_app *app, sx_config *cfg, int argc, char **argv)
 {
-	const char *method = NULL, *path = NULL, **headers;
+	const sx_cmd_args *a = &cfg->args;
+	const char *method, *path;
 	char *body = NULL, err[512];
-	size_t body_len = 0, n_headers = 0;
+	size_t body_len = 0;
 	sx_runtime *rt;
 	sx_buf out = SX_BUF_INIT;
-	int i, used, rc = 2;
+	int rc;
 
-	if ((headers = calloc((size_t)argc + 1, sizeof(char *))) == NULL)
-		return 1;
-	for (i = 1; i < argc; i += used) {
-		used = 1;
-		if (is_help(argv[i])) {
-			printf(request_usage, app->name, common_options);
-			rc = 0;
-			goto done;
-		} else if (strcmp(argv[i], "-H") == 0 && i + 1 < argc) {
-			if (strchr(argv[i + 1], ':') == NULL) {
-				fprintf(stderr, "request: -H expects 'Name: value', "
-				    "got \"%s\"\n", argv[i + 1]);
-				goto done;
-			}
-			headers[n_headers++] = argv[i + 1];
-			used = 2;
-		} else if (strcmp(argv[i], "-d") == 0 && i + 1 < argc) {
-			free(body);
-			if (argv[i + 1][0] == '@') {
-				if ((body = sx_read_file(argv[i + 1] + 1,
-				    &body_len)) == NULL) {
-					fprintf(stderr, "request: -d %s: %s\n",
-					    argv[i + 1], strerror(errno));
-					rc = 1;
-					goto done;
-				}
-			} else {
-				body = strdup(argv[i + 1]);
-				body_len = strlen(body);
-			}
-			used = 2;
-		} else if ((used = sx_config_common_option(cfg, argc, argv, i)) < 0) {
-			goto done;
-		} else if (used == 0) {
-			if (argv[i][0] == '-' && argv[i][1] != '\0') {
-				fprintf(stderr, "request: unknown option %s\n", argv[i]);
-				fprintf(stderr, request_usage, app->name, common_options);
-				goto done;
-			}
-			if (method == NULL)
-				method = argv[i];
-			else if (path == NULL)
-				path = argv[i];
-			else {
-				fprintf(stderr, "request: unexpected argument %s\n", argv[i]);
-				goto done;
-			}
-			used = 1;
-		}
+	if ((rc = sx_cli_options(app, cfg, SX_CMD_REQUEST, argc, argv,
+	    request_usage, request_about)) >= 0)
+		return rc;
+	method = a->n_operands > 0 ? a->operands[0] : NULL;
+	path = a->n_operands > 1 ? a->operands[1] : NULL;
+	if (a->n_operands > 2) {
+		sx_cli_usage_error(app, SX_CMD_REQUEST, request_usage,
+		    "request: unexpected argument %s", a->operands[2]);
+		return 2;
 	}
 	if (method == NULL || path == NULL || path[0] != '/') {
-		fprintf(stderr, "request: expected METHOD and a PATH starting with '/'\n");
-		fprintf(stderr, request_usage, app->name, common_options);
-		goto done;
+		sx_cli_usage_error(app, SX_CMD_REQUEST, request_usage,
+		    "request: expected METHOD and a PATH starting with '/'");
+		return 2;
 	}
+	if (a->data != NULL && (body = request_body(a->data, &body_len)) == NULL)
+		return 1;
 	if ((rt = sx_runtime_new(app, cfg, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s: %s\n", app->name, err);
-		rc = 1;
-		goto done;
+		free(body);
+		return 1;
 	}
-	rc = sx_run_inprocess(rt, method, path, headers, body, body_len, &out);
+	rc = sx_run_inprocess(rt, method, path, a->headers, body, body_len,
+	    &out);
 	if (rc == 0)
 		fwrite(out.data, 1, out.len, stdout);
 	else
 		fprintf(stderr, "request: a header is not 'Name: value'\n");
 	sx_buf_free(&out);
 	sx_runtime_free(rt);
-	rc = rc == 0 ? 0 : 1;
-done:
 	free(body);
-	free(headers);
-	return rc;
+	return rc == 0 ? 0 : 1;
 }
 
 int
 sx_cmd_routes(const sx_app *app, sx_config *cfg, int argc, char **argv)
 {
 	struct sx_router *r;
+	struct sx_dbset *dbs;
 	char err[512];
 
-	(void)cfg;
 	if (argc > 1) {
 		if (is_help(argv[1])) {
 			printf("usage: %s routes\nLists the route table: method, "
@@ -193,6 +231,14 @@ sx_cmd_routes(const sx_app *app, sx_config *cfg, int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", app->name, err);
 		return 1;
 	}
+	/* a route naming a key no database provides is refused here too */
+	if ((dbs = sx_dbset_configure_settings(app, cfg, SX_DBSET_CHECK_SETTINGS,
+	    err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s: %s\n", app->name, err);
+		sx_router_free(r);
+		return 1;
+	}
+	sx_dbset_free(dbs);
 	sx_router_print(r, stdout);
 	sx_router_free(r);
 	return 0;

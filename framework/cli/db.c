@@ -1,6 +1,6 @@
 /*
- * db.c: the `db` command every app has. It picks one of the app's
- * databases, opens it by URL, and runs the migration engine (db/migrate.c):
+ * db.c: the `db` command every app has. It runs the migration engine
+ * (db/migrate.c) on the app's databases:
  *
  *	APP db upgrade [REV] [--dry-run] [--force]
  *	APP db downgrade [REV] [--dry-run] [--force]
@@ -8,19 +8,25 @@
  *	APP db stamp REV
  *	APP db make-migration -m MESSAGE
  *
- * The URL of a database comes from, in order: --database KEY=URL, the
- * --config file's {"databases": {"KEY": {"url": ...}}}, the app's
- * sx_database.url. KEY may be any of the database's keys.
+ * With --key KEY (any of a database's keys) it acts on that database; without
+ * it, on every database in the order the app declares them, as --migrate
+ * does, each under a line naming it. The databases' settings (URL,
+ * migrations folder) come from the one resolver every command uses
+ * (sx_dbset_configure_settings, dbconfig.c): code, then the --config file,
+ * then --database.
  *
  * Exit statuses: 0 success, 1 failure, 2 usage error.
  */
 #include "cli.h"
+#include "dbset.h"
 #include "sx_migrate.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef enum db_sub {
 	DB_UPGRADE,
@@ -36,10 +42,11 @@ static const char *const db_subs[DB_SUB__MAX] = {
 	"upgrade", "downgrade", "current", "history", "stamp", "make-migration",
 };
 
-static const char db_usage[] =
-    "usage: %s db COMMAND [REV] [options]\n"
+static const char db_usage[] = "usage: %s db COMMAND [REV] [options]\n";
+static const char db_about[] =
     "Manages the schema of the app's databases with numbered migrations\n"
-    "(NNNN_description.sql files with '-- migrate:up' and '-- migrate:down').\n\n"
+    "(NNNN_description.sql files with '-- migrate:up' and '-- migrate:down').\n"
+    "Without --key, a command acts on every database in turn.\n\n"
     "Commands:\n"
     "  upgrade [REV]          apply pending migrations up to REV (default: all)\n"
     "  downgrade [REV]        revert down to REV (default: one step; \"base\": all)\n"
@@ -47,235 +54,51 @@ static const char db_usage[] =
     "  history                list every migration, applied or pending\n"
     "  stamp REV              record REV as applied without running SQL\n"
     "  make-migration -m MSG  write the next numbered file with empty sections\n\n"
-    "REV is a version (0002), a number (2), a file name, \"head\" or \"base\".\n\n"
-    "Options:\n"
-    "  --key KEY              which database, when the app has several\n"
-    "                         (default: the first)\n"
-    "  --dir DIR              migrations folder (default: the database's\n"
-    "                         migrations_dir, else \"migrations\")\n"
-    "  --dry-run              upgrade/downgrade: print the SQL, change nothing\n"
-    "  --force                go on although an applied file changed\n"
-    "  -m, --message MSG      make-migration: what the migration does\n"
-    "  --database KEY=URL     the database's URL (sqlite:FILE, postgresql://...)\n"
-    "  --config FILE          JSON settings: {\"databases\": {\"KEY\": {\"url\": ...}}}\n\n"
+    "REV is a version (0002), a number (2), a file name, \"head\" or \"base\".\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
-/* What the command line asked for. */
-typedef struct db_args {
-	db_sub sub;
-	const char *rev;
-	const char *key;
-	const char *dir;
-	const char *message;
-	bool dry_run, force;
-} db_args;
-
-static const char *const default_keys[3] = { "db_session", "db_connection", "db_pool" };
-
-/* The keys a database answers to: its own, or the defaults when it has none. */
-static void
-database_keys(const sx_database *d, const char *keys[3])
-{
-	const bool none = d->session_key == NULL && d->connection_key == NULL &&
-	    d->pool_key == NULL;
-
-	keys[0] = none ? default_keys[0] : d->session_key;
-	keys[1] = none ? default_keys[1] : d->connection_key;
-	keys[2] = none ? default_keys[2] : d->pool_key;
-}
-
-static bool
-database_has_key(const sx_database *d, const char *key)
-{
-	const char *keys[3];
-
-	database_keys(d, keys);
-	for (int i = 0; i < 3; i++)
-		if (keys[i] != NULL && strcmp(keys[i], key) == 0)
-			return true;
-	return false;
-}
-
-/* The name we call a database by in messages: its first key. */
-static const char *
-database_name(const sx_database *d)
-{
-	const char *keys[3];
-
-	database_keys(d, keys);
-	for (int i = 0; i < 3; i++)
-		if (keys[i] != NULL)
-			return keys[i];
-	return default_keys[0];
-}
-
-/* The database with key (the first when key is NULL), or NULL. */
-static const sx_database *
-find_database(const sx_app *app, const char *key)
-{
-	if (app->n_databases == 0)
-		return NULL;
-	if (key == NULL)
-		return &app->databases[0];
-	for (size_t i = 0; i < app->n_databases; i++)
-		if (database_has_key(&app->databases[i], key))
-			return &app->databases[i];
-	return NULL;
-}
-
-/* The --database override for any key of d (or for key when d is NULL). */
-static const char *
-override_url(const sx_config *cfg, const sx_database *d, const char *key)
-{
-	for (size_t i = 0; i < cfg->n_db_urls; i++)
-		if (d != NULL ? database_has_key(d, cfg->db_urls[i].key) :
-		    key != NULL && strcmp(cfg->db_urls[i].key, key) == 0)
-			return cfg->db_urls[i].value;
-	return NULL;
-}
-
-/* The --config file's databases.KEY.url for any key of d. */
-static const char *
-config_url(const sx_config *cfg, const sx_database *d)
-{
-	const cJSON *dbs = cfg->config_json ?
-	    cJSON_GetObjectItemCaseSensitive(cfg->config_json, "databases") : NULL;
-	const cJSON *e;
-
-	cJSON_ArrayForEach(e, dbs) {
-		const cJSON *url = cJSON_GetObjectItemCaseSensitive(e, "url");
-
-		if (e->string != NULL && database_has_key(d, e->string) &&
-		    cJSON_IsString(url))
-			return url->valuestring;
-	}
-	return NULL;
-}
-
-/*
- * Picks the database (by --key, else the first) and its URL and migrations
- * folder. An app without databases can still be driven with --database
- * KEY=URL. Returns 0, or 1 after printing a one-line error.
- */
+/* Reads the subcommand and its revision from the operands. Returns -1 to go
+ * on, else an exit status. */
 static int
-pick_database(const sx_app *app, const sx_config *cfg, const db_args *a,
-    const char **name, const char **url, const char **dir)
+parse_args(const sx_app *app, const sx_config *cfg, db_sub *sub,
+    const char **rev)
 {
-	const sx_database *d = NULL;
+	const sx_cmd_args *a = &cfg->args;
+	int s;
 
-	if (app->n_databases == 0) {
-		if (cfg->n_db_urls == 0) {
-			fprintf(stderr, "db: this app declares no databases (add one to "
-			    "sx_app.databases or pass --database KEY=URL)\n");
-			return 1;
-		}
-		*name = a->key ? a->key : cfg->db_urls[0].key;
-		if ((*url = override_url(cfg, NULL, *name)) == NULL) {
-			fprintf(stderr, "db: no database \"%s\" (pass --database "
-			    "%s=URL)\n", *name, *name);
-			return 1;
-		}
-		*dir = a->dir ? a->dir : "migrations";
-		return 0;
-	}
-	if ((d = find_database(app, a->key)) == NULL) {
-		fprintf(stderr, "db: --key %s: the app has no such database (known:",
-		    a->key);
-		for (size_t i = 0; i < app->n_databases; i++)
-			fprintf(stderr, "%s %s", i ? "," : "",
-			    database_name(&app->databases[i]));
-		fprintf(stderr, ")\n");
-		return 1;
-	}
-	*name = database_name(d);
-	if ((*url = override_url(cfg, d, NULL)) == NULL &&
-	    (*url = config_url(cfg, d)) == NULL)
-		*url = d->url;
-	if (*url == NULL || **url == '\0') {
-		fprintf(stderr, "db: database \"%s\" has no URL (set sx_database.url, "
-		    "or pass --database %s=sqlite:app.db)\n", *name, *name);
-		return 1;
-	}
-	*dir = a->dir ? a->dir : d->migrations_dir ? d->migrations_dir : "migrations";
-	return 0;
-}
-
-/* Parses the arguments after "db". Returns -1 to go on, else an exit status. */
-static int
-parse_args(const sx_app *app, sx_config *cfg, int argc, char **argv, db_args *a)
-{
-	int i, used;
-
-	memset(a, 0, sizeof(*a));
-	a->sub = DB_SUB__MAX;
-	for (i = 1; i < argc; i += used) {
-		const char *arg = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-		used = 1;
-		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-			printf(db_usage, app->name);
-			return 0;
-		} else if (strcmp(arg, "--dry-run") == 0)
-			a->dry_run = true;
-		else if (strcmp(arg, "--force") == 0)
-			a->force = true;
-		else if (strcmp(arg, "--key") == 0 || strcmp(arg, "--dir") == 0 ||
-		    strcmp(arg, "-m") == 0 || strcmp(arg, "--message") == 0) {
-			if (val == NULL) {
-				fprintf(stderr, "db: %s expects a value\n", arg);
-				return 2;
-			}
-			*(arg[2] == 'k' ? &a->key : arg[2] == 'd' ? &a->dir :
-			    &a->message) = val;
-			used = 2;
-		} else if ((used = sx_config_common_option(cfg, argc, argv, i)) < 0)
-			return 2;
-		else if (used > 0)
-			continue;
-		else if (arg[0] == '-' && arg[1] != '\0') {
-			fprintf(stderr, "db: unknown option %s (see %s db --help)\n",
-			    arg, app->name);
-			return 2;
-		} else if (a->sub == DB_SUB__MAX) {
-			for (int s = 0; s < DB_SUB__MAX; s++)
-				if (strcmp(arg, db_subs[s]) == 0)
-					a->sub = (db_sub)s;
-			if (a->sub == DB_SUB__MAX) {
-				fprintf(stderr, "db: unknown command \"%s\" (see %s "
-				    "db --help)\n", arg, app->name);
-				return 2;
-			}
-			used = 1;
-		} else if (a->rev == NULL && a->sub <= DB_DOWNGRADE) {
-			a->rev = arg;
-			used = 1;
-		} else if (a->rev == NULL && a->sub == DB_STAMP) {
-			a->rev = arg;
-			used = 1;
-		} else {
-			fprintf(stderr, "db %s: unexpected argument \"%s\"\n",
-			    db_subs[a->sub], arg);
-			return 2;
-		}
-	}
-	if (a->sub == DB_SUB__MAX) {
-		fprintf(stderr, "db: expected a command\n");
-		fprintf(stderr, db_usage, app->name);
+	if (a->n_operands == 0) {
+		sx_cli_usage_error(app, SX_CMD_DB, db_usage,
+		    "db: expected a command");
 		return 2;
 	}
-	if (a->sub == DB_STAMP && a->rev == NULL) {
-		fprintf(stderr, "db stamp: expected a revision (e.g. %s db stamp head)\n",
-		    app->name);
+	for (s = 0; s < DB_SUB__MAX; s++)
+		if (strcmp(a->operands[0], db_subs[s]) == 0)
+			break;
+	if (s == DB_SUB__MAX) {
+		sx_cli_usage_error(app, SX_CMD_DB, db_usage, "db: unknown command "
+		    "\"%s\"", a->operands[0]);
 		return 2;
 	}
-	if (a->sub == DB_MAKE_MIGRATION && a->message == NULL) {
+	*sub = (db_sub)s;
+	*rev = a->n_operands > 1 ? a->operands[1] : NULL;
+	if (a->n_operands > (s <= DB_DOWNGRADE || s == DB_STAMP ? 2u : 1u)) {
+		fprintf(stderr, "db %s: unexpected argument \"%s\"\n",
+		    db_subs[s], a->operands[a->n_operands - 1]);
+		return 2;
+	}
+	if (s == DB_STAMP && *rev == NULL) {
+		fprintf(stderr, "db stamp: expected a revision (e.g. %s db stamp "
+		    "head)\n", app->name);
+		return 2;
+	}
+	if (s == DB_MAKE_MIGRATION && a->message == NULL) {
 		fprintf(stderr, "db make-migration: expected -m MESSAGE "
 		    "(e.g. -m \"create users\")\n");
 		return 2;
 	}
-	if ((a->dry_run || a->force) && a->sub > DB_DOWNGRADE) {
-		fprintf(stderr, "db %s: --dry-run and --force apply to upgrade and "
-		    "downgrade only\n", db_subs[a->sub]);
+	if ((a->dry_run || a->force) && s > DB_DOWNGRADE) {
+		fprintf(stderr, "db %s: --dry-run and --force apply to upgrade "
+		    "and downgrade only\n", db_subs[s]);
 		return 2;
 	}
 	return -1;
@@ -329,43 +152,27 @@ print_history(const sx_migrate_status *st)
 	}
 }
 
-/* Adds the migrations of the extensions the chosen database holds
- * (ext_sessions_NNNN, ...) to o. Returns 0, or -1 with a message. */
-static int
-extension_migrations(const sx_app *app, const db_args *a, sx_arena *arena,
-    sx_migrate_ext *ext, sx_migrate_opts *o, char *err, size_t errlen)
-{
-	const sx_database *d = find_database(app, a->key);
-	const char *keys[3];
-
-	if (d == NULL)
-		return 0;
-	database_keys(d, keys);
-	return sx_sessions_migrate_exts(app, (size_t)(d - app->databases), keys,
-	    arena, ext, o, err, errlen);
-}
-
 /* Runs the chosen command on an open connection. Returns an exit status. */
 static int
-run_on(sx_db_conn *c, const db_args *a, const sx_migrate_opts *o)
+run_on(sx_db_conn *c, db_sub sub, const char *rev, const sx_migrate_opts *o)
 {
 	char err[2048];
 	sx_migrate_status st;
 	sx_db_err rc;
 
-	switch (a->sub) {
+	switch (sub) {
 	case DB_UPGRADE:
-		rc = sx_migrate_upgrade(c, o, a->rev, err, sizeof(err));
+		rc = sx_migrate_upgrade(c, o, rev, err, sizeof(err));
 		break;
 	case DB_DOWNGRADE:
-		rc = sx_migrate_downgrade(c, o, a->rev, err, sizeof(err));
+		rc = sx_migrate_downgrade(c, o, rev, err, sizeof(err));
 		break;
 	case DB_STAMP:
-		rc = sx_migrate_stamp(c, o, a->rev, err, sizeof(err));
+		rc = sx_migrate_stamp(c, o, rev, err, sizeof(err));
 		break;
 	default:
 		if ((rc = sx_migrate_status_get(c, o, &st, err, sizeof(err))) == SX_DB_OK) {
-			if (a->sub == DB_CURRENT)
+			if (sub == DB_CURRENT)
 				print_current(&st);
 			else
 				print_history(&st);
@@ -374,59 +181,188 @@ run_on(sx_db_conn *c, const db_args *a, const sx_migrate_opts *o)
 		break;
 	}
 	if (rc != SX_DB_OK) {
-		fprintf(stderr, "db %s: %s\n", db_subs[a->sub],
+		fprintf(stderr, "db %s: %s\n", db_subs[sub],
 		    err[0] ? err : sx_db_strerror(rc));
 		return 1;
 	}
 	return 0;
 }
 
+/* The app's databases as the db command sees them. An app that declares
+ * none can still be driven with --database KEY=URL: each names one
+ * database, and make-migration works on a default one. */
+typedef struct db_app {
+	sx_app app;
+	sx_database *made;	/* the databases made up, or NULL */
+	sx_arena *arena;	/* their keys */
+} db_app;
+
+/* Fills d from app. Returns 0, or 1 after printing why not. */
+static int
+db_app_init(db_app *d, const sx_app *app, const sx_config *cfg, db_sub sub)
+{
+	size_t n = cfg->n_db_urls;
+
+	memset(d, 0, sizeof(*d));
+	d->app = *app;
+	if (app->n_databases > 0)
+		return 0;
+	if (n == 0 && sub != DB_MAKE_MIGRATION) {
+		fprintf(stderr, "db: this app declares no databases (add one to "
+		    "sx_app.databases or pass --database KEY=URL)\n");
+		return 1;
+	}
+	if ((d->arena = sx_arena_new(1024)) == NULL ||
+	    (d->made = calloc(n ? n : 1, sizeof(sx_database))) == NULL) {
+		fprintf(stderr, "db: out of memory\n");
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *k = cfg->db_urls[i].key;
+
+		d->made[i].session_key = k;
+		d->made[i].connection_key = sx_arena_printf(d->arena,
+		    "%s_connection", k);
+		d->made[i].pool_key = sx_arena_printf(d->arena, "%s_pool", k);
+	}
+	d->app.databases = d->made;
+	d->app.n_databases = n ? n : 1;
+	return 0;
+}
+
+static void
+db_app_free(db_app *d)
+{
+	free(d->made);
+	sx_arena_free(d->arena);
+}
+
+/* The database --key names: its index, or -1 after printing the keys
+ * there are. */
+static int
+find_key(const struct sx_dbset *dbs, const char *key)
+{
+	int i = sx_dbset_find(dbs, key, NULL);
+
+	if (i >= 0)
+		return i;
+	fprintf(stderr, "db: --key %s: the app has no such database (known:",
+	    key);
+	for (size_t j = 0; j < dbs->n; j++)
+		fprintf(stderr, "%s %s", j ? "," : "",
+		    dbs->conf[j].keys[SX_DBKEY_SESSION]);
+	fprintf(stderr, ")\n");
+	return -1;
+}
+
+/* make-migration: the next file in the folder of the database --key
+ * names (or the only one, or --dir), saying when it makes the folder. */
+static int
+make_migration(const struct sx_dbset *dbs, const sx_cmd_args *a)
+{
+	int i = a->key != NULL ? find_key(dbs, a->key) : 0;
+	char err[1024], abs[4096], *path;
+	const char *dir;
+	struct stat st;
+
+	if (i < 0)
+		return 1;
+	if (a->key == NULL && a->dir == NULL && dbs->n > 1) {
+		fprintf(stderr, "db make-migration: the app has %zu databases: "
+		    "name one with --key (e.g. --key %s)\n", dbs->n,
+		    dbs->conf[0].keys[SX_DBKEY_SESSION]);
+		return 2;
+	}
+	dir = a->dir != NULL ? a->dir : dbs->conf[i].migrations_dir;
+	sx_dbconf_migrations_dir(&dbs->conf[i], a->dir, abs, sizeof(abs));
+	if (stat(dir, &st) < 0 && errno == ENOENT)
+		printf("creating the migrations folder %s\n", abs);
+	if (sx_migrate_new_file(dir, a->message, &path, err, sizeof(err))
+	    != SX_DB_OK) {
+		fprintf(stderr, "db make-migration: %s\n", err);
+		return 1;
+	}
+	printf("%s\n", path);
+	free(path);
+	return 0;
+}
+
+/* Runs the command on database i of app, under a line naming it, with the
+ * migrations of the extensions it holds. Returns an exit status. */
+static int
+run_one(const sx_app *app, struct sx_dbset *dbs, size_t i,
+    const sx_cmd_args *a, db_sub sub, const char *rev)
+{
+	const sx_dbconf *db = &dbs->conf[i];
+	sx_migrate_opts o = { 0 };
+	sx_migrate_ext ext;
+	char err[1024] = "";
+	sx_db_conn *c;
+	int rc;
+
+	printf("database %s: %s\n", db->keys[SX_DBKEY_SESSION],
+	    sx_dbset_redact_url(dbs->arena, db->url));
+	if (sx_db_open(db->url, NULL, &c, err, sizeof(err)) != SX_DB_OK) {
+		fprintf(stderr, "db: cannot open database \"%s\": %s\n",
+		    db->keys[SX_DBKEY_SESSION], sx_dbset_redact_url(dbs->arena,
+		    err));
+		return 1;
+	}
+	if (sx_dbconf_migrations_check(db, a->dir, err, sizeof(err)) < 0) {
+		fprintf(stderr, "db %s: %s\n", db_subs[sub], err);
+		sx_db_close(c);
+		return 1;
+	}
+	fflush(stdout);
+	o.dir = a->dir != NULL ? a->dir : db->migrations_dir;
+	o.dry_run = a->dry_run;
+	o.force = a->force;
+	o.out = stdout;
+	if (sx_sessions_migrate_exts(app, i, db->keys, dbs->arena, &ext, &o, err,
+	    sizeof(err)) < 0) {
+		fprintf(stderr, "db %s: %s\n", db_subs[sub], err);
+		rc = 1;
+	} else
+		rc = run_on(c, sub, rev, &o);
+	sx_db_close(c);
+	return rc;
+}
+
 int
 sx_cmd_db(const sx_app *app, sx_config *cfg, int argc, char **argv)
 {
-	const char *name = NULL, *url = NULL, *dir = NULL;
-	sx_migrate_opts o = { 0 };
-	sx_migrate_ext ext;
-	sx_arena *arena;
-	char err[1024] = "";
-	sx_db_conn *c;
-	db_args a;
+	const sx_cmd_args *a = &cfg->args;
+	struct sx_dbset *dbs;
+	const char *rev;
+	char err[1024];
+	db_sub sub;
+	db_app d;
 	int rc;
 
-	if ((rc = parse_args(app, cfg, argc, argv, &a)) >= 0)
+	if ((rc = sx_cli_options(app, cfg, SX_CMD_DB, argc, argv, db_usage,
+	    db_about)) >= 0 || (rc = parse_args(app, cfg, &sub, &rev)) >= 0)
 		return rc;
-	if (a.sub == DB_MAKE_MIGRATION) {
-		const sx_database *d = find_database(app, a.key);
-		char *path;
-
-		dir = a.dir ? a.dir : d && d->migrations_dir ? d->migrations_dir :
-		    "migrations";
-		if (sx_migrate_new_file(dir, a.message, &path, err, sizeof(err))
-		    != SX_DB_OK) {
-			fprintf(stderr, "db make-migration: %s\n", err);
-			return 1;
-		}
-		printf("%s\n", path);
-		free(path);
-		return 0;
-	}
-	if (pick_database(app, cfg, &a, &name, &url, &dir) != 0)
-		return 1;
-	if (sx_db_open(url, NULL, &c, err, sizeof(err)) != SX_DB_OK) {
-		fprintf(stderr, "db: cannot open database \"%s\": %s\n", name, err);
+	if (db_app_init(&d, app, cfg, sub) != 0) {
+		db_app_free(&d);
 		return 1;
 	}
-	o.dir = dir;
-	o.dry_run = a.dry_run;
-	o.force = a.force;
-	o.out = stdout;
-	if ((arena = sx_arena_new(4096)) == NULL ||
-	    extension_migrations(app, &a, arena, &ext, &o, err, sizeof(err)) < 0) {
-		fprintf(stderr, "db: %s\n", arena != NULL ? err : "out of memory");
+	dbs = sx_dbset_configure_settings(&d.app, cfg, sub == DB_MAKE_MIGRATION ?
+	    SX_DBSET_CHECK_SETTINGS : SX_DBSET_CHECK_READY, err, sizeof(err));
+	if (dbs == NULL) {
+		fprintf(stderr, "%s: %s\n", app->name, err);
 		rc = 1;
-	} else
-		rc = run_on(c, &a, &o);
-	sx_arena_free(arena);
-	sx_db_close(c);
+	} else if (sub == DB_MAKE_MIGRATION) {
+		rc = make_migration(dbs, a);
+	} else if (a->key != NULL) {
+		int i = find_key(dbs, a->key);
+
+		rc = i < 0 ? 1 : run_one(&d.app, dbs, (size_t)i, a, sub, rev);
+	} else {
+		/* every database in turn, stopping at the first failure */
+		for (size_t i = 0; i < dbs->n && rc <= 0; i++)
+			rc = run_one(&d.app, dbs, i, a, sub, rev);
+	}
+	sx_dbset_free(dbs);
+	db_app_free(&d);
 	return rc;
 }

@@ -11,10 +11,10 @@
 #include <string.h>
 
 static const char render_usage[] =
-    "usage: %s render TEMPLATE [DATA.json] [options]\n"
+    "usage: %s render TEMPLATE [DATA.json] [options]\n";
+static const char render_about[] =
     "Renders TEMPLATE (templates/TEMPLATE.mustache) over the JSON in DATA.json\n"
-    "('-' reads standard input; no file renders over {}) and prints the result.\n"
-    "Options: --templates DIR, and those every command takes (see --help).\n";
+    "('-' reads standard input; no file renders over {}) and prints the result.\n";
 
 /* Reads the JSON data file ("-" = stdin); NULL after printing an error. */
 static cJSON *
@@ -44,42 +44,28 @@ read_data(const char *path)
 int
 sx_cmd_render(const sx_app *app, sx_config *cfg, int argc, char **argv)
 {
-	const char *name = NULL, *data_path = NULL;
+	const char *name, *data_path;
 	sx_runtime rt = { .app = app, .cfg = *cfg };
 	sx_buf out = SX_BUF_INIT;
 	cJSON *data = NULL;
 	char err[1024];
-	int i, used, rc = 1;
+	int rc;
 	bool named;
 
-	for (i = 1; i < argc; i += used) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf(render_usage, app->name);
-			return 0;
-		}
-		if ((used = sx_config_common_option(cfg, argc, argv, i)) < 0)
-			return 2;
-		if (used > 0)
-			continue;
-		used = 1;
-		if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			fprintf(stderr, "render: unknown option %s\n", argv[i]);
-			fprintf(stderr, render_usage, app->name);
-			return 2;
-		}
-		if (name == NULL)
-			name = argv[i];
-		else if (data_path == NULL)
-			data_path = argv[i];
-		else {
-			fprintf(stderr, "render: unexpected argument %s\n", argv[i]);
-			fprintf(stderr, render_usage, app->name);
-			return 2;
-		}
+	if ((rc = sx_cli_options(app, cfg, SX_CMD_RENDER, argc, argv,
+	    render_usage, render_about)) >= 0)
+		return rc;
+	rc = 1;
+	name = cfg->args.n_operands > 0 ? cfg->args.operands[0] : NULL;
+	data_path = cfg->args.n_operands > 1 ? cfg->args.operands[1] : NULL;
+	if (cfg->args.n_operands > 2) {
+		sx_cli_usage_error(app, SX_CMD_RENDER, render_usage,
+		    "render: unexpected argument %s", cfg->args.operands[2]);
+		return 2;
 	}
 	if (name == NULL) {
-		fprintf(stderr, "render: expected a TEMPLATE name\n");
-		fprintf(stderr, render_usage, app->name);
+		sx_cli_usage_error(app, SX_CMD_RENDER, render_usage,
+		    "render: expected a TEMPLATE name");
 		return 2;
 	}
 	rt.cfg = *cfg;	/* with the options just read */

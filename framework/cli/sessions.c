@@ -12,16 +12,13 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char sessions_usage[] =
-    "usage: %s sessions COMMAND [options]\n\n"
+static const char sessions_usage[] = "usage: %s sessions COMMAND [options]\n";
+static const char sessions_about[] =
+    "Maintains the server-side sessions table of the app's sessions database\n"
+    "(or the database --key names).\n\n"
     "Commands:\n"
     "  delete-expired [--verbose]  delete expired sessions\n"
     "  count                       sessions alive and expired\n\n"
-    "Options:\n"
-    "  --key KEY              the database holding the sessions (default: the\n"
-    "                         app's sessions database)\n"
-    "  --database KEY=URL     that database's URL\n"
-    "  --config FILE          JSON settings\n\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
 typedef enum sessions_sub {
@@ -40,53 +37,34 @@ typedef struct sessions_args {
 	bool verbose;
 } sessions_args;
 
-/* Parses the arguments after "sessions". -1 to go on, else an exit status. */
+/* Reads the subcommand from the operands. -1 to go on, else an exit
+ * status. */
 static int
-parse_args(const sx_app *app, sx_config *cfg, int argc, char **argv,
-    sessions_args *a)
+parse_args(const sx_app *app, const sx_config *cfg, sessions_args *a)
 {
-	int used;
+	const sx_cmd_args *args = &cfg->args;
+	int s;
 
 	memset(a, 0, sizeof(*a));
-	a->sub = SESSIONS_SUB__MAX;
-	for (int i = 1; i < argc; i += used) {
-		used = 1;
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf(sessions_usage, app->name);
-			return 0;
-		} else if (strcmp(argv[i], "--verbose") == 0 ||
-		    strcmp(argv[i], "-v") == 0)
-			a->verbose = true;
-		else if (strcmp(argv[i], "--key") == 0) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "sessions: --key expects a value\n");
-				return 2;
-			}
-			a->key = argv[i + 1];
-			used = 2;
-		} else if ((used = sx_config_common_option(cfg, argc, argv, i)) < 0)
-			return 2;
-		else if (used > 0)
-			continue;
-		else if (argv[i][0] != '-' && a->sub == SESSIONS_SUB__MAX) {
-			used = 1;
-			for (int s = 0; s < SESSIONS_SUB__MAX; s++)
-				if (strcmp(argv[i], sessions_subs[s]) == 0)
-					a->sub = (sessions_sub)s;
-			if (a->sub == SESSIONS_SUB__MAX) {
-				fprintf(stderr, "sessions: unknown command \"%s\" (see "
-				    "%s sessions --help)\n", argv[i], app->name);
-				return 2;
-			}
-		} else {
-			fprintf(stderr, "sessions: unexpected argument \"%s\" (see %s "
-			    "sessions --help)\n", argv[i], app->name);
-			return 2;
-		}
+	a->key = args->key;
+	a->verbose = args->verbose;
+	if (args->n_operands == 0) {
+		sx_cli_usage_error(app, SX_CMD_SESSIONS, sessions_usage,
+		    "sessions: expected a command (delete-expired or count)");
+		return 2;
 	}
-	if (a->sub == SESSIONS_SUB__MAX) {
-		fprintf(stderr, "sessions: expected a command (delete-expired or "
-		    "count)\n");
+	for (s = 0; s < SESSIONS_SUB__MAX; s++)
+		if (strcmp(args->operands[0], sessions_subs[s]) == 0)
+			break;
+	if (s == SESSIONS_SUB__MAX) {
+		sx_cli_usage_error(app, SX_CMD_SESSIONS, sessions_usage,
+		    "sessions: unknown command \"%s\"", args->operands[0]);
+		return 2;
+	}
+	a->sub = (sessions_sub)s;
+	if (args->n_operands > 1) {
+		fprintf(stderr, "sessions %s: unexpected argument \"%s\"\n",
+		    sessions_subs[s], args->operands[1]);
 		return 2;
 	}
 	if (a->verbose && a->sub != SESSIONS_DELETE_EXPIRED) {
@@ -162,7 +140,9 @@ sx_cmd_sessions(const sx_app *app, sx_config *cfg, int argc, char **argv)
 	sessions_args a;
 	int rc, i;
 
-	if ((rc = parse_args(app, cfg, argc, argv, &a)) >= 0)
+	if ((rc = sx_cli_options(app, cfg, SX_CMD_SESSIONS, argc, argv,
+	    sessions_usage, sessions_about)) >= 0 ||
+	    (rc = parse_args(app, cfg, &a)) >= 0)
 		return rc;
 	if (sx_sessions_key(app) == NULL) {
 		fprintf(stderr, "sessions: this app does not use sessions (add "

@@ -16,6 +16,8 @@
  */
 #include "server.h"
 #include "worker.h"
+#include "defaults.h"
+#include "options.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,8 +36,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_WORKERS 256
-#define MAX_THREADS 1024
+#define MAX_WORKERS SX_MAX_WORKERS
+/* Entries of the process table (procs[]): each slot's worker and, during a
+ * SIGHUP, its replacement, and two more. spawn() never goes past it. */
+#define MAX_PROCS (2 * MAX_WORKERS + 2)
+/* A worker with no room in procs[] is tried again this much later. */
+#define SPAWN_RETRY_MS 100.0
 /* A worker that dies sooner than this after starting counts as a crash
  * loop: its restart waits, doubling from BACKOFF_MIN_MS to BACKOFF_MAX_MS. */
 #define CRASH_WINDOW_MS 1000.0
@@ -43,145 +49,6 @@
 #define BACKOFF_MAX_MS 5000.0
 /* systemd passes sockets from this fd on (sd_listen_fds(3)). */
 #define SD_LISTEN_FDS_START 3
-
-/* ---- options -------------------------------------------------------------------- */
-
-static const char serve_usage[] =
-    "usage: %s serve [--listen ADDR] [--workers N] [--threads M] [options]\n"
-    "Serves FastCGI with a supervisor and N worker processes of M threads.\n"
-    "  --listen ADDR           unix socket path, HOST:PORT or :PORT; without it\n"
-    "                          the socket inherited from systemd (LISTEN_FDS) or\n"
-    "                          on fd 0 (spawn-fcgi, mod_fcgid)\n"
-    "  --workers N             worker processes (default 1)\n"
-    "  --threads M             request threads per worker (default 4)\n"
-    "  --socket-mode MODE      octal permissions of a unix socket, e.g. 0660\n"
-    "  --socket-owner USER[:GROUP]  owner of a unix socket\n"
-    "  --max-requests N        recycle a worker after N requests (0 = never)\n"
-    "  --read-timeout T        drop a request not received whole in T\n"
-    "                          (seconds, or with ms: 500ms; default 30)\n"
-    "  --shutdown-timeout S    seconds in-flight requests get on stop (default 30)\n"
-    "Signals: TERM/INT stop gracefully, HUP replaces the workers, USR1\n"
-    "reopens the log file.\n";
-
-/* Parses a whole decimal number in [min, max]. */
-static bool
-parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-/* "30", "30s" or "500ms" as milliseconds in [1 ms, 1 day]. */
-static bool
-parse_duration_ms(const char *s, long *ms)
-{
-	size_t len = strlen(s);
-	char num[32];
-	long scale = 1000, v;
-
-	if (len > 2 && strcmp(s + len - 2, "ms") == 0) {
-		scale = 1;
-		len -= 2;
-	} else if (len > 1 && s[len - 1] == 's') {
-		len -= 1;
-	}
-	if (len == 0 || len >= sizeof(num))
-		return false;
-	memcpy(num, s, len);
-	num[len] = '\0';
-	if (!parse_long(num, 1, 86400L * 1000 / scale, &v))
-		return false;
-	*ms = v * scale;
-	return true;
-}
-
-/* An octal mode such as 0660 (at most 0777). */
-static bool
-valid_socket_mode(const char *s, mode_t *mode)
-{
-	char *end;
-	long v;
-
-	if (*s < '0' || *s > '7')
-		return false;
-	v = strtol(s, &end, 8);
-	if (*end != '\0' || v > 0777)
-		return false;
-	*mode = (mode_t)v;
-	return true;
-}
-
-/* Takes one serve option at argv[i]. Returns the arguments used, or -1
- * after printing what is wrong with it. */
-static int
-serve_option(sx_config *cfg, int argc, char **argv, int i)
-{
-	const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-	long v;
-	mode_t mode;
-
-	if (strcmp(opt, "--listen") != 0 && strcmp(opt, "--workers") != 0 &&
-	    strcmp(opt, "--threads") != 0 && strcmp(opt, "--socket-mode") != 0 &&
-	    strcmp(opt, "--socket-owner") != 0 && strcmp(opt, "--max-requests") != 0 &&
-	    strcmp(opt, "--read-timeout") != 0 &&
-	    strcmp(opt, "--shutdown-timeout") != 0)
-		return 0;
-	if (val == NULL) {
-		fprintf(stderr, "serve: %s needs a value\n", opt);
-		return -1;
-	}
-	if (strcmp(opt, "--listen") == 0) {
-		cfg->listen = val;
-	} else if (strcmp(opt, "--workers") == 0) {
-		if (!parse_long(val, 1, MAX_WORKERS, &v))
-			goto bad;
-		cfg->workers = (int)v;
-	} else if (strcmp(opt, "--threads") == 0) {
-		if (!parse_long(val, 1, MAX_THREADS, &v))
-			goto bad;
-		cfg->threads = (int)v;
-	} else if (strcmp(opt, "--socket-mode") == 0) {
-		if (!valid_socket_mode(val, &mode))
-			goto bad;
-		cfg->socket_mode = val;
-	} else if (strcmp(opt, "--socket-owner") == 0) {
-		if (*val == '\0' || *val == ':')
-			goto bad;
-		cfg->socket_owner = val;
-	} else if (strcmp(opt, "--max-requests") == 0) {
-		if (!parse_long(val, 0, 1L << 40, &v))
-			goto bad;
-		cfg->max_requests = v;
-	} else if (strcmp(opt, "--read-timeout") == 0) {
-		if (!parse_duration_ms(val, &v))
-			goto bad;
-		cfg->read_timeout_ms = (int)v;
-	} else {
-		if (!parse_long(val, 1, 86400, &v))
-			goto bad;
-		cfg->shutdown_timeout_s = (int)v;
-	}
-	return 2;
-bad:
-	fprintf(stderr, "serve: %s takes %s, got \"%s\"\n", opt,
-	    strcmp(opt, "--workers") == 0 ? "1 to 256" :
-	    strcmp(opt, "--threads") == 0 ? "1 to 1024" :
-	    strcmp(opt, "--socket-mode") == 0 ? "an octal mode like 0660" :
-	    strcmp(opt, "--socket-owner") == 0 ? "USER or USER:GROUP" :
-	    strcmp(opt, "--max-requests") == 0 ? "a count (0 = no limit)" :
-	    strcmp(opt, "--read-timeout") == 0 ? "seconds (30, 30s) or 500ms" :
-	    "seconds, 1 to 86400", val);
-	return -1;
-}
 
 /* ---- the listening socket ----------------------------------------------------------- */
 
@@ -232,7 +99,7 @@ set_socket_access(const sx_config *cfg, const char *path, char *err, size_t errl
 		if (rc < 0)
 			return -1;
 	}
-	if (cfg->socket_mode != NULL && valid_socket_mode(cfg->socket_mode, &mode) &&
+	if (cfg->socket_mode != NULL && sx_socket_mode_parse(cfg->socket_mode, &mode) &&
 	    chmod(path, mode) < 0) {
 		snprintf(err, errlen, "--socket-mode: chmod %s: %s", path,
 		    strerror(errno));
@@ -389,6 +256,7 @@ typedef struct supervisor {
 	int n_procs;
 	double *restart_at;	/* per slot; 0 = no restart pending */
 	double *backoff_ms;	/* per slot */
+	bool table_full;	/* procs[] refused a worker; said once */
 	bool stopping, ever_ready, startup_failed;
 	double stop_deadline;
 } supervisor;
@@ -420,9 +288,10 @@ worker_main(supervisor *s, int status_fd)
 	wc.listen_fd = s->listen_fd;
 	wc.threads = s->threads;
 	wc.max_requests = cfg->max_requests;
-	wc.read_timeout_ms = cfg->read_timeout_ms > 0 ? cfg->read_timeout_ms : 30000;
+	wc.read_timeout_ms = cfg->read_timeout_ms > 0 ? cfg->read_timeout_ms :
+	    SX_DEFAULT_READ_TIMEOUT_MS;
 	wc.shutdown_timeout_s = cfg->shutdown_timeout_s > 0 ?
-	    cfg->shutdown_timeout_s : 30;
+	    cfg->shutdown_timeout_s : SX_DEFAULT_SHUTDOWN_TIMEOUT_S;
 	wc.status_fd = status_fd;
 	free(s->procs);
 	free(s->restart_at);
@@ -433,7 +302,12 @@ worker_main(supervisor *s, int status_fd)
 	exit(rc);
 }
 
-/* Forks a worker for slot. Returns 0, or -1 when fork failed (retried). */
+/*
+ * Forks a worker for slot. Returns 0, or -1 when none started: procs[] is
+ * full (the workers a SIGHUP replaces have not left yet) or the pipe or
+ * fork failed. Then the slot's start is scheduled again (restart_at) and
+ * the reason logged, a full table once until a worker starts again.
+ */
 static int
 spawn(supervisor *s, int slot)
 {
@@ -441,14 +315,22 @@ spawn(supervisor *s, int slot)
 	pid_t pid;
 	wproc *p;
 
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
+	if (s->n_procs >= MAX_PROCS) {
+		if (!s->table_full)
+			sx_logf(&s->log, "%s: no room for another worker process "
+			    "(%d, the most there can be); the missing workers "
+			    "start as the ones being replaced leave", s->app->name,
+			    s->n_procs);
+		s->table_full = true;
+		s->restart_at[slot] = sx_now_ms() + SPAWN_RETRY_MS;
 		return -1;
+	}
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		goto fail;
 	if ((pid = fork()) < 0) {
-		sx_logf(&s->log, "%s: cannot start a worker: %s", s->app->name,
-		    strerror(errno));
 		close(pipefd[0]);
 		close(pipefd[1]);
-		return -1;
+		goto fail;
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
@@ -462,7 +344,13 @@ spawn(supervisor *s, int slot)
 	p->slot = slot;
 	p->status_fd = pipefd[0];
 	p->started_ms = sx_now_ms();
+	s->table_full = false;
 	return 0;
+fail:
+	sx_logf(&s->log, "%s: cannot start a worker: %s; trying again in "
+	    "%.0f ms", s->app->name, strerror(errno), BACKOFF_MAX_MS);
+	s->restart_at[slot] = sx_now_ms() + BACKOFF_MAX_MS;
+	return -1;
 }
 
 /* True when slot has a worker that is neither leaving nor to be replaced. */
@@ -486,8 +374,9 @@ retire(wproc *p)
 	}
 }
 
-/* Reads what a worker said: ready (retire the one it replaces) or
- * draining (start its successor now, before it is gone). */
+/* Reads what a worker said: ready (retire the ones it replaces, unless
+ * it is leaving itself) or draining (start its successor now, before it is
+ * gone, unless the slot has one or its start is already scheduled). */
 static void
 read_status(supervisor *s, wproc *p)
 {
@@ -498,12 +387,15 @@ read_status(supervisor *s, wproc *p)
 		if (buf[i] == SX_WORKER_READY && !p->ready) {
 			p->ready = true;
 			s->ever_ready = true;
+			if (p->retiring)
+				continue;
 			for (int j = 0; j < s->n_procs; j++)
 				if (s->procs[j].slot == p->slot && s->procs[j].replaced)
 					retire(&s->procs[j]);
 		} else if (buf[i] == SX_WORKER_DRAINING) {
 			p->retiring = true;
-			if (!s->stopping && !slot_staffed(s, p->slot))
+			if (!s->stopping && !slot_staffed(s, p->slot) &&
+			    s->restart_at[p->slot] == 0)
 				spawn(s, p->slot);
 		}
 	}
@@ -577,7 +469,8 @@ stop_all(supervisor *s, const char *why)
 		return;
 	s->stopping = true;
 	s->stop_deadline = sx_now_ms() +
-	    (s->cfg->shutdown_timeout_s > 0 ? s->cfg->shutdown_timeout_s : 30) *
+	    (s->cfg->shutdown_timeout_s > 0 ? s->cfg->shutdown_timeout_s :
+	    SX_DEFAULT_SHUTDOWN_TIMEOUT_S) *
 	    1000.0 + 2000.0;
 	sx_logf(&s->log, "%s: %s; stopping %d worker(s)", s->app->name, why,
 	    s->n_procs);
@@ -585,15 +478,28 @@ stop_all(supervisor *s, const char *why)
 		kill(s->procs[i].pid, SIGTERM);
 }
 
+/*
+ * SIGHUP: a new worker for every slot. A ready worker serves on until its
+ * slot's new one is ready; one still starting (an earlier SIGHUP's) is
+ * retired at once, since a newer one replaces it. So a slot holds at most
+ * two workers that are not leaving, and however fast SIGHUPs come, the
+ * ones leaving free their entries of procs[] for the starts spawn() had
+ * to put off.
+ */
 static void
 reload(supervisor *s)
 {
 	int i, n = s->n_procs;
 
 	sx_logf(&s->log, "%s: SIGHUP: replacing the workers", s->app->name);
-	for (i = 0; i < n; i++)
-		if (!s->procs[i].retiring)
+	for (i = 0; i < n; i++) {
+		if (s->procs[i].retiring)
+			continue;
+		if (s->procs[i].ready)
 			s->procs[i].replaced = true;
+		else
+			retire(&s->procs[i]);
+	}
 	for (i = 0; i < s->n_slots; i++) {
 		s->restart_at[i] = 0;
 		spawn(s, i);
@@ -636,7 +542,7 @@ on_signals(supervisor *s)
 static int
 supervise(supervisor *s)
 {
-	struct pollfd *pfd = calloc((size_t)(2 * MAX_WORKERS + 8), sizeof(*pfd));
+	struct pollfd *pfd = calloc(MAX_PROCS + 1, sizeof(*pfd));
 
 	if (pfd == NULL)
 		return 1;
@@ -662,14 +568,12 @@ supervise(supervisor *s)
 			s->stop_deadline = now + 5000;
 		}
 		for (i = 0; !s->stopping && i < s->n_slots; i++) {
-			if (s->restart_at[i] > 0 && now >= s->restart_at[i] &&
-			    s->n_procs < 2 * MAX_WORKERS) {
+			if (s->restart_at[i] > 0 && now >= s->restart_at[i]) {
 				s->restart_at[i] = 0;
-				if (spawn(s, i) < 0)
-					s->restart_at[i] = now + BACKOFF_MAX_MS;
-			} else if (s->restart_at[i] > 0 && s->restart_at[i] - now < timeout) {
-				timeout = (int)(s->restart_at[i] - now) + 1;
+				spawn(s, i);	/* reschedules itself on failure */
 			}
+			if (s->restart_at[i] > 0 && s->restart_at[i] - now < timeout)
+				timeout = (int)(s->restart_at[i] - now) + 1;
 		}
 		pfd[n++] = (struct pollfd){ .fd = s->sig_fd, .events = POLLIN };
 		for (i = 0; i < s->n_procs; i++)
@@ -689,27 +593,14 @@ supervise(supervisor *s)
 }
 
 int
-sx_cmd_serve(const sx_app *app, sx_config *cfg, int argc, char **argv)
+sx_serve(const sx_app *app, sx_config *cfg)
 {
 	supervisor s = { .app = app, .cfg = cfg };
 	char err[512];
-	int i, used, rc;
+	int rc;
 
-	for (i = 1; i < argc; i += used) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf(serve_usage, app->name);
-			return 0;
-		}
-		if ((used = serve_option(cfg, argc, argv, i)) == 0 &&
-		    (used = sx_config_common_option(cfg, argc, argv, i)) == 0)
-			fprintf(stderr, "serve: unknown option %s\n", argv[i]);
-		if (used <= 0) {
-			fprintf(stderr, serve_usage, app->name);
-			return 2;
-		}
-	}
-	s.n_slots = cfg->workers > 0 ? cfg->workers : 1;
-	s.threads = cfg->threads > 0 ? cfg->threads : 4;
+	s.n_slots = cfg->workers > 0 ? cfg->workers : SX_DEFAULT_WORKERS;
+	s.threads = cfg->threads > 0 ? cfg->threads : SX_DEFAULT_THREADS;
 	if (sx_logger_open(&s.log, cfg->log_file) < 0) {
 		fprintf(stderr, "%s: log file %s: cannot open for appending (check "
 		    "the directory exists and is writable)\n", app->name,

@@ -8,8 +8,9 @@
 
 #include "core.h"
 
-/* `APP serve [options]`: returns an exit status. */
-int sx_cmd_serve(const sx_app *app, sx_config *cfg, int argc, char **argv);
+/* `APP serve` with its options read into cfg (cli.c): binds or takes the
+ * socket, runs the workers until stopped. Returns an exit status. */
+int sx_serve(const sx_app *app, sx_config *cfg);
 /* Serves one request as a CGI program (environment + stdin + stdout). */
 int sx_run_cgi(const sx_app *app, sx_config *cfg);
 

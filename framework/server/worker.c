@@ -651,12 +651,12 @@ run_loop(worker *w)
 	}
 }
 
-int
+sx_worker_exit
 sx_worker_run(const sx_worker_config *wc)
 {
 	worker w = { .wc = wc, .rt = wc->rt, .listen_fd = wc->listen_fd };
 	pthread_t *threads;
-	bool clean;
+	sx_worker_exit rc;
 	int i, started = 0;
 	conn *c, *next;
 
@@ -675,7 +675,7 @@ sx_worker_run(const sx_worker_config *wc)
 	    add_fd(&w, w.wake_fd, &tag_wake) < 0) {
 		sx_logf(&w.rt->log, "worker %ld: cannot set up the event loop: %s",
 		    (long)getpid(), strerror(errno));
-		clean = true;
+		rc = SX_WORKER_EXIT_LOOP;
 		goto out;
 	}
 	for (started = 0; started < wc->threads; started++)
@@ -683,12 +683,12 @@ sx_worker_run(const sx_worker_config *wc)
 			break;
 	listen_on(&w, true);
 	notify_supervisor(&w, SX_WORKER_READY);
-	clean = run_loop(&w);
-	if (!clean) {
+	if (!run_loop(&w)) {
 		/* Threads still run handlers that use the runtime and the
 		 * buffers here: nothing can be freed, only left. */
-		_exit(1);
+		_exit(SX_WORKER_EXIT_CUT_OFF);
 	}
+	rc = SX_WORKER_EXIT_OK;
 out:
 	pthread_mutex_lock(&w.lock);
 	w.quit = true;
@@ -710,5 +710,5 @@ out:
 		close(w.wake_fd);
 	pthread_cond_destroy(&w.more);
 	pthread_mutex_destroy(&w.lock);
-	return clean ? 0 : 1;
+	return rc;
 }

@@ -7,9 +7,17 @@
 
 #include "core.h"
 
-/* Exit status of a worker that could not build its runtime: the supervisor
- * stops instead of restarting it when no worker ever started. */
-#define SX_WORKER_EXIT_STARTUP 3
+/* How a worker process ends (its exit status). */
+typedef enum sx_worker_exit {
+	SX_WORKER_EXIT_OK = 0,		/* drained: every request finished */
+	SX_WORKER_EXIT_CUT_OFF = 1,	/* the shutdown timeout cut requests off */
+	/* It could not build its runtime: the supervisor stops instead of
+	 * restarting it when no worker ever started. */
+	SX_WORKER_EXIT_STARTUP = 3,
+	/* It could not set up its event loop (out of file descriptors or
+	 * memory): restarted like a crash, with the crash-loop backoff. */
+	SX_WORKER_EXIT_LOOP = 4,
+} sx_worker_exit;
 
 /* Bytes a worker writes on its status pipe. */
 #define SX_WORKER_READY 'R'	/* serving */
@@ -28,11 +36,13 @@ typedef struct sx_worker_config {
 /*
  * Serves the listening socket until SIGTERM, SIGINT or SIGQUIT (read from
  * a signalfd; they are blocked in every thread) or until max_requests
- * requests were served, then lets in-flight requests finish. Returns 0
- * after a clean drain. When the shutdown timeout cuts requests off, handler
- * threads still use the runtime, so the process ends there with _exit(1).
+ * requests were served, then lets in-flight requests finish. Returns
+ * SX_WORKER_EXIT_OK after a clean drain, SX_WORKER_EXIT_LOOP (after
+ * logging why) when the event loop could not be set up. When the shutdown
+ * timeout cuts requests off, handler threads still use the runtime, so the
+ * process ends there with _exit(SX_WORKER_EXIT_CUT_OFF).
  */
-int sx_worker_run(const sx_worker_config *wc);
+sx_worker_exit sx_worker_run(const sx_worker_config *wc);
 
 /*
  * Blocks the signals the server reads from a signalfd (TERM, INT, QUIT,

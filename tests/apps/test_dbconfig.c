@@ -11,6 +11,7 @@
 #include "../testutil.h"
 
 #include "dbset.h"
+#include "options.h"
 
 static int
 noop(sx_req *req, sx_res *res)
@@ -27,14 +28,16 @@ configure(const sx_app *app, const char *const *options)
 {
 	sx_config cfg = {0};
 	struct sx_dbset *dbs;
-	int argc = 0;
+	char *argv[32] = { "test" };
+	int argc = 1;
 
-	while (options != NULL && options[argc] != NULL)
+	while (options != NULL && options[argc - 1] != NULL) {
+		cr_assert_lt(argc, 31);
+		argv[argc] = (char *)options[argc - 1];
 		argc++;
-	for (int i = 0, used; i < argc; i += used) {
-		used = sx_config_common_option(&cfg, argc, (char **)options, i);
-		cr_assert_gt(used, 0, "option %s refused", options[i]);
 	}
+	cr_assert_eq(sx_options_parse(&cfg, SX_CMD_TEST, argc, argv, err,
+	    sizeof(err)), SX_OPTS_OK, "options refused: %s", err);
 	err[0] = '\0';
 	dbs = sx_dbset_configure(app, &cfg, err, sizeof(err));
 	sx_config_free(&cfg);
@@ -335,4 +338,84 @@ Test(request_id, kept_trimmed_cut_or_dropped)
 	cr_assert_not(sx_request_id_clean("ab\x01", out), "control character");
 	cr_assert_not(sx_request_id_clean("ab\r\nX-Evil: 1", out), "CR/LF");
 	cr_assert_not(sx_request_id_clean("caf\xc3\xa9", out), "not ASCII");
+}
+
+/* ---- the config file's top level ------------------------------------------- */
+
+/* Reads "--config FILE" with options as the test client would; returns
+ * what the parser said, with its message in err. */
+static sx_opts_rc
+parse_config(const char *json, sx_config *cfg, char **path)
+{
+	char *argv[] = { "test", "--config", NULL, NULL };
+
+	*path = write_config(json);
+	argv[2] = *path;
+	memset(cfg, 0, sizeof(*cfg));
+	err[0] = '\0';
+	return sx_options_parse(cfg, SX_CMD_SERVE, 3, argv, err, sizeof(err));
+}
+
+Test(config_file, top_level_mistakes_are_refused)
+{
+	static const struct { const char *json, *msg; } cases[] = {
+		{ "{\"databses\": {}}",
+		  "unknown setting \"databses\" (known: databases, log_file, "
+		  "templates, max_body, migrate, listen, workers, threads, "
+		  "socket_mode, socket_owner, max_requests, read_timeout, "
+		  "shutdown_timeout)" },
+		{ "{\"workers\": \"4\"}",
+		  "\"workers\" must be a number (1 to 256), not a string: write it "
+		  "as a plain number, without quotes" },
+		{ "{\"workers\": 0}", "\"workers\" takes 1 to 256, got 0" },
+		{ "{\"threads\": 2.5}", "\"threads\" takes 1 to 1024, got 2.5" },
+		{ "{\"listen\": 9000}",
+		  "\"listen\" must be a string (a unix socket path, HOST:PORT or "
+		  ":PORT), not a number: write it in double quotes" },
+		{ "{\"migrate\": \"yes\"}",
+		  "\"migrate\" must be true or false" },
+		{ "{\"max_body\": \"lots\"}",
+		  "\"max_body\" takes a positive number of bytes (K and M "
+		  "suffixes), got lots" },
+	};
+
+	for (size_t i = 0; i < SX_NELEM(cases); i++) {
+		sx_config cfg;
+		char *path, *want;
+
+		cr_assert_eq(parse_config(cases[i].json, &cfg, &path),
+		    SX_OPTS_ERROR, "case %zu accepted", i);
+		cr_assert(asprintf(&want, "serve: --config %s: %s", path,
+		    cases[i].msg) > 0);
+		cr_assert(strncmp(err, want, strlen(want)) == 0,
+		    "case %zu: got \"%s\", want \"%s\"", i, err, want);
+		free(want);
+		free(path);
+		sx_config_free(&cfg);
+	}
+}
+
+Test(config_file, top_level_settings_yield_to_the_command_line)
+{
+	sx_config cfg;
+	char *path;
+
+	/* --workers before --config: the file comes after, yet yields */
+	char *argv[] = { "test", "--workers", "7", "--config", NULL, NULL };
+
+	path = write_config("{\"workers\": 3, \"threads\": 2, "
+	    "\"max_body\": \"2K\", \"read_timeout\": \"500ms\", "
+	    "\"migrate\": true, \"listen\": \"/tmp/s.sock\"}");
+	argv[4] = path;
+	memset(&cfg, 0, sizeof(cfg));
+	cr_assert_eq(sx_options_parse(&cfg, SX_CMD_SERVE, 5, argv, err,
+	    sizeof(err)), SX_OPTS_OK, "%s", err);
+	cr_assert_eq(cfg.workers, 7, "the command line wins");
+	cr_assert_eq(cfg.threads, 2);
+	cr_assert_eq(cfg.max_body, 2048);
+	cr_assert_eq(cfg.read_timeout_ms, 500);
+	cr_assert(cfg.auto_migrate);
+	cr_assert_str_eq(cfg.listen, "/tmp/s.sock");
+	free(path);
+	sx_config_free(&cfg);
 }

@@ -11,6 +11,9 @@ endif
 # The app's db command through the example binaries (shell).
 TESTS += tests/migrate/cli.sh
 dist_check_SCRIPTS += tests/migrate/cli.sh
+# Every command reads the same settings: options, config file, databases.
+TESTS += tests/migrate/settings.sh
+dist_check_SCRIPTS += tests/migrate/settings.sh
 # The manual pages pass mandoc -T lint.
 TESTS += tests/migrate/man-lint.sh
 dist_check_SCRIPTS += tests/migrate/man-lint.sh

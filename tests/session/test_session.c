@@ -93,7 +93,7 @@ static const sx_route routes[] = {
 static const sx_database databases[] = {{
 	.url = "sqlite::memory:",
 	.commit_mode = SX_COMMIT_AUTO,
-	.migrations_dir = "/nonexistent",
+	.migrations_dir = SX_SRCDIR "/tests/session",	/* no .sql files: no app migrations */
 }};
 
 static const sx_app app = {
