@@ -214,37 +214,81 @@ cmp_mig(const void *x, const void *y)
 }
 
 /*
- * Reads one folder's files for dialect d onto the end of the plan, sorted by
- * number. prefix is "" for the app, "ext_NAME_" for an extension.
+ * Reads one folder's files (or the files ext carries in memory, when it
+ * does; dir then only names them in messages) for dialect d onto the end of
+ * the plan, sorted by number. prefix is "" for the app, "ext_NAME_" for an
+ * extension.
  */
+/* Where a plan's file names come from: a folder, or the files an
+ * extension carries in memory. */
+typedef struct name_source {
+	DIR *dh;
+	const sx_migrate_file *files;
+	size_t n, next;
+} name_source;
+
+/* The next file name of src, or NULL after the last. */
+static const char *
+next_name(name_source *src)
+{
+	struct dirent *e;
+
+	if (src->dh == NULL)
+		return src->next < src->n ? src->files[src->next++].name : NULL;
+	while ((e = readdir(src->dh)) != NULL)
+		if (e->d_name[0] != '.')
+			return e->d_name;
+	return NULL;
+}
+
+static void
+source_close(name_source *src)
+{
+	if (src->dh != NULL)
+		closedir(src->dh);
+	src->dh = NULL;
+}
+
+/* The in-memory text of the file called name, or NULL for a folder. */
+static const char *
+source_text(const name_source *src, const char *name)
+{
+	for (size_t i = 0; src->dh == NULL && i < src->n; i++)
+		if (strcmp(src->files[i].name, name) == 0)
+			return src->files[i].text;
+	return NULL;
+}
+
 static sx_db_err
-load_dir(sx_mig_plan *plan, size_t *cap, const char *dir, const char *prefix,
-    sx_db_dialect d, bool must_exist, char *err, size_t errlen)
+load_dir(sx_mig_plan *plan, size_t *cap, const sx_migrate_ext *ext,
+    const char *dir, const char *prefix, sx_db_dialect d, bool must_exist,
+    char *err, size_t errlen)
 {
 	const file_kind mine = d == SX_DB_SQLITE ? FILE_SQLITE : FILE_POSTGRES;
 	size_t first = plan->n;
-	struct dirent *e;
-	DIR *dh = opendir(dir);
+	const char *name;
+	name_source src = { 0 };
 
-	if (dh == NULL) {
+	if (ext != NULL && ext->files != NULL) {
+		src.files = ext->files;
+		src.n = ext->n_files;
+	} else if ((src.dh = opendir(dir)) == NULL) {
 		if (errno == ENOENT && !must_exist)
 			return SX_DB_OK;
 		snprintf(err, errlen, "migrations folder %s: %s (pass --dir DIR or "
 		    "create it)", dir, strerror(errno));
 		return SX_DB_ERR_SQL;
 	}
-	while ((e = readdir(dh)) != NULL) {
+	while ((name = next_name(&src)) != NULL) {
 		const char *desc = NULL;
 		long number;
 		int kind;
 		sx_mig *m = NULL;
 
-		if (e->d_name[0] == '.')
-			continue;
-		kind = parse_name(plan->arena, dir, e->d_name, &number, &desc,
+		kind = parse_name(plan->arena, dir, name, &number, &desc,
 		    err, errlen);
 		if (kind < 0) {
-			closedir(dh);
+			source_close(&src);
 			return SX_DB_ERR_SQL;
 		}
 		if (kind == FILE_OTHER || (kind != FILE_GENERIC && kind != (int)mine))
@@ -261,33 +305,35 @@ load_dir(sx_mig_plan *plan, size_t *cap, const char *dir, const char *prefix,
 			if (m_generic == (kind == FILE_GENERIC)) {
 				snprintf(err, errlen, "%s: version %04ld is in two files, "
 				    "%s and %s (renumber one)", dir, number, m->file,
-				    e->d_name);
-				closedir(dh);
+				    name);
+				source_close(&src);
 				return SX_DB_ERR_SQL;
 			}
 			if (kind == FILE_GENERIC)
 				continue;	/* the dialect's own file wins */
 		} else if ((m = plan_push(plan, cap)) == NULL) {
-			closedir(dh);
+			source_close(&src);
 			return SX_DB_ERR_NOMEM;
 		}
 		m->number = number;
 		m->description = desc;
-		m->file = sx_arena_strdup(plan->arena, e->d_name);
-		m->path = sx_arena_printf(plan->arena, "%s/%s", dir, e->d_name);
+		m->file = sx_arena_strdup(plan->arena, name);
+		m->path = sx_arena_printf(plan->arena, "%s/%s", dir, name);
 		m->version = sx_arena_printf(plan->arena, "%s%04ld", prefix, number);
 		if (m->file == NULL || m->path == NULL || m->version == NULL) {
-			closedir(dh);
+			source_close(&src);
 			return SX_DB_ERR_NOMEM;
 		}
 	}
-	closedir(dh);
+	source_close(&src);
 	if (plan->n > first)
 		qsort(plan->m + first, plan->n - first, sizeof(sx_mig), cmp_mig);
 	for (size_t i = first; i < plan->n; i++) {
 		sx_mig *m = &plan->m[i];
-		size_t len;
-		char *text = read_whole(plan->arena, m->path, &len);
+		const char *mem = source_text(&src, m->file);
+		size_t len = mem != NULL ? strlen(mem) : 0;
+		char *text = mem != NULL ? sx_arena_strndup(plan->arena, mem, len) :
+		    read_whole(plan->arena, m->path, &len);
 		sx_db_err rc;
 
 		if (text == NULL) {
@@ -322,12 +368,13 @@ sx_mig_plan_load(sx_mig_plan *plan, const sx_migrate_opts *o, sx_db_dialect d,
 
 		if (prefix == NULL)
 			return SX_DB_ERR_NOMEM;
-		rc = load_dir(plan, &cap, o->exts[i].dir, prefix, d, true, err, errlen);
+		rc = load_dir(plan, &cap, &o->exts[i], o->exts[i].dir, prefix, d,
+		    true, err, errlen);
 		if (rc != SX_DB_OK)
 			return rc;
 	}
-	return load_dir(plan, &cap, o->dir ? o->dir : "migrations", "", d, false,
-	    err, errlen);
+	return load_dir(plan, &cap, NULL, o->dir ? o->dir : "migrations", "",
+	    d, false, err, errlen);
 }
 
 void

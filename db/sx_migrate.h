@@ -31,9 +31,20 @@
 extern "C" {
 #endif
 
+/* A migration file carried in memory: name as on disk, whole text. */
+typedef struct sx_migrate_file {
+	const char *name;	/* "0001_create_sessions.sqlite.sql" */
+	const char *text;	/* "-- migrate:up\n..." */
+} sx_migrate_file;
+
+/* An extension's migrations: a folder, or files carried in the program
+ * (files non-NULL: dir then only names them in messages), so an installed
+ * app needs nothing on disk. */
 typedef struct sx_migrate_ext {
 	const char *name;	/* "sessions" -> versions ext_sessions_NNNN */
 	const char *dir;
+	const sx_migrate_file *files;
+	size_t n_files;
 } sx_migrate_ext;
 
 typedef struct sx_migrate_opts {

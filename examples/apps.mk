@@ -10,3 +10,8 @@ examples_multidb_multidb_LDADD = $(SX_APPLIBS)
 EXTRA_DIST += examples/quickstart/README.md examples/quickstart/migrations \
 	examples/commit_modes/README.md examples/commit_modes/migrations \
 	examples/multidb/README.md examples/multidb/migrations
+# server-side sessions: register, login, profile, logout
+noinst_PROGRAMS += examples/auth/auth
+examples_auth_auth_SOURCES = examples/auth/auth.c
+examples_auth_auth_LDADD = $(SX_APPLIBS)
+EXTRA_DIST += examples/auth/README.md examples/auth/migrations

@@ -17,6 +17,7 @@
 #include "sextant.h"
 #include "log.h"
 #include "http/http.h"
+#include "sx_migrate.h"
 
 #define SX_MAX_OVERRIDES 16
 #define SX_MAX_OPERANDS 4
@@ -34,6 +35,7 @@ typedef struct sx_cmd_args {
 	const char *message;		/* db make-migration -m */
 	bool dry_run;			/* db upgrade/downgrade --dry-run */
 	bool force;			/* db upgrade/downgrade --force */
+	bool verbose;			/* sessions delete-expired --verbose */
 	const char **headers;		/* request -H, NULL-terminated, owned */
 	size_t n_headers;
 	const char *data;		/* request -d BODY or @FILE */
@@ -78,6 +80,7 @@ typedef struct sx_runtime {
 	struct sx_router *router;
 	struct sx_dbset *dbs;		/* resolver.c */
 	struct sx_tpl_set *templates;	/* render.c */
+	struct sx_sessions *sessions;	/* sessions.c; NULL when not enabled */
 	sx_logger log;
 } sx_runtime;
 
@@ -126,6 +129,43 @@ void sx_dbset_free(struct sx_dbset *dbs);
 void sx_tx_finalize(sx_req *req, bool handler_failed);
 /* Hands every connection the request took back to its pool. */
 void sx_deps_release(sx_req *req);
+
+/* ---- sessions.c (the sessions extension in the request pipeline) ------- */
+
+/* Checks the app's extensions and session settings against its databases
+ * and routes, and makes the store. Returns 0, or -1 with a one-line
+ * message. */
+int sx_sessions_open(sx_runtime *rt, char *err, size_t errlen);
+void sx_sessions_free(struct sx_sessions *s);
+/* True when the route is flagged SX_FORM_ROUTE. */
+bool sx_route_is_form(const sx_route *route);
+/* The dependency key the sessions extension provides, or NULL when the app
+ * does not use it. */
+const char *sx_sessions_key(const sx_app *app);
+/* Sets o->exts to the extensions' migrations when database db_index (with
+ * keys) of the app holds them; strings in a. Returns 0, or -1 with a
+ * one-line message. */
+int sx_sessions_migrate_exts(const sx_app *app, size_t db_index,
+    const char *const *keys, sx_arena *a, sx_migrate_ext *ext,
+    sx_migrate_opts *o, char *err, size_t errlen);
+/* The request's session, loaded on first call; NULL with the request's
+ * pending error set when the store cannot be read. */
+sx_session *sx_sessions_inject(sx_req *req);
+/* For a form route's unsafe request: NULL when its CSRF token is right,
+ * else the reason for an error with *status (403, or 503 when the store
+ * cannot be read). */
+const char *sx_sessions_csrf_check(sx_req *req, int *status);
+/* Before the transaction wrapper: writes a changed session inside the
+ * request's transaction on the store's database (or in one of its own in
+ * manual mode) when the request will commit, and sets or expires the
+ * cookie. Returns failed, or true when the write failed (the response is
+ * then an error and everything rolls back). */
+bool sx_sessions_flush(sx_req *req, bool failed);
+/* Frees the request's session. */
+void sx_sessions_release(sx_req *req);
+/* data with "csrf_token" added for a route that uses the session (NULL:
+ * render data as it is). Free with cJSON_Delete: it references data. */
+cJSON *sx_sessions_template_data(sx_req *req, const cJSON *data);
 
 /* ---- render.c ------------------------------------------------------------ */
 

@@ -403,7 +403,21 @@ check_statuses(const sx_dbconf *db, char *err, size_t errlen)
 	return 0;
 }
 
-/* Every key a route declares must be provided by a database. */
+/* True when key is the one the sessions extension provides, or the form
+ * flag it serves. */
+static bool
+is_session_key(const sx_app *app, const char *key)
+{
+	const char *mine = sx_sessions_key(app);
+
+	/* the form flag without sessions is refused by sx_sessions_open,
+	 * with a message that says so */
+	return strcmp(key, SX_FORM_ROUTE) == 0 ||
+	    (mine != NULL && strcmp(mine, key) == 0);
+}
+
+/* Every key a route declares must be provided by a database or, for the
+ * session key, by the sessions extension. */
 static int
 check_routes(const struct sx_dbset *dbs, const sx_app *app, char *err,
     size_t errlen)
@@ -412,7 +426,8 @@ check_routes(const struct sx_dbset *dbs, const sx_app *app, char *err,
 		const sx_route *rt = &app->routes[r];
 
 		for (const char *const *d = rt->deps; d != NULL && *d != NULL; d++)
-			if (sx_dbset_find(dbs, *d, NULL) < 0) {
+			if (sx_dbset_find(dbs, *d, NULL) < 0 &&
+			    !is_session_key(app, *d)) {
 				fail(err, errlen, "route %s %s: dependency \"%s\" "
 				    "is not provided by any database (known: %s)",
 				    (unsigned)rt->method < SX_METHOD__MAX ?

@@ -117,6 +117,16 @@ struct sx_deps {
 	sx_dep_slot *slots;
 };
 
+/* Database i's connection for this request, taken from its pool on first
+ * use; with SX_DBKEY_SESSION also inside a transaction the wrapper settles.
+ * NULL with the request's pending error set when it cannot be had. */
+sx_db_conn *sx_deps_conn(sx_req *req, size_t i, sx_dbkey kind);
+
+/* The index in dbs of the database that holds the sessions (cfg's
+ * database, else the first), or -1 with a one-line message (sessions.c). */
+int sx_sessions_store_db(const struct sx_dbset *dbs,
+    const sx_session_config *cfg, char *err, size_t errlen);
+
 /* What the wrapper does to one database's open transaction. */
 typedef enum sx_tx_action {
 	SX_TX_COMMIT,

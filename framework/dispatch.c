@@ -51,6 +51,7 @@ process(sx_req *req, const sx_io *io)
 {
 	sx_runtime *rt = req->rt;
 	const char *why = NULL, *allow = NULL;
+	int status;
 	sx_req_err rc;
 
 	rc = sx_req_init(req, io->envp, io->cgi, &why);
@@ -70,6 +71,10 @@ process(sx_req *req, const sx_io *io)
 	case SX_MATCH_OK:
 		if ((why = sx_csrf_check(req)) != NULL) {
 			sx_error(req->res, 403, why);
+			return OUTCOME_REFUSED;
+		}
+		if ((why = sx_sessions_csrf_check(req, &status)) != NULL) {
+			sx_error(req->res, status, why);
 			return OUTCOME_REFUSED;
 		}
 		return run_handler(req) ? OUTCOME_FAILED : OUTCOME_HANDLED;
@@ -110,7 +115,7 @@ sx_dispatch(sx_runtime *rt, const sx_io *io, sx_arena *arena)
 		rc = -1;
 		goto done;
 	}
-	sx_tx_finalize(req, outcome == OUTCOME_FAILED);
+	sx_tx_finalize(req, sx_sessions_flush(req, outcome == OUTCOME_FAILED));
 	sx_res_header(req->res, "X-Request-ID", req->id);
 	if (sx_res_serialize(req->res, io, req->method != SX_HEAD) < 0) {
 		req->aborted = true;
@@ -122,6 +127,7 @@ sx_dispatch(sx_runtime *rt, const sx_io *io, sx_arena *arena)
 	    sx_now_ms() - req->started_ms, req->db_ms,
 	    req->aborted ? " (client gone)" : "");
 done:
+	sx_sessions_release(req);
 	cJSON_Delete(req->json);
 	req->json = NULL;
 	sx_res_free(req->res);

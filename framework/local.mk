@@ -7,7 +7,8 @@ libsxcore_la_SOURCES += \
 	framework/defaults.h framework/options.h framework/options.c \
 	framework/dispatch.c framework/runtime.c framework/config.c \
 	framework/dbset.h framework/dbconfig.c framework/resolver.c \
-	framework/transaction.c framework/render.c framework/testclient.c
+	framework/transaction.c framework/render.c framework/testclient.c \
+	framework/sessions.c
 sextantinc_HEADERS += framework/sextant.h
 libsxcore_la_SOURCES += framework/http/http.h \
 	framework/http/request.c framework/http/body.c \
@@ -19,4 +20,4 @@ libsxcore_la_SOURCES += framework/server/server.h framework/server/server.c \
 	framework/server/fcgi_proto.h framework/server/fcgi_proto.c \
 	framework/server/cgi.c
 libsxcore_la_SOURCES += framework/cli/cli.h framework/cli/cli.c \
-	framework/cli/db.c framework/cli/render.c
+	framework/cli/db.c framework/cli/render.c framework/cli/sessions.c

@@ -20,6 +20,7 @@ const char *const sx_cmds[SX_CMD__MAX] = {
 	[SX_CMD_RENDER] = "render",
 	[SX_CMD_DB] = "db",
 	[SX_CMD_TEST] = "test client",
+	[SX_CMD_SESSIONS] = "sessions",
 };
 
 #define CFG(field) offsetof(sx_config, field)
@@ -127,9 +128,15 @@ const sx_option sx_options[] = {
 	  .takes = "a body, or @FILE to read one",
 	  .help = "the request body, or @FILE to read it from FILE" },
 
+	/* sessions */
+	{ .name = "--verbose", .alias = "-v", .kind = SX_OPT_FLAG,
+	  .offset = ARGS(verbose), .commands = SX_FOR(SX_CMD_SESSIONS),
+	  .help = "delete-expired: also print the counts before" },
+
 	/* db */
 	{ .name = "--key", .kind = SX_OPT_STRING, .arg = "KEY",
-	  .offset = ARGS(key), .commands = DB, .takes = "a database's key",
+	  .offset = ARGS(key), .commands = DB | SX_FOR(SX_CMD_SESSIONS),
+	  .takes = "a database's key",
 	  .help = "the database with this key (default: every database,\n"
 	      "in the order the app declares them)" },
 	{ .name = "--dir", .kind = SX_OPT_STRING, .arg = "DIR",

@@ -21,6 +21,7 @@ typedef enum sx_cmd {
 	SX_CMD_RENDER,
 	SX_CMD_DB,
 	SX_CMD_TEST,		/* the test client (sx_test_client_new) */
+	SX_CMD_SESSIONS,
 	SX_CMD__MAX
 } sx_cmd;
 

@@ -85,6 +85,7 @@ sx_render(sx_res *res, int status, const char *template_name, const cJSON *data)
 {
 	sx_req *req = res->req;
 	sx_runtime *rt = req != NULL ? req->rt : NULL;
+	cJSON *view = req != NULL ? sx_sessions_template_data(req, data) : NULL;
 	bool named;
 	char msg[512];
 	sx_tpl_err e;
@@ -93,9 +94,10 @@ sx_render(sx_res *res, int status, const char *template_name, const cJSON *data)
 		e = SX_TPL_NOT_FOUND;
 	else {
 		sx_buf_reset(&res->body);
-		e = sx_tpl_render(rt->templates, template_name, data, &res->body,
-		    msg, sizeof(msg));
+		e = sx_tpl_render(rt->templates, template_name, view != NULL ?
+		    view : data, &res->body, msg, sizeof(msg));
 	}
+	cJSON_Delete(view);	/* references data, which stays the caller's */
 	if (e == SX_TPL_OK) {
 		if (sx_res_status(res, status) < 0 ||
 		    sx_res_header(res, "Content-Type", "text/html; charset=utf-8") < 0)

@@ -28,15 +28,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Applies one database's migrations (--migrate). */
+/* Applies one database's migrations, with those of the extensions it
+ * holds (--migrate). */
 static int
-migrate_one(struct sx_dbset *dbs, size_t i, char *err, size_t errlen)
+migrate_one(const sx_app *app, struct sx_dbset *dbs, size_t i, char *err,
+    size_t errlen)
 {
 	const sx_dbconf *db = &dbs->conf[i];
 	sx_migrate_opts o = { .dir = db->migrations_dir };
+	sx_migrate_ext ext;
 	sx_db_conn *c = NULL;
 	char why[512];
 	sx_db_err rc;
+
+	if (sx_sessions_migrate_exts(app, i, db->keys, dbs->arena, &ext, &o,
+	    err, errlen) < 0)
+		return -1;
 
 	if ((rc = sx_db_pool_acquire(dbs->pools[i], &c)) != SX_DB_OK) {
 		snprintf(err, errlen, "database \"%s\": cannot migrate, no "
@@ -102,7 +109,7 @@ sx_dbset_open(sx_runtime *rt, char *err, size_t errlen)
 		if (open_one(dbs, i, err, errlen) < 0)
 			return -1;
 	for (size_t i = 0; rt->cfg.auto_migrate && i < dbs->n; i++)
-		if (migrate_one(dbs, i, err, errlen) < 0)
+		if (migrate_one(rt->app, dbs, i, err, errlen) < 0)
 			return -1;
 	return 0;
 }
@@ -156,8 +163,8 @@ unavailable_status(sx_db_err err)
 
 /* Takes database i's connection for this request, and with a session key
  * makes sure it is inside a transaction. */
-static sx_db_conn *
-connection_for(sx_req *req, size_t i, sx_dbkey kind)
+sx_db_conn *
+sx_deps_conn(sx_req *req, size_t i, sx_dbkey kind)
 {
 	struct sx_dbset *dbs = req->rt->dbs;
 	const char *key = dbs->conf[i].keys[kind];
@@ -216,6 +223,10 @@ resolve(sx_req *req, const char *key, bool want_conn)
 		    "route's SX_DEPS)", key, req->route != NULL ?
 		    sx_methods[req->route->method] : "-", req->route != NULL ?
 		    req->route->pattern : "-"));
+	if (req->rt->sessions != NULL && strcmp(key, sx_sessions_key(req->app)) == 0)
+		return want_conn ? inject_failed(req, 500, sx_req_printf(req, "\"%s\" "
+		    "is the session key: use sx_session_of", key)) :
+		    sx_sessions_inject(req);
 	/* Start-up checked that every declared key has a database. */
 	if ((i = sx_dbset_find(req->rt->dbs, key, &kind)) < 0)
 		return inject_failed(req, 500, sx_req_printf(req, "dependency "
@@ -227,7 +238,7 @@ resolve(sx_req *req, const char *key, bool want_conn)
 			    "session or connection key with sx_db", key));
 		return req->rt->dbs->pools[i];
 	}
-	return connection_for(req, (size_t)i, kind);
+	return sx_deps_conn(req, (size_t)i, kind);
 }
 
 void *

@@ -34,6 +34,8 @@ sx_runtime_new(const sx_app *app, const sx_config *cfg, char *err, size_t errlen
 		goto fail;
 	if (sx_dbset_open(rt, err, errlen) < 0)
 		goto fail;
+	if (sx_sessions_open(rt, err, errlen) < 0)
+		goto fail;
 	if (sx_templates_open(rt, err, errlen) < 0)
 		goto fail;
 	if (app->on_startup != NULL && app->on_startup(app, err, errlen) != 0)
@@ -50,6 +52,7 @@ sx_runtime_free(sx_runtime *rt)
 	if (rt == NULL)
 		return;
 	sx_templates_free(rt->templates);
+	sx_sessions_free(rt->sessions);
 	sx_dbset_free(rt->dbs);
 	sx_router_free(rt->router);
 	sx_logger_close(&rt->log);

@@ -43,6 +43,7 @@
 
 #include "sx_util.h"
 #include "sx_db.h"
+#include "sx_session.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -107,7 +108,18 @@ typedef struct sx_route {
 
 /* Dependency key list for a route: SX_DEPS("db_session", "analytics_session") */
 #define SX_DEPS(...) ((const char *const[]){__VA_ARGS__, NULL})
+/*
+ * The form-route flag, given among a route's dependencies:
+ * SX_DEPS("session", SX_FORM_ROUTE). POST, PUT, PATCH and DELETE on a form
+ * route need the session's CSRF token (form field "csrf_token" or header
+ * X-CSRF-Token), else 403; its templates get {{csrf_token}}. Needs the
+ * sessions extension. (A flag in the deps list rather than a new sx_route
+ * field keeps every existing positional route initializer valid.)
+ */
+#define SX_FORM_ROUTE "sx:form"
 #define SX_ROUTE_TABLE(t) .routes = (t), .n_routes = SX_NELEM(t)
+/* Extensions an app uses: SX_EXTENSIONS("sessions") */
+#define SX_EXTENSIONS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* ---- Databases ------------------------------------------------------------ */
 
@@ -159,6 +171,13 @@ typedef struct sx_app {
 	/* Called once per process after configuration, before serving. Non-zero
 	 * stops start-up. err receives a one-line message. */
 	int (*on_startup)(const struct sx_app *app, char *err, size_t errlen);
+	/* Extensions the app uses, NULL-terminated: "sessions" (server-side
+	 * sessions, sextant_session(3)). Each brings its migrations
+	 * (ext_NAME_NNNN), applied with the app's own by `db upgrade` and
+	 * --migrate. */
+	const char *const *extensions;
+	/* Settings of the sessions extension; NULL = the defaults. */
+	const sx_session_config *sessions;
 } sx_app;
 
 /*
@@ -215,6 +234,9 @@ SX_API void sx_req_log(const sx_req *req, const char *fmt, ...) SX_PRINTF(2, 3);
 SX_API void *sx_inject(sx_req *req, const char *key);
 /* sx_inject typed for database sessions and connections. */
 SX_API sx_db_conn *sx_db(sx_req *req, const char *key);
+/* sx_inject typed for the server-side session (the sessions extension's
+ * key, "session" by default). NULL when it cannot be had. */
+SX_API sx_session *sx_session_of(sx_req *req);
 
 /* ---- Response ------------------------------------------------------------------ */
 

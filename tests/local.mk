@@ -8,6 +8,7 @@ include tests/db/local.mk
 include tests/templates/local.mk
 include tests/migrate/local.mk
 include tests/apps/local.mk
+include tests/session/local.mk
 include tests/server/local.mk
 include tests/fuzz/local.mk
 include tests/integration/local.mk

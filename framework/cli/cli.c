@@ -31,6 +31,7 @@ static const command commands[] = {
 	{ "routes", sx_cmd_routes, "list the route table" },
 	{ "render", sx_cmd_render, "render a template with JSON data" },
 	{ "db", sx_cmd_db, "database migrations: upgrade, downgrade, current, ..." },
+	{ "sessions", sx_cmd_sessions, "server-side sessions: delete-expired, count" },
 	{ "help", cmd_help, "show this help" },
 };
 

@@ -26,5 +26,6 @@ int sx_cmd_request(const sx_app *app, sx_config *cfg, int argc, char **argv);
 int sx_cmd_routes(const sx_app *app, sx_config *cfg, int argc, char **argv);
 int sx_cmd_render(const sx_app *app, sx_config *cfg, int argc, char **argv);
 int sx_cmd_db(const sx_app *app, sx_config *cfg, int argc, char **argv);
+int sx_cmd_sessions(const sx_app *app, sx_config *cfg, int argc, char **argv);
 
 #endif

@@ -292,14 +292,15 @@ make_migration(const struct sx_dbset *dbs, const sx_cmd_args *a)
 	return 0;
 }
 
-/* Runs the command on database i, under a line naming it. Returns an exit
- * status. */
+/* Runs the command on database i of app, under a line naming it, with the
+ * migrations of the extensions it holds. Returns an exit status. */
 static int
-run_one(struct sx_dbset *dbs, size_t i, const sx_cmd_args *a, db_sub sub,
-    const char *rev)
+run_one(const sx_app *app, struct sx_dbset *dbs, size_t i,
+    const sx_cmd_args *a, db_sub sub, const char *rev)
 {
 	const sx_dbconf *db = &dbs->conf[i];
 	sx_migrate_opts o = { 0 };
+	sx_migrate_ext ext;
 	char err[1024] = "";
 	sx_db_conn *c;
 	int rc;
@@ -322,7 +323,12 @@ run_one(struct sx_dbset *dbs, size_t i, const sx_cmd_args *a, db_sub sub,
 	o.dry_run = a->dry_run;
 	o.force = a->force;
 	o.out = stdout;
-	rc = run_on(c, sub, rev, &o);
+	if (sx_sessions_migrate_exts(app, i, db->keys, dbs->arena, &ext, &o, err,
+	    sizeof(err)) < 0) {
+		fprintf(stderr, "db %s: %s\n", db_subs[sub], err);
+		rc = 1;
+	} else
+		rc = run_on(c, sub, rev, &o);
 	sx_db_close(c);
 	return rc;
 }
@@ -355,11 +361,11 @@ sx_cmd_db(const sx_app *app, sx_config *cfg, int argc, char **argv)
 	} else if (a->key != NULL) {
 		int i = find_key(dbs, a->key);
 
-		rc = i < 0 ? 1 : run_one(dbs, (size_t)i, a, sub, rev);
+		rc = i < 0 ? 1 : run_one(&d.app, dbs, (size_t)i, a, sub, rev);
 	} else {
 		/* every database in turn, stopping at the first failure */
 		for (size_t i = 0; i < dbs->n && rc <= 0; i++)
-			rc = run_one(dbs, i, a, sub, rev);
+			rc = run_one(&d.app, dbs, i, a, sub, rev);
 	}
 	sx_dbset_free(dbs);
 	db_app_free(&d);

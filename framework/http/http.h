@@ -61,6 +61,7 @@ struct sx_res {
 
 struct sx_runtime;
 struct sx_deps;
+struct sx_session;
 
 struct sx_req {
 	struct sx_runtime *rt;		/* the core's; opaque to the HTTP layer */
@@ -85,6 +86,8 @@ struct sx_req {
 	char id[SX_REQUEST_ID_MAX + 1];
 	sx_res *res;
 	struct sx_deps *deps;		/* resolver.c state */
+	struct sx_session *session;	/* loaded on first use (sessions.c) */
+	bool https;			/* came over HTTPS (CGI HTTPS=on) */
 	int pending_status;		/* set by a failed sx_inject: 503 / 500 */
 	const char *pending_error;
 	double started_ms;

@@ -25,6 +25,17 @@ env_get(char **envp, const char *name)
 	return NULL;
 }
 
+/* HTTPS=on (nginx's fastcgi_params, Apache) or REQUEST_SCHEME=https. */
+static bool
+came_over_https(char **envp)
+{
+	const char *https = env_get(envp, "HTTPS");
+	const char *scheme = env_get(envp, "REQUEST_SCHEME");
+
+	return (https != NULL && strcasecmp(https, "on") == 0) ||
+	    (scheme != NULL && strcasecmp(scheme, "https") == 0);
+}
+
 static sx_method
 method_from_name(const char *m)
 {
@@ -185,6 +196,7 @@ sx_req_init(sx_req *req, char **envp, bool cgi, const char **why)
 	sx_req_err rc;
 
 	*why = NULL;
+	req->https = came_over_https(envp);
 	m = env_get(envp, "REQUEST_METHOD");
 	req->method_name = m != NULL ? m : "GET";
 	req->method = method_from_name(req->method_name);

@@ -659,7 +659,7 @@ Test(migrate_files, bad_files)
 Test(migrate_files, extensions)
 {
 	char *tmp = sx_test_tmpdir(), ext[600], err[1024] = "", cmd[600];
-	sx_migrate_ext exts[] = { { "sessions", ext } };
+	sx_migrate_ext exts[] = { { .name = "sessions", .dir = ext } };
 	sx_migrate_opts o = { .dir = tmp, .exts = exts, .n_exts = 1 };
 	sx_mig_plan plan;
 
