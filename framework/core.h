@@ -85,6 +85,14 @@ void sx_runtime_free(sx_runtime *rt);
 /* Runs one request end to end. Returns 0, or -1 when the client went away. */
 int sx_dispatch(sx_runtime *rt, const sx_io *io, sx_arena *arena);
 
+/* ---- guards.c ----------------------------------------------------------- */
+
+/* Runs the matched route's guards in order; the first that does not pass
+ * decides (see sx_guard). An answering guard's response is in req->res. */
+sx_guard_result sx_guards_run(sx_req *req);
+/* Start-up check of every route's guards. 0, or -1 with a one-line message. */
+int sx_guards_check(const sx_route *routes, size_t n, char *err, size_t errlen);
+
 /* ---- testclient.c -------------------------------------------------------- */
 
 /* Runs one request in-process with the CGI parameters nginx would send and

@@ -9,12 +9,18 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Runs the matched handler and turns a failure into an error response. */
+/* Runs the matched route's guards then its handler, and turns a failure
+ * into an error response. An answering guard's response stands. */
 static bool
 run_handler(sx_req *req)
 {
 	sx_res *res = req->res;
-	bool failed = req->route->handler(req, res) != 0;
+	sx_guard_result guard = sx_guards_run(req);	/* guards.c */
+	bool failed;
+
+	if (guard == SX_GUARD_ANSWERED)
+		return false;
+	failed = guard == SX_GUARD_FAILED || req->route->handler(req, res) != 0;
 
 	if (failed) {
 		int status = req->pending_status ? req->pending_status : 500;
@@ -28,9 +34,11 @@ run_handler(sx_req *req)
 			if (status == 503)
 				sx_res_header(res, "Retry-After", "1");
 		}
-		sx_req_log(req, "handler for %s %s failed: %s",
-		    sx_methods[req->route->method], req->route->pattern,
-		    req->pending_error ? req->pending_error : "returned an error");
+		if (guard != SX_GUARD_FAILED)	/* guards.c logged it */
+			sx_req_log(req, "handler for %s %s failed: %s",
+			    sx_methods[req->route->method], req->route->pattern,
+			    req->pending_error ? req->pending_error :
+			    "returned an error");
 	}
 	return failed;
 }

@@ -84,12 +84,45 @@ typedef struct sx_res sx_res;
  */
 typedef int (*sx_handler)(sx_req *req, sx_res *res);
 
+/*
+ * A guard decides whether a request may reach its route's handler. It runs
+ * after routing and the cross-site form check, before the handler, and may
+ * use the route's dependencies (sx_inject, sx_db): whatever it does to a
+ * database session is settled by the transaction wrapper like a handler's
+ * work, by the final status (a guard answering 401 or 403 rolls back under
+ * autocommit). A guard returns
+ *   SX_GUARD_PASS      let the request through (the next guard, then the
+ *                      handler, runs);
+ *   SX_GUARD_ANSWERED  it answered the request itself (sx_error(res, 401,
+ *                      ...), sx_redirect(...)); nothing later runs. A guard
+ *                      that answers without a status gets a 403;
+ *   SX_GUARD_FAILED    it could not decide (a database down): handled like a
+ *                      failed handler (rollback, 503 or 500).
+ * arg is the guard's own setting (a role name), from its sx_guard.
+ */
+typedef enum sx_guard_result {
+	SX_GUARD_PASS,
+	SX_GUARD_ANSWERED,
+	SX_GUARD_FAILED,
+	SX_GUARD__MAX
+} sx_guard_result;
+
+typedef struct sx_guard {
+	const char *name;	/* for `routes` and logs: "require_role(admin)" */
+	sx_guard_result (*check)(sx_req *req, sx_res *res, const void *arg);
+	const void *arg;
+} sx_guard;
+
+/* Guard list for a route or group: SX_GUARDS(&require_login, &admin_only) */
+#define SX_GUARDS(...) ((const sx_guard *const[]){__VA_ARGS__, NULL})
+
 typedef struct sx_route {
 	sx_method method;
 	const char *pattern;	/* "/posts/{post_id:int}"; types int, str, path, uuid */
 	sx_handler handler;
 	const char *const *deps;/* dependency keys, NULL-terminated, or NULL */
 	const char *name;	/* optional, for `routes` and logs */
+	const sx_guard *const *guards;	/* NULL-terminated, or NULL; run in order */
 } sx_route;
 
 /* Dependency key list for a route: SX_DEPS("db_session", "analytics_session") */

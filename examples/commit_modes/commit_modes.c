@@ -113,9 +113,9 @@ count_items(sx_req *req, sx_res *res)
 }
 
 static const sx_route routes[] = {
-	{ SX_POST, "/items", post_item, SX_DEPS("db_session"), "post_item" },
-	{ SX_POST, "/items/deferred", post_deferred, SX_DEPS("db_session"), "post_deferred" },
-	{ SX_GET, "/items/count", count_items, SX_DEPS("db_connection"), "count_items" },
+	{ SX_POST, "/items", post_item, SX_DEPS("db_session"), "post_item", NULL },
+	{ SX_POST, "/items/deferred", post_deferred, SX_DEPS("db_session"), "post_deferred", NULL },
+	{ SX_GET, "/items/count", count_items, SX_DEPS("db_connection"), "count_items", NULL },
 };
 
 static const sx_database databases[] = {{

@@ -35,3 +35,9 @@ tests_apps_test_tx_LDFLAGS = $(SX_TESTLINK)
 # the same matrix through a real nginx (tests/integration/lib.sh)
 dist_check_SCRIPTS += tests/apps/matrix-nginx.sh
 TESTS += tests/apps/matrix-nginx.sh
+check_PROGRAMS += tests/apps/test_guards
+TESTS += tests/apps/test_guards
+tests_apps_test_guards_SOURCES = tests/apps/test_guards.c
+tests_apps_test_guards_CFLAGS = $(SX_APPTEST_CFLAGS)
+tests_apps_test_guards_LDADD = $(SX_TESTLIBS)
+tests_apps_test_guards_LDFLAGS = $(SX_TESTLINK)

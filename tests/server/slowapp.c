@@ -50,10 +50,10 @@ sleep_ms(sx_req *req, sx_res *res)
 }
 
 static const sx_route routes[] = {
-	{ SX_GET, "/", index_text, NULL, "index" },
-	{ SX_GET, "/json", hello_json, NULL, "json" },
-	{ SX_GET, "/greet/{name:str}", greet, NULL, "greet" },
-	{ SX_GET, "/sleep/{ms:int}", sleep_ms, NULL, "sleep" },
+	{ SX_GET, "/", index_text, NULL, "index", NULL },
+	{ SX_GET, "/json", hello_json, NULL, "json", NULL },
+	{ SX_GET, "/greet/{name:str}", greet, NULL, "greet", NULL },
+	{ SX_GET, "/sleep/{ms:int}", sleep_ms, NULL, "sleep", NULL },
 };
 
 static const sx_app app = {
