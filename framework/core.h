@@ -93,6 +93,16 @@ sx_guard_result sx_guards_run(sx_req *req);
 /* Start-up check of every route's guards. 0, or -1 with a one-line message. */
 int sx_guards_check(const sx_route *routes, size_t n, char *err, size_t errlen);
 
+/* ---- hooks.c ------------------------------------------------------------ */
+
+/* Runs the app's before-hooks in order; true when one answered the request
+ * (its response is in req->res). */
+bool sx_hooks_before(sx_req *req);
+/* Runs the after-hooks of the hooks entered, in reverse order. */
+void sx_hooks_after(sx_req *req);
+/* Start-up check of the hook table. 0, or -1 with a one-line message. */
+int sx_hooks_check(const sx_app *app, char *err, size_t errlen);
+
 /* ---- testclient.c -------------------------------------------------------- */
 
 /* Runs one request in-process with the CGI parameters nginx would send and

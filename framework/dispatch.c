@@ -43,9 +43,10 @@ run_handler(sx_req *req)
 	return failed;
 }
 
-/* Reads, parses and routes; on success runs the handler. Returns 0 when the
- * handler succeeded, 1 when it failed, 2 when no handler ran (4xx from the
- * framework), -1 when the client cut the body short. */
+/* Reads, parses, runs the before-hooks and routes; on success runs the
+ * handler. Returns 0 when the handler succeeded, 1 when it failed, 2 when no
+ * handler ran (4xx from the framework, or a hook answered), -1 when the
+ * client cut the body short. */
 static int
 process(sx_req *req, const sx_io *io)
 {
@@ -67,6 +68,8 @@ process(sx_req *req, const sx_io *io)
 		    why ? why : "malformed request");
 		return 2;
 	}
+	if (sx_hooks_before(req))	/* hooks.c */
+		return 2;
 	switch (sx_router_match(rt->router, req, &allow)) {
 	case SX_MATCH_OK:
 		if ((why = sx_csrf_check(req)) != NULL) {
@@ -111,6 +114,7 @@ sx_dispatch(sx_runtime *rt, const sx_io *io, sx_arena *arena)
 		goto done;
 	}
 	sx_tx_finalize(req, outcome == 1);
+	sx_hooks_after(req);		/* hooks.c */
 	sx_res_header(req->res, "X-Request-ID", req->id);
 	if (sx_res_serialize(req->res, io, req->method != SX_HEAD) < 0) {
 		req->aborted = true;

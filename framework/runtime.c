@@ -33,7 +33,8 @@ sx_runtime_new(const sx_app *app, const sx_config *cfg, char *err, size_t errlen
 	if ((rt->router = sx_router_new(app->routes, app->n_routes, err,
 	    errlen)) == NULL)
 		goto fail;
-	if (sx_guards_check(app->routes, app->n_routes, err, errlen) < 0)
+	if (sx_guards_check(app->routes, app->n_routes, err, errlen) < 0 ||
+	    sx_hooks_check(app, err, errlen) < 0)
 		goto fail;
 	if (sx_dbset_open(rt, err, errlen) < 0)
 		goto fail;

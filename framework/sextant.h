@@ -129,6 +129,41 @@ typedef struct sx_route {
 #define SX_DEPS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define SX_ROUTE_TABLE(t) .routes = (t), .n_routes = SX_NELEM(t)
 
+/*
+ * App-wide hooks, around every request. The order of one request:
+ *   1. the request is read and parsed, its id assigned (400/413 here skip
+ *      every hook);
+ *   2. before-hooks, in table order; the first that answers
+ *      (SX_HOOK_ANSWERED) ends the walk: no routing, guard or handler runs.
+ *      No route is matched yet (sx_req_route is NULL);
+ *   3. routing (404, 405) and the cross-site form check (403);
+ *   4. the route's guards (a group's first), then the handler;
+ *   5. the transaction wrapper commits or rolls back every database;
+ *   6. after-hooks, in reverse table order, of every hook whose before-hook
+ *      ran (or that has none): they see the final status, after a failed
+ *      commit replaced the response, and may add headers; a status they set
+ *      is ignored (the transaction was settled by the one before them);
+ *   7. X-Request-ID is added, the response sent, connections released, the
+ *      access line logged.
+ * check, when set, validates arg at start-up (non-zero stops it, with a
+ * one-line message in err).
+ */
+typedef enum sx_hook_result {
+	SX_HOOK_CONTINUE,
+	SX_HOOK_ANSWERED,
+	SX_HOOK__MAX
+} sx_hook_result;
+
+typedef struct sx_hook {
+	const char *name;
+	sx_hook_result (*before)(sx_req *req, sx_res *res, const void *arg);
+	void (*after)(sx_req *req, sx_res *res, const void *arg);
+	const void *arg;
+	int (*check)(const void *arg, char *err, size_t errlen);
+} sx_hook;
+
+#define SX_HOOK_TABLE(t) .hooks = (t), .n_hooks = SX_NELEM(t)
+
 /* ---- Databases ------------------------------------------------------------ */
 
 typedef enum sx_commit_mode {
@@ -179,6 +214,8 @@ typedef struct sx_app {
 	/* Called once per process after configuration, before serving. Non-zero
 	 * stops start-up. err receives a one-line message. */
 	int (*on_startup)(const struct sx_app *app, char *err, size_t errlen);
+	const sx_hook *hooks;		/* SX_HOOK_TABLE; order: see sx_hook */
+	size_t n_hooks;
 } sx_app;
 
 /*

@@ -86,6 +86,7 @@ struct sx_req {
 	double started_ms;
 	double db_ms;			/* time spent in commit/rollback/queries */
 	bool aborted;			/* body cut short / client gone */
+	size_t hooks_entered;		/* before-hooks run (the core's hooks.c) */
 };
 
 /* ---- request.c, body.c --------------------------------------------------- */
