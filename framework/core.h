@@ -54,7 +54,8 @@ struct sx_tpl_set;
 
 /* Everything a running app needs; built once at start-up, shared by threads. */
 typedef struct sx_runtime {
-	const sx_app *app;
+	const sx_app *app;		/* groups flattened (routes.c) */
+	sx_arena *arena;		/* what lives as long as the runtime */
 	sx_config cfg;
 	size_t max_body;
 	struct sx_router *router;
@@ -84,6 +85,14 @@ void sx_runtime_free(sx_runtime *rt);
 
 /* Runs one request end to end. Returns 0, or -1 when the client went away. */
 int sx_dispatch(sx_runtime *rt, const sx_io *io, sx_arena *arena);
+
+/* ---- routes.c ----------------------------------------------------------- */
+
+/* A copy of app, in arena, whose route table holds the app's routes then
+ * every group's, prefix, keys and guards joined (see sx_route_group), and
+ * no groups. NULL with a one-line message when a group is malformed. */
+const sx_app *sx_routes_flatten(const sx_app *app, sx_arena *arena, char *err,
+    size_t errlen);
 
 /* ---- guards.c ----------------------------------------------------------- */
 

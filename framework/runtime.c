@@ -30,10 +30,17 @@ sx_runtime_new(const sx_app *app, const sx_config *cfg, char *err, size_t errlen
 		    "(check the directory exists and is writable)", cfg->log_file);
 		goto fail;
 	}
-	if ((rt->router = sx_router_new(app->routes, app->n_routes, err,
+	/* from here on, rt->app is the app with its groups flattened */
+	if ((rt->arena = sx_arena_new(4096)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if ((rt->app = sx_routes_flatten(app, rt->arena, err, errlen)) == NULL)
+		goto fail;
+	if ((rt->router = sx_router_new(rt->app->routes, rt->app->n_routes, err,
 	    errlen)) == NULL)
 		goto fail;
-	if (sx_guards_check(app->routes, app->n_routes, err, errlen) < 0 ||
+	if (sx_guards_check(rt->app->routes, rt->app->n_routes, err, errlen) < 0 ||
 	    sx_hooks_check(app, err, errlen) < 0)
 		goto fail;
 	if (sx_dbset_open(rt, err, errlen) < 0)
@@ -57,5 +64,7 @@ sx_runtime_free(sx_runtime *rt)
 	sx_dbset_free(rt->dbs);
 	sx_router_free(rt->router);
 	sx_logger_close(&rt->log);
+	if (rt->arena != NULL)
+		sx_arena_free(rt->arena);
 	free(rt);
 }

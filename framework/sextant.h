@@ -130,6 +130,37 @@ typedef struct sx_route {
 #define SX_ROUTE_TABLE(t) .routes = (t), .n_routes = SX_NELEM(t)
 
 /*
+ * A group of routes sharing a path prefix, dependency keys and guards:
+ *
+ *	static const sx_route api_routes[] = {
+ *		{ SX_GET, "/items", list_items, NULL, "items", NULL },
+ *	};
+ *	static const sx_route_group groups[] = {
+ *		{ .prefix = "/api", .name = "api",
+ *		  .deps = SX_DEPS("db_session"), .guards = SX_GUARDS(&login),
+ *		  SX_GROUP_ROUTES(api_routes) },
+ *	};
+ *	... .groups = groups, .n_groups = SX_NELEM(groups) in the sx_app.
+ *
+ * At start-up each route of a group becomes one route of the table:
+ * pattern prefix + pattern ("/" alone is the prefix itself), the group's
+ * keys then its own (no duplicates), the group's guards then its own, and
+ * name "group.route" when both are named. The table is then checked as a
+ * whole (duplicates, keys, guards) like routes without a group.
+ */
+typedef struct sx_route_group {
+	const char *prefix;		/* "/api": starts with '/', no trailing '/' */
+	const char *const *deps;
+	const sx_guard *const *guards;
+	const sx_route *routes;
+	size_t n_routes;
+	const char *name;
+} sx_route_group;
+
+#define SX_GROUP_ROUTES(t) .routes = (t), .n_routes = SX_NELEM(t)
+#define SX_GROUP_TABLE(t) .groups = (t), .n_groups = SX_NELEM(t)
+
+/*
  * App-wide hooks, around every request. The order of one request:
  *   1. the request is read and parsed, its id assigned (400/413 here skip
  *      every hook);
@@ -216,6 +247,8 @@ typedef struct sx_app {
 	int (*on_startup)(const struct sx_app *app, char *err, size_t errlen);
 	const sx_hook *hooks;		/* SX_HOOK_TABLE; order: see sx_hook */
 	size_t n_hooks;
+	const sx_route_group *groups;	/* SX_GROUP_TABLE; after the routes */
+	size_t n_groups;
 } sx_app;
 
 /*

@@ -137,7 +137,7 @@ typedef enum sx_match {
 struct sx_router *sx_router_new(const sx_route *routes, size_t n, char *err,
     size_t errlen);
 void sx_router_free(struct sx_router *r);
-/* One line a route: method, pattern, name, dependency keys. */
+/* One line a route: method, pattern, name, dependency keys, guards. */
 void sx_router_print(const struct sx_router *r, FILE *out);
 /* Matches method + path; on OK fills req->route and req->params. On
  * SX_MATCH_METHOD, *allow is an arena string "GET, HEAD". */
