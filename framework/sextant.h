@@ -327,6 +327,8 @@ typedef struct sx_cookie_opts {
 /* Each returns 0, or -1 when refused (CR/LF in a header, no memory). */
 SX_API int sx_res_status(sx_res *res, int status);
 SX_API int sx_res_get_status(const sx_res *res);
+/* The value of a header set on the response, or NULL (any case). */
+SX_API const char *sx_res_get_header(const sx_res *res, const char *name);
 SX_API int sx_res_header(sx_res *res, const char *name, const char *value);
 SX_API int sx_res_cookie(sx_res *res, const char *name, const char *value,
     const sx_cookie_opts *opts);
@@ -379,6 +381,34 @@ SX_API void sx_test_client_free(sx_test_client *tc);
 
 /* {"status":"ok"} */
 SX_API int sx_handler_health(sx_req *req, sx_res *res);
+
+/*
+ * CORS as a stock hook: put SX_CORS_HOOK(&opts) in the app's hook table.
+ * Nothing is allowed by default: an origin, method or header gets through
+ * only when listed. A preflight (OPTIONS with Origin and
+ * Access-Control-Request-Method) is answered by the hook without reaching
+ * routing or a handler: 204 with the allowances when origin, method and
+ * every requested header are allowed, else 403 naming what is not. An
+ * actual request from an allowed origin gets Access-Control-Allow-Origin
+ * (and -Credentials, -Expose-Headers) on its response, whatever its status;
+ * from another origin, nothing (the browser then withholds the response).
+ * "*" in origins allows every origin; it cannot be combined with
+ * credentials (start-up refuses it).
+ */
+typedef struct sx_cors {
+	const char *const *origins;	/* "https://app.example", or "*" */
+	const char *const *methods;	/* "GET", "POST", ... */
+	const char *const *headers;	/* request headers allowed, any case */
+	const char *const *expose;	/* response headers scripts may read */
+	bool credentials;		/* cookies and HTTP auth allowed */
+	int max_age;			/* seconds a preflight is cached; 0 = not sent */
+} sx_cors;
+
+SX_API sx_hook_result sx_cors_before(sx_req *req, sx_res *res, const void *arg);
+SX_API void sx_cors_after(sx_req *req, sx_res *res, const void *arg);
+SX_API int sx_cors_check(const void *arg, char *err, size_t errlen);
+#define SX_CORS_HOOK(opts) \
+	{ "cors", sx_cors_before, sx_cors_after, (opts), sx_cors_check }
 
 #ifdef __cplusplus
 }

@@ -149,7 +149,6 @@ sx_match sx_router_match(const struct sx_router *r, sx_req *req,
 sx_res *sx_res_new(sx_arena *a, sx_req *req);
 /* Drops status, headers and body (a commit failure replaces the response). */
 void sx_res_clear(sx_res *res);
-const char *sx_res_get_header(const sx_res *res, const char *name);
 /* Writes the CGI/FastCGI form: "Status: 200 OK\r\n", headers, blank line,
  * body (omitted when with_body is false). Returns 0 or -1. */
 int sx_res_serialize(sx_res *res, const sx_io *io, bool with_body);
