@@ -218,6 +218,15 @@ typedef struct sx_db_cache_stats {
 } sx_db_cache_stats;
 SX_API void sx_db_cache_stats_get(const sx_db_conn *c, sx_db_cache_stats *st);
 
+/* A pool's figures (for metrics): its bound, connections open and idle,
+ * acquires that waited and that timed out, and the statement-cache hits
+ * and misses of its connections up to their last release. */
+typedef struct sx_db_pool_stats {
+	int max_size, open, idle;
+	uint64_t waits, timeouts, cache_hits, cache_misses;
+} sx_db_pool_stats;
+SX_API void sx_db_pool_stats_get(sx_db_pool *p, sx_db_pool_stats *st);
+
 #ifdef __cplusplus
 }
 #endif

@@ -62,6 +62,9 @@ typedef struct sx_runtime {
 	struct sx_dbset *dbs;		/* resolver.c */
 	struct sx_tpl_set *templates;	/* render.c */
 	sx_logger log;
+	struct sx_metrics *metrics;	/* NULL when off (metrics.c) */
+	size_t metrics_slot;		/* this worker's slot in it */
+	bool metrics_owned;		/* mapped by this runtime, not the supervisor */
 } sx_runtime;
 
 /* ---- config.c ------------------------------------------------------------ */

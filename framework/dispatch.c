@@ -5,6 +5,7 @@
  * the handler touched, so a failed commit can still become an error.
  */
 #include "core.h"
+#include "metrics.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -103,6 +104,7 @@ sx_dispatch(sx_runtime *rt, const sx_io *io, sx_arena *arena)
 	req->res = sx_res_new(arena, req);
 	if (req->res == NULL)
 		return -1;
+	sx_metrics_request_start(req);	/* metrics.c */
 	outcome = process(req, io);
 	if (outcome < 0) {
 		/* The client cut the body short: nothing ran, nothing is owed. */
@@ -126,6 +128,7 @@ sx_dispatch(sx_runtime *rt, const sx_io *io, sx_arena *arena)
 	    sx_now_ms() - req->started_ms, req->db_ms,
 	    req->aborted ? " (client gone)" : "");
 done:
+	sx_metrics_request_end(req);	/* metrics.c */
 	cJSON_Delete(req->json);
 	req->json = NULL;
 	sx_res_free(req->res);

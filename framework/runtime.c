@@ -5,6 +5,7 @@
  * with one line that names it.
  */
 #include "core.h"
+#include "metrics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,15 @@ sx_runtime_new(const sx_app *app, const sx_config *cfg, char *err, size_t errlen
 		goto fail;
 	if (sx_dbset_open(rt, err, errlen) < 0)
 		goto fail;
+	/* one process (test client, request, CGI) until a worker attaches
+	 * the supervisor's shared region (metrics.c) */
+	if (sx_metrics_wanted(rt->app, cfg)) {
+		if ((rt->metrics = sx_metrics_new(rt->app, 1)) == NULL) {
+			snprintf(err, errlen, "metrics: cannot map the counters");
+			goto fail;
+		}
+		rt->metrics_owned = true;
+	}
 	if (sx_templates_open(rt, err, errlen) < 0)
 		goto fail;
 	if (app->on_startup != NULL && app->on_startup(app, err, errlen) != 0)
@@ -60,6 +70,8 @@ sx_runtime_free(sx_runtime *rt)
 {
 	if (rt == NULL)
 		return;
+	if (rt->metrics_owned)
+		sx_metrics_free(rt->metrics);
 	sx_templates_free(rt->templates);
 	sx_dbset_free(rt->dbs);
 	sx_router_free(rt->router);

@@ -381,6 +381,21 @@ SX_API void sx_test_client_free(sx_test_client *tc);
 
 /* {"status":"ok"} */
 SX_API int sx_handler_health(sx_req *req, sx_res *res);
+/* Readiness: pings every database (a new connection and SELECT 1, bounded
+ * by a 2 s timeout): 200 {"status":"ready"}, or 503 {"status":
+ * "unavailable","database":KEY,"error":...} naming the first that failed. */
+SX_API int sx_handler_ready(sx_req *req, sx_res *res);
+/* The Prometheus text format of every worker's counters, summed. Mounting
+ * it turns the counting on ({"metrics": false} in --config turns it off). */
+SX_API int sx_handler_metrics(sx_req *req, sx_res *res);
+
+/* What those two are made of, for apps that answer in their own way.
+ * sx_ready_check returns NULL when every database answered within
+ * timeout_ms, else the failing database's session key, with the reason in
+ * *why. sx_metrics_write appends the scrape to out: 0, or -1 when metrics
+ * are off. */
+SX_API const char *sx_ready_check(sx_req *req, int timeout_ms, const char **why);
+SX_API int sx_metrics_write(sx_req *req, sx_buf *out);
 
 /*
  * CORS as a stock hook: put SX_CORS_HOOK(&opts) in the app's hook table.

@@ -12,6 +12,7 @@
  * says so, naming them and the one that failed.
  */
 #include "dbset.h"
+#include "metrics.h"
 
 #include <string.h>
 
@@ -103,6 +104,7 @@ sx_tx_finalize(sx_req *req, bool handler_failed)
 			continue;
 		act = broken ? SX_TX_ROLLBACK : sx_tx_decide(db, status, failed);
 		err = act == SX_TX_COMMIT ? sx_db_commit(conn) : sx_db_rollback(conn);
+		sx_metrics_tx(req, i, act == SX_TX_COMMIT, err == SX_DB_OK);
 		if (err != SX_DB_OK && act == SX_TX_COMMIT) {
 			commit_failed(req, db, conn, err, committed);
 			broken = true;

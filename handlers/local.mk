@@ -1,2 +1,3 @@
 # handlers/: stock handlers built on the public API only.
-libsxcore_la_SOURCES += handlers/health.c handlers/cors.c
+libsxcore_la_SOURCES += handlers/health.c handlers/cors.c \
+	handlers/ready.c handlers/metrics.c

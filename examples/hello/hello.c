@@ -66,6 +66,7 @@ static const sx_route routes[] = {
 	{ SX_GET, "/greet/{name:str}", greet, NULL, "greet", NULL },
 	{ SX_POST, "/echo", echo, NULL, "echo", NULL },
 	{ SX_GET, "/healthz", sx_handler_health, NULL, "health", NULL },
+	{ SX_GET, "/metrics", sx_handler_metrics, NULL, "metrics", NULL },
 };
 
 static const sx_app app = {

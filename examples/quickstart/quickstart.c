@@ -209,6 +209,8 @@ static const sx_route routes[] = {
 	{ SX_PATCH, "/posts/{post_id:int}", update_post, SX_DEPS("db_session"), "update_post", NULL },
 	{ SX_DELETE, "/posts/{post_id:int}", delete_post, SX_DEPS("db_session"), "delete_post", NULL },
 	{ SX_GET, "/healthz", sx_handler_health, NULL, "health", NULL },
+	{ SX_GET, "/readyz", sx_handler_ready, NULL, "ready", NULL },
+	{ SX_GET, "/metrics", sx_handler_metrics, NULL, "metrics", NULL },
 };
 
 static const sx_database databases[] = {{
