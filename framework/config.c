@@ -96,6 +96,42 @@ load_config_file(sx_config *cfg, const char *path)
 	return 0;
 }
 
+/* --trace-sql, --slow-query-ms MS (0 turns the slow-query log off),
+ * --log-format text|json: same contract as sx_config_common_option. */
+static int
+observe_option(sx_config *cfg, const char *opt, const char *arg)
+{
+	char *end;
+
+	if (strcmp(opt, "--trace-sql") == 0) {
+		cfg->trace_sql = true;
+		return 1;
+	}
+	if (strcmp(opt, "--slow-query-ms") == 0) {
+		long v = arg != NULL ? strtol(arg, &end, 10) : -1;
+
+		if (arg == NULL || *arg == '\0' || *end != '\0' || v < 0) {
+			fprintf(stderr, "--slow-query-ms: expected milliseconds "
+			    "(0 turns the slow-query log off), got \"%s\"\n",
+			    arg ? arg : "");
+			return -1;
+		}
+		cfg->slow_query_ms = v == 0 ? -1 : v;
+		return 2;
+	}
+	if (strcmp(opt, "--log-format") == 0) {
+		if (arg == NULL || (strcmp(arg, "json") != 0 &&
+		    strcmp(arg, "text") != 0)) {
+			fprintf(stderr, "--log-format: expected text or json, got "
+			    "\"%s\"\n", arg ? arg : "");
+			return -1;
+		}
+		cfg->log_json = arg[0] == 'j';
+		return 2;
+	}
+	return 0;
+}
+
 /*
  * Takes one shared option at argv[i]. Returns how many arguments it used
  * (1 or 2), 0 when argv[i] is not a shared option, or -1 after printing a
@@ -136,7 +172,7 @@ sx_config_common_option(sx_config *cfg, int argc, char **argv, int i)
 	}
 	if (strcmp(opt, "--max-body") == 0)
 		return parse_size(opt, arg, &cfg->max_body) < 0 ? -1 : 2;
-	return 0;
+	return observe_option(cfg, opt, arg);
 }
 
 void

@@ -45,6 +45,9 @@ typedef struct sx_config {
 	sx_override commit_modes[SX_MAX_OVERRIDES]; /* --commit-mode KEY=MODE */
 	size_t n_commit_modes;
 	bool auto_migrate;		/* --migrate: upgrade every database at start-up */
+	bool trace_sql;			/* --trace-sql: log every statement (trace.c) */
+	long slow_query_ms;		/* --slow-query-ms; 0 = default 200, -1 = off */
+	bool log_json;			/* --log-format json */
 	cJSON *config_json;		/* parsed --config file, owned */
 } sx_config;
 
@@ -114,6 +117,16 @@ bool sx_hooks_before(sx_req *req);
 void sx_hooks_after(sx_req *req);
 /* Start-up check of the hook table. 0, or -1 with a one-line message. */
 int sx_hooks_check(const sx_app *app, char *err, size_t errlen);
+
+/* ---- trace.c ------------------------------------------------------------ */
+
+/* Makes c, just taken for req, report its statements to the query trace
+ * (--trace-sql) and the slow-query log; sx_trace_detach undoes it before
+ * the connection goes back to its pool. */
+void sx_trace_attach(sx_req *req, sx_db_conn *c);
+void sx_trace_detach(sx_db_conn *c);
+/* What the database server is told about req (application_name). */
+const char *sx_trace_tag(sx_req *req);
 
 /* ---- testclient.c -------------------------------------------------------- */
 
