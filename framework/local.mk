@@ -9,7 +9,7 @@ libsxcore_la_SOURCES += \
 	framework/transaction.c framework/render.c framework/testclient.c \
 	framework/guards.c framework/hooks.c framework/routes.c \
 	framework/metrics.h framework/metrics.c framework/ready.c \
-	framework/trace.c
+	framework/trace.c framework/log_json.c
 sextantinc_HEADERS += framework/sextant.h
 libsxcore_la_SOURCES += framework/http/http.h \
 	framework/http/request.c framework/http/body.c \

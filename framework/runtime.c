@@ -31,6 +31,7 @@ sx_runtime_new(const sx_app *app, const sx_config *cfg, char *err, size_t errlen
 		    "(check the directory exists and is writable)", cfg->log_file);
 		goto fail;
 	}
+	rt->log.json = cfg->log_json;
 	/* from here on, rt->app is the app with its groups flattened */
 	if ((rt->arena = sx_arena_new(4096)) == NULL) {
 		snprintf(err, errlen, "out of memory");

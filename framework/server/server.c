@@ -740,6 +740,7 @@ sx_cmd_serve(const sx_app *app, sx_config *cfg, int argc, char **argv)
 		sx_logger_close(&s.log);
 		return 1;
 	}
+	s.log.json = cfg->log_json;
 	if ((s.listen_fd = open_listener(cfg, err, sizeof(err))) < 0) {
 		fprintf(stderr, "%s: %s\n", app->name, err);
 		rc = 1;

@@ -6,6 +6,8 @@
  */
 #include "apptest.h"
 
+#include <unistd.h>
+
 static int
 query(sx_req *req, sx_res *res)
 {
@@ -114,4 +116,56 @@ Test(trace, bad_options_are_refused)
 	    NULL }, err, sizeof(err));
 	apptest_refused(&app, (const char *const[]){ "--log-format", "xml",
 	    NULL }, err, sizeof(err));
+}
+
+/* The first line of text holding needle, parsed as JSON. */
+static cJSON *
+json_line(const char *text, const char *needle)
+{
+	const char *p = strstr(text, needle), *start, *end;
+	char *line;
+	cJSON *o;
+
+	cr_assert_not_null(p, "no line with %s in %s", needle, text);
+	for (start = p; start > text && start[-1] != '\n'; start--)
+		;
+	end = strchr(p, '\n');
+	line = strndup(start, (size_t)(end - start));
+	o = cJSON_Parse(line);
+	cr_assert_not_null(o, "not JSON: %s", line);
+	free(line);
+	return o;
+}
+
+Test(trace, json_logs_carry_the_request_fields)
+{
+	char *url = apptest_sqlite_url("json"), *log = apptest_file("j.log", "");
+	sx_test_client *tc = client(url, log, "--log-format", "json");
+	char *body = ask(tc, "j-1", "SELECT%20'a'"), *text;
+	sx_test_response *r;
+	cJSON *access, *warn;
+
+	r = sx_test_request(tc, "GET", "/q?sql=nonsense", (const char *const[]){
+	    "X-Request-ID: j-2", NULL }, NULL, 0);
+	sx_test_response_free(r);
+	text = apptest_slurp(log);
+	access = json_line(text, "\"request_id\":\"j-1\"");
+	cr_assert_str_eq(cJSON_GetObjectItem(access, "level")->valuestring, "info");
+	cr_assert_str_eq(cJSON_GetObjectItem(access, "method")->valuestring, "GET");
+	cr_assert_str_eq(cJSON_GetObjectItem(access, "route")->valuestring, "q");
+	cr_assert_str_eq(cJSON_GetObjectItem(access, "path")->valuestring, "/q");
+	cr_assert_eq(cJSON_GetObjectItem(access, "status")->valueint, 200);
+	cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(access, "ms")));
+	cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(access, "db_ms")));
+	cr_assert_eq(cJSON_GetObjectItem(access, "pid")->valueint, getpid());
+	cr_assert_str_eq(cJSON_GetObjectItem(access, "msg")->valuestring, "access");
+	warn = json_line(text, "\"level\":\"warn\"");
+	cr_assert_str_eq(cJSON_GetObjectItem(warn, "request_id")->valuestring, "j-2");
+	cr_assert_not_null(strstr(cJSON_GetObjectItem(warn, "msg")->valuestring,
+	    "failed"), "%s", text);
+	for (const char *l = text; *l != '\0'; l = strchr(l, '\n') + 1)
+		cr_assert_eq(*l, '{', "a line that is not JSON: %s", l);
+	cJSON_Delete(access), cJSON_Delete(warn);
+	free(body), free(text), free(url), free(log);
+	sx_test_client_free(tc);
 }
