@@ -10,4 +10,5 @@ include bench/tcloop/local.mk
 bench: $(SX_BENCHES) examples/hello/hello
 	@for b in $(SX_BENCHES); do echo "== $$b"; ./$$b || exit 1; done
 	@echo "== bench/server.sh"; $(SHELL) $(srcdir)/bench/server.sh $(abs_top_builddir)
+	@echo "== bench/metrics.sh"; $(SHELL) $(srcdir)/bench/metrics.sh $(abs_top_builddir)
 .PHONY: bench

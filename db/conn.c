@@ -6,6 +6,7 @@
  */
 #include "db_internal.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -468,6 +469,26 @@ sx_db_last_error(const sx_db_conn *c)
 }
 
 static sx_db_err autobegin(sx_db_conn *c);
+void
+sx_db_set_observer(sx_db_conn *c, sx_db_observer fn, void *ctx)
+{
+	c->observer = fn;
+	c->observer_ctx = ctx;
+}
+
+/* A statement timed for the observer: rows returned, else rows changed. */
+static sx_db_err
+observed_exec(sx_db_conn *c, const char *sql, const sx_db_value *params,
+    size_t n, sx_db_result **out)
+{
+	double t0 = sx_now_ms();
+	sx_db_err err = c->drv->exec(c, sql, params, n, out);
+	const sx_db_result *r = out != NULL ? *out : NULL;
+
+	c->observer(c->observer_ctx, sql, sx_now_ms() - t0, r == NULL ? -1 :
+	    r->ncols > 0 ? (int64_t)r->nrows : r->affected, err);
+	return err;
+}
 
 sx_db_err
 sx_db_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
@@ -481,7 +502,9 @@ sx_db_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 		    "%zu parameters announced but none given", n);
 	if (c->autobegin && c->tx_depth == 0 && autobegin(c) != SX_DB_OK)
 		return c->err.code;
-	return c->drv->exec(c, sql, params, n, out);
+	if (c->observer == NULL)
+		return c->drv->exec(c, sql, params, n, out);
+	return observed_exec(c, sql, params, n, out);
 }
 
 sx_db_err
@@ -632,6 +655,32 @@ sx_db_begin(sx_db_conn *c)
 }
 
 static sx_db_err commit_outer(sx_db_conn *c);
+
+sx_db_err
+sx_db_begin_tagged(sx_db_conn *c, const char *tag)
+{
+	char sql[128], clean[64];
+	size_t k = 0;
+	double t0;
+	sx_db_err err;
+
+	if (tag == NULL || c->tx_depth != 0 || c->drv->dialect != SX_DB_POSTGRES)
+		return sx_db_begin(c);
+	for (; *tag != '\0' && k < sizeof(clean) - 1; tag++)
+		if (strchr("-_.: ", *tag) != NULL || isalnum((unsigned char)*tag))
+			clean[k++] = *tag;
+	clean[k] = '\0';
+	/* one round trip: the simple protocol takes both statements */
+	snprintf(sql, sizeof(sql), "%s; SET LOCAL application_name = '%s'",
+	    c->drv->begin_sql, clean);
+	sx_db_clear_error(c);
+	t0 = sx_now_ms();
+	if ((err = c->drv->exec_script(c, sql)) == SX_DB_OK)
+		c->tx_depth = 1;
+	if (c->observer != NULL)
+		c->observer(c->observer_ctx, sql, sx_now_ms() - t0, -1, err);
+	return err;
+}
 
 /*
  * Commits the innermost level: releases a savepoint, or commits the

@@ -147,6 +147,9 @@ struct sx_db_conn {
 	sx_db_stmtcache cache;
 	double opened_ms;	/* sx_now_ms() at open, for max lifetime */
 	double released_ms;	/* last hand-back to a pool, for idle checks */
+	uint64_t hits_reported, misses_reported; /* cache counts the pool has */
+	sx_db_observer observer;	/* sx_db_set_observer, or NULL */
+	void *observer_ctx;
 	void *drvdata;
 };
 

@@ -30,6 +30,8 @@ struct sx_db_pool {
 	sx_db_conn **idle;	/* stack of max_size slots */
 	int nidle;
 	int nopen;		/* idle + handed out + being opened */
+	uint64_t waits, timeouts;	/* under lock */
+	uint64_t cache_hits, cache_misses; /* relaxed atomics, at release */
 };
 
 /*
@@ -149,6 +151,8 @@ sx_db_pool_acquire(sx_db_pool *p, sx_db_conn **out)
 	deadline_after_ms(&deadline, p->opt.acquire_timeout_ms);
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
+		if (p->nidle == 0 && p->nopen >= p->opt.max_size && rc == 0)
+			p->waits++;
 		while (p->nidle == 0 && p->nopen >= p->opt.max_size &&
 		    rc != ETIMEDOUT)
 			rc = pthread_cond_timedwait(&p->freed, &p->lock,
@@ -175,6 +179,7 @@ sx_db_pool_acquire(sx_db_pool *p, sx_db_conn **out)
 			*out = c;
 			return SX_DB_OK;
 		}
+		p->timeouts++;
 		pthread_mutex_unlock(&p->lock);
 		return SX_DB_ERR_POOL_EXHAUSTED;
 	}
@@ -189,6 +194,13 @@ sx_db_pool_release(sx_db_pool *p, sx_db_conn *c)
 {
 	if (c == NULL)
 		return;
+	/* the cache's counts since this connection's last release */
+	__atomic_fetch_add(&p->cache_hits, c->cache.hits - c->hits_reported,
+	    __ATOMIC_RELAXED);
+	__atomic_fetch_add(&p->cache_misses, c->cache.misses -
+	    c->misses_reported, __ATOMIC_RELAXED);
+	c->hits_reported = c->cache.hits;
+	c->misses_reported = c->cache.misses;
 	c->autobegin = false;
 	if (!c->broken && sx_db_in_transaction(c) &&
 	    (sx_db_rollback_all(c) != SX_DB_OK || c->drv->native_in_tx(c)))
@@ -205,6 +217,20 @@ sx_db_pool_release(sx_db_pool *p, sx_db_conn *c)
 	p->idle[p->nidle++] = c;
 	pthread_cond_signal(&p->freed);
 	pthread_mutex_unlock(&p->lock);
+}
+
+void
+sx_db_pool_stats_get(sx_db_pool *p, sx_db_pool_stats *st)
+{
+	pthread_mutex_lock(&p->lock);
+	st->max_size = p->opt.max_size;
+	st->open = p->nopen;
+	st->idle = p->nidle;
+	st->waits = p->waits;
+	st->timeouts = p->timeouts;
+	pthread_mutex_unlock(&p->lock);
+	st->cache_hits = __atomic_load_n(&p->cache_hits, __ATOMIC_RELAXED);
+	st->cache_misses = __atomic_load_n(&p->cache_misses, __ATOMIC_RELAXED);
 }
 
 /* Closes the idle connections and frees the pool. Every acquired connection

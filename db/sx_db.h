@@ -246,12 +246,36 @@ SX_API void sx_db_pool_release(sx_db_pool *p, sx_db_conn *c);
 SX_API sx_db_dialect sx_db_pool_dialect(const sx_db_pool *p);
 SX_API void sx_db_pool_free(sx_db_pool *p);
 
+/*
+ * An observer sees every statement run through sx_db_exec (and the shortcuts
+ * built on it) and sx_db_begin_tagged: its SQL, how long it took, the rows it
+ * returned or changed (-1 when unknown) and its outcome. NULL removes it.
+ * The framework uses it to trace queries by request id.
+ */
+typedef void (*sx_db_observer)(void *ctx, const char *sql, double ms,
+    int64_t rows, sx_db_err err);
+SX_API void sx_db_set_observer(sx_db_conn *c, sx_db_observer fn, void *ctx);
+/* sx_db_begin, and on PostgreSQL also SET LOCAL application_name = tag in
+ * the same round trip, so the server's views (pg_stat_activity) and logs
+ * show it for the transaction. tag is cut to 63 characters and keeps only
+ * letters, digits, '-', '_', '.', ':' and ' '. */
+SX_API sx_db_err sx_db_begin_tagged(sx_db_conn *c, const char *tag);
+
 /* Statement cache statistics of one connection (for tests and metrics). */
 typedef struct sx_db_cache_stats {
 	uint64_t hits, misses, evictions;
 	size_t size;
 } sx_db_cache_stats;
 SX_API void sx_db_cache_stats_get(const sx_db_conn *c, sx_db_cache_stats *st);
+
+/* A pool's figures (for metrics): its bound, connections open and idle,
+ * acquires that waited and that timed out, and the statement-cache hits
+ * and misses of its connections up to their last release. */
+typedef struct sx_db_pool_stats {
+	int max_size, open, idle;
+	uint64_t waits, timeouts, cache_hits, cache_misses;
+} sx_db_pool_stats;
+SX_API void sx_db_pool_stats_get(sx_db_pool *p, sx_db_pool_stats *st);
 
 #ifdef __cplusplus
 }

@@ -64,6 +64,10 @@ typedef struct sx_config {
 	sx_override commit_modes[SX_MAX_OVERRIDES]; /* --commit-mode KEY=MODE */
 	size_t n_commit_modes;
 	bool auto_migrate;		/* --migrate: upgrade every database at start-up */
+	bool trace_sql;			/* --trace-sql: log every statement (trace.c) */
+	long slow_query_ms;		/* --slow-query-ms; 0 = default 200, -1 = off */
+	bool log_json;			/* --log-format json */
+	bool metrics_off;		/* --no-metrics */
 	cJSON *config_json;		/* parsed --config file, owned */
 	sx_cmd_args args;		/* the command's own options */
 } sx_config;
@@ -74,7 +78,8 @@ struct sx_tpl_set;
 
 /* Everything a running app needs; built once at start-up, shared by threads. */
 typedef struct sx_runtime {
-	const sx_app *app;
+	const sx_app *app;		/* groups flattened (routes.c) */
+	sx_arena *arena;		/* what lives as long as the runtime */
 	sx_config cfg;
 	size_t max_body;
 	struct sx_router *router;
@@ -82,6 +87,9 @@ typedef struct sx_runtime {
 	struct sx_tpl_set *templates;	/* render.c */
 	struct sx_sessions *sessions;	/* sessions.c; NULL when not enabled */
 	sx_logger log;
+	struct sx_metrics *metrics;	/* NULL when off (metrics.c) */
+	size_t metrics_slot;		/* this worker's slot in it */
+	bool metrics_owned;		/* mapped by this runtime, not the supervisor */
 } sx_runtime;
 
 /* ---- config.c ------------------------------------------------------------ */
@@ -109,6 +117,42 @@ void sx_runtime_free(sx_runtime *rt);
 
 /* Runs one request end to end. Returns 0, or -1 when the client went away. */
 int sx_dispatch(sx_runtime *rt, const sx_io *io, sx_arena *arena);
+
+/* ---- routes.c ----------------------------------------------------------- */
+
+/* A copy of app, in arena, whose route table holds the app's routes then
+ * every group's, prefix, keys and guards joined (see sx_route_group), and
+ * no groups. NULL with a one-line message when a group is malformed. */
+const sx_app *sx_routes_flatten(const sx_app *app, sx_arena *arena, char *err,
+    size_t errlen);
+
+/* ---- guards.c ----------------------------------------------------------- */
+
+/* Runs the matched route's guards in order; the first that does not pass
+ * decides (see sx_guard). An answering guard's response is in req->res. */
+sx_guard_result sx_guards_run(sx_req *req);
+/* Start-up check of every route's guards. 0, or -1 with a one-line message. */
+int sx_guards_check(const sx_route *routes, size_t n, char *err, size_t errlen);
+
+/* ---- hooks.c ------------------------------------------------------------ */
+
+/* Runs the app's before-hooks in order; true when one answered the request
+ * (its response is in req->res). */
+bool sx_hooks_before(sx_req *req);
+/* Runs the after-hooks of the hooks entered, in reverse order. */
+void sx_hooks_after(sx_req *req);
+/* Start-up check of the hook table. 0, or -1 with a one-line message. */
+int sx_hooks_check(const sx_app *app, char *err, size_t errlen);
+
+/* ---- trace.c ------------------------------------------------------------ */
+
+/* Makes c, just taken for req, report its statements to the query trace
+ * (--trace-sql) and the slow-query log; sx_trace_detach undoes it before
+ * the connection goes back to its pool. */
+void sx_trace_attach(sx_req *req, sx_db_conn *c);
+void sx_trace_detach(sx_db_conn *c);
+/* What the database server is told about req (application_name). */
+const char *sx_trace_tag(sx_req *req);
 
 /* ---- testclient.c -------------------------------------------------------- */
 

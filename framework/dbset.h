@@ -109,6 +109,7 @@ typedef struct sx_dep_slot {
 	sx_db_conn *conn;	/* taken from the pool on first use, else NULL */
 	bool session;		/* used through its session key: the wrapper
 				   settles the transaction */
+	bool traced;		/* reports to the query trace (trace.c) */
 } sx_dep_slot;
 
 /* A request's resolver state: one slot a database, parallel to

@@ -38,4 +38,7 @@
 #define SX_DEFAULT_CONNECTION_KEY "db_connection"
 #define SX_DEFAULT_POOL_KEY "db_pool"
 
+/* Statements slower than this are logged (--slow-query-ms). */
+#define SX_DEFAULT_SLOW_QUERY_MS 200
+
 #endif

@@ -5,16 +5,23 @@
  * the handler touched, so a failed commit can still become an error.
  */
 #include "core.h"
+#include "metrics.h"
 
 #include <stdio.h>
 #include <string.h>
 
-/* Runs the matched handler and turns a failure into an error response. */
+/* Runs the matched route's guards then its handler, and turns a failure
+ * into an error response. An answering guard's response stands. */
 static bool
 run_handler(sx_req *req)
 {
 	sx_res *res = req->res;
-	bool failed = req->route->handler(req, res) != 0;
+	sx_guard_result guard = sx_guards_run(req);	/* guards.c */
+	bool failed;
+
+	if (guard == SX_GUARD_ANSWERED)
+		return false;
+	failed = guard == SX_GUARD_FAILED || req->route->handler(req, res) != 0;
 
 	if (failed) {
 		int status = req->pending_status ? req->pending_status : 500;
@@ -28,9 +35,11 @@ run_handler(sx_req *req)
 			if (status == 503)
 				sx_res_header(res, "Retry-After", "1");
 		}
-		sx_req_log(req, "handler for %s %s failed: %s",
-		    sx_methods[req->route->method], req->route->pattern,
-		    req->pending_error ? req->pending_error : "returned an error");
+		if (guard != SX_GUARD_FAILED)	/* guards.c logged it */
+			sx_req_log(req, "handler for %s %s failed: %s",
+			    sx_methods[req->route->method], req->route->pattern,
+			    req->pending_error ? req->pending_error :
+			    "returned an error");
 	}
 	return failed;
 }
@@ -38,14 +47,15 @@ run_handler(sx_req *req)
 /* What became of a request in process(). */
 typedef enum process_outcome {
 	OUTCOME_HANDLED,	/* the handler ran and succeeded */
-	OUTCOME_FAILED,		/* the handler ran and failed: roll back */
-	OUTCOME_REFUSED,	/* no handler ran: the framework answered (a 4xx,
-				 * or 500 when out of memory) */
+	OUTCOME_FAILED,		/* the handler or a guard failed: roll back */
+	OUTCOME_REFUSED,	/* no handler ran: the framework or a hook
+				 * answered (a 4xx, or 500 when out of memory) */
 	OUTCOME_ABORTED,	/* the client cut the body short: no answer */
 } process_outcome;
 
-/* Reads, parses and routes; on success runs the handler. Says which of the
- * outcomes above happened; the response holds the answer unless ABORTED. */
+/* Reads, parses, runs the before-hooks and routes; on success runs the
+ * guards and the handler. Says which of the outcomes above happened; the
+ * response holds the answer unless ABORTED. */
 static process_outcome
 process(sx_req *req, const sx_io *io)
 {
@@ -67,6 +77,8 @@ process(sx_req *req, const sx_io *io)
 		    why ? why : "malformed request");
 		return OUTCOME_REFUSED;
 	}
+	if (sx_hooks_before(req))	/* hooks.c */
+		return OUTCOME_REFUSED;
 	switch (sx_router_match(rt->router, req, &allow)) {
 	case SX_MATCH_OK:
 		if ((why = sx_csrf_check(req)) != NULL) {
@@ -105,6 +117,7 @@ sx_dispatch(sx_runtime *rt, const sx_io *io, sx_arena *arena)
 	req->res = sx_res_new(arena, req);
 	if (req->res == NULL)
 		return -1;
+	sx_metrics_request_start(req);	/* metrics.c */
 	outcome = process(req, io);
 	if (outcome == OUTCOME_ABORTED) {
 		/* The client cut the body short: nothing ran, nothing is owed. */
@@ -116,18 +129,28 @@ sx_dispatch(sx_runtime *rt, const sx_io *io, sx_arena *arena)
 		goto done;
 	}
 	sx_tx_finalize(req, sx_sessions_flush(req, outcome == OUTCOME_FAILED));
+	sx_hooks_after(req);		/* hooks.c */
 	sx_res_header(req->res, "X-Request-ID", req->id);
 	if (sx_res_serialize(req->res, io, req->method != SX_HEAD) < 0) {
 		req->aborted = true;
 		rc = -1;
 	}
 	sx_deps_release(req);
-	sx_logf(&rt->log, "id=%s %s %s %d %.2fms db=%.2fms%s", req->id,
-	    req->method_name, req->path, sx_res_get_status(req->res),
-	    sx_now_ms() - req->started_ms, req->db_ms,
-	    req->aborted ? " (client gone)" : "");
+	if (rt->log.json)		/* log_json.c */
+		sx_log_json(&rt->log, "info", &(sx_log_fields){ .request_id =
+		    req->id, .method = req->method_name, .route = req->route ?
+		    req->route->name : NULL, .path = req->path, .status =
+		    sx_res_get_status(req->res), .ms = sx_now_ms() -
+		    req->started_ms, .db_ms = req->db_ms }, req->aborted ?
+		    "access (client gone)" : "access");
+	else
+		sx_logf(&rt->log, "id=%s %s %s %d %.2fms db=%.2fms%s", req->id,
+		    req->method_name, req->path, sx_res_get_status(req->res),
+		    sx_now_ms() - req->started_ms, req->db_ms,
+		    req->aborted ? " (client gone)" : "");
 done:
 	sx_sessions_release(req);
+	sx_metrics_request_end(req);	/* metrics.c */
 	cJSON_Delete(req->json);
 	req->json = NULL;
 	sx_res_free(req->res);

@@ -86,7 +86,6 @@ sx_logf(sx_logger *lg, const char *fmt, ...)
 	struct tm tm;
 	char when[32];
 	va_list ap;
-	FILE *out = lg != NULL && lg->out != NULL ? lg->out : stderr;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
@@ -100,11 +99,23 @@ sx_logf(sx_logger *lg, const char *fmt, ...)
 	sx_buf_putc(&b, '\n');
 	if (b.data == NULL)
 		return;
+	if (lg != NULL && lg->json) {	/* log_json.c: the text is the msg */
+		b.data[b.len - 1] = '\0';
+		sx_log_json(lg, "info", NULL, b.data + strlen(when) + 6);
+	} else
+		sx_log_write(lg, b.data, b.len);
+	sx_buf_free(&b);
+}
+
+void
+sx_log_write(sx_logger *lg, const char *data, size_t len)
+{
+	FILE *out = lg != NULL && lg->out != NULL ? lg->out : stderr;
+
 	if (lg != NULL)
 		pthread_mutex_lock(&lg->lock);
-	fwrite(b.data, 1, b.len, out);
+	fwrite(data, 1, len, out);
 	fflush(out);
 	if (lg != NULL)
 		pthread_mutex_unlock(&lg->lock);
-	sx_buf_free(&b);
 }

@@ -7,6 +7,7 @@
 #define SX_LOG_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "sx_util.h"
@@ -16,6 +17,7 @@ typedef struct sx_logger {
 	FILE *out;		/* stderr when no file is set */
 	const char *path;	/* NULL = stderr; borrowed */
 	pthread_mutex_t lock;
+	bool json;		/* --log-format json: one object a line (log_json.c) */
 } sx_logger;
 
 /*
@@ -31,8 +33,25 @@ void sx_logger_close(sx_logger *lg);
 
 /* Writes one line, "2026-01-01T00:00:00.000Z " then the formatted text
  * with control characters and backslashes escaped (\n, \\, \x1b), so a
- * logged value can never make a line of its own. lg may be NULL: the line
- * goes to stderr. */
+ * logged value can never make a line of its own (a JSON object with level
+ * "info" when lg->json). lg may be NULL: the line goes to stderr. */
 void sx_logf(sx_logger *lg, const char *fmt, ...) SX_PRINTF(2, 3);
+/* Writes len bytes whole under the logger's lock. */
+void sx_log_write(sx_logger *lg, const char *data, size_t len);
+
+/* ---- log_json.c ---------------------------------------------------------- */
+
+/* What a request's lines carry besides their message; NULL and 0 are left
+ * out. */
+typedef struct sx_log_fields {
+	const char *request_id, *method, *route, *path;
+	int status;		/* 0: none */
+	double ms, db_ms;	/* with status only */
+} sx_log_fields;
+
+/* One JSON object: {"time","level","pid", the fields, "msg"}, written
+ * whole. f may be NULL. */
+void sx_log_json(sx_logger *lg, const char *level, const sx_log_fields *f,
+    const char *msg);
 
 #endif

@@ -32,6 +32,10 @@ static int set_commit_mode(sx_config *cfg, const char *value, char *err,
     size_t errlen);
 static int set_config_file(sx_config *cfg, const char *value, char *err,
     size_t errlen);
+static int set_slow_query_ms(sx_config *cfg, const char *value, char *err,
+    size_t errlen);
+static int set_log_format(sx_config *cfg, const char *value, char *err,
+    size_t errlen);
 static int set_header(sx_config *cfg, const char *value, char *err,
     size_t errlen);
 static bool socket_mode_ok(const char *value);
@@ -74,6 +78,23 @@ const sx_option sx_options[] = {
 	{ .name = "--migrate", .kind = SX_OPT_FLAG, .offset = CFG(auto_migrate),
 	  .file_key = "migrate", .commands = SX_FOR_RUN,
 	  .help = "apply every database's pending migrations at start-up" },
+
+	{ .name = "--trace-sql", .kind = SX_OPT_FLAG, .offset = CFG(trace_sql),
+	  .file_key = "trace_sql", .commands = SX_FOR_RUN,
+	  .help = "log every statement: request id, ms, rows, first line" },
+	{ .name = "--slow-query-ms", .kind = SX_OPT_CALL, .arg = "MS",
+	  .set = set_slow_query_ms, .file_key = "slow_query_ms",
+	  .commands = SX_FOR_RUN,
+	  .takes = "milliseconds (0 turns the slow-query log off)",
+	  .help = "log statements slower than MS (default "
+	      SX_STR(SX_DEFAULT_SLOW_QUERY_MS) "; 0 = off)" },
+	{ .name = "--log-format", .kind = SX_OPT_CALL, .arg = "FORMAT",
+	  .set = set_log_format, .file_key = "log_format",
+	  .commands = SX_FOR_ALL, .takes = "text or json",
+	  .help = "text (default) or json: one JSON object a line" },
+	{ .name = "--no-metrics", .kind = SX_OPT_FLAG, .offset = CFG(metrics_off),
+	  .file_key = "no_metrics", .commands = SX_FOR_RUN,
+	  .help = "keep no request counters, even with /metrics mounted" },
 
 	/* serve */
 	{ .name = "--listen", .kind = SX_OPT_STRING, .arg = "ADDR",
@@ -358,6 +379,40 @@ set_commit_mode(sx_config *cfg, const char *value, char *err, size_t errlen)
 {
 	return add_override(cfg->commit_modes, &cfg->n_commit_modes,
 	    "--commit-mode", value, "autocommit", err, errlen);
+}
+
+/* --slow-query-ms: 0 turns the log off (-1 in sx_config, where 0 means
+ * the default). */
+static int
+set_slow_query_ms(sx_config *cfg, const char *value, char *err,
+    size_t errlen)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (*value == '\0' || *end != '\0' || errno != 0 || v < 0 ||
+	    v > SX_MAX_TIMEOUT_S * 1000L) {
+		snprintf(err, errlen, "--slow-query-ms: expected milliseconds "
+		    "from 0 (off) to %ld, got \"%s\"", SX_MAX_TIMEOUT_S * 1000L,
+		    value);
+		return -1;
+	}
+	cfg->slow_query_ms = v == 0 ? -1 : v;
+	return 0;
+}
+
+static int
+set_log_format(sx_config *cfg, const char *value, char *err, size_t errlen)
+{
+	if (strcmp(value, "json") != 0 && strcmp(value, "text") != 0) {
+		snprintf(err, errlen, "--log-format: expected text or json, got "
+		    "\"%s\"", value);
+		return -1;
+	}
+	cfg->log_json = value[0] == 'j';
+	return 0;
 }
 
 /* Names the file; sx_options_parse reads it once the command line is read,

@@ -191,8 +191,13 @@ sx_deps_conn(sx_req *req, size_t i, sx_dbkey kind)
 		    sx_db_strerror(err), err == SX_DB_ERR_POOL_EXHAUSTED ?
 		    " (every pooled connection is in use; retry shortly)" : ""));
 	}
+	if (slot->conn != NULL && !slot->traced) {
+		sx_trace_attach(req, slot->conn);	/* trace.c */
+		slot->traced = true;
+	}
 	if (kind == SX_DBKEY_SESSION && !sx_db_in_transaction(slot->conn)) {
-		if ((err = sx_db_begin(slot->conn)) != SX_DB_OK) {
+		if ((err = sx_db_begin_tagged(slot->conn,
+		    sx_trace_tag(req))) != SX_DB_OK) {
 			req->db_ms += sx_now_ms() - t0;
 			return inject_failed(req, unavailable_status(err),
 			    sx_req_printf(req, "database \"%s\": cannot begin a "
@@ -264,10 +269,13 @@ sx_deps_release(sx_req *req)
 	for (size_t i = 0; i < dbs->n; i++) {
 		sx_dep_slot *slot = &req->deps->slots[i];
 
-		if (slot->conn != NULL)
+		if (slot->conn != NULL) {
+			sx_trace_detach(slot->conn);	/* trace.c */
 			sx_db_pool_release(dbs->pools[i], slot->conn);
+		}
 		slot->conn = NULL;
 		slot->session = false;
+		slot->traced = false;
 	}
 	req->db_ms += sx_now_ms() - t0;
 }

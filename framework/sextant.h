@@ -98,12 +98,45 @@ typedef struct sx_res sx_res;
  */
 typedef int (*sx_handler)(sx_req *req, sx_res *res);
 
+/*
+ * A guard decides whether a request may reach its route's handler. It runs
+ * after routing and the cross-site form check, before the handler, and may
+ * use the route's dependencies (sx_inject, sx_db): whatever it does to a
+ * database session is settled by the transaction wrapper like a handler's
+ * work, by the final status (a guard answering 401 or 403 rolls back under
+ * autocommit). A guard returns
+ *   SX_GUARD_PASS      let the request through (the next guard, then the
+ *                      handler, runs);
+ *   SX_GUARD_ANSWERED  it answered the request itself (sx_error(res, 401,
+ *                      ...), sx_redirect(...)); nothing later runs. A guard
+ *                      that answers without a status gets a 403;
+ *   SX_GUARD_FAILED    it could not decide (a database down): handled like a
+ *                      failed handler (rollback, 503 or 500).
+ * arg is the guard's own setting (a role name), from its sx_guard.
+ */
+typedef enum sx_guard_result {
+	SX_GUARD_PASS,
+	SX_GUARD_ANSWERED,
+	SX_GUARD_FAILED,
+	SX_GUARD__MAX
+} sx_guard_result;
+
+typedef struct sx_guard {
+	const char *name;	/* for `routes` and logs: "require_role(admin)" */
+	sx_guard_result (*check)(sx_req *req, sx_res *res, const void *arg);
+	const void *arg;
+} sx_guard;
+
+/* Guard list for a route or group: SX_GUARDS(&require_login, &admin_only) */
+#define SX_GUARDS(...) ((const sx_guard *const[]){__VA_ARGS__, NULL})
+
 typedef struct sx_route {
 	sx_method method;
 	const char *pattern;	/* "/posts/{post_id:int}"; types int, str, path, uuid */
 	sx_handler handler;
 	const char *const *deps;/* dependency keys, NULL-terminated, or NULL */
 	const char *name;	/* optional, for `routes` and logs */
+	const sx_guard *const *guards;	/* NULL-terminated, or NULL; run in order */
 } sx_route;
 
 /* Dependency key list for a route: SX_DEPS("db_session", "analytics_session") */
@@ -120,6 +153,72 @@ typedef struct sx_route {
 #define SX_ROUTE_TABLE(t) .routes = (t), .n_routes = SX_NELEM(t)
 /* Extensions an app uses: SX_EXTENSIONS("sessions") */
 #define SX_EXTENSIONS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/*
+ * A group of routes sharing a path prefix, dependency keys and guards:
+ *
+ *	static const sx_route api_routes[] = {
+ *		{ SX_GET, "/items", list_items, NULL, "items", NULL },
+ *	};
+ *	static const sx_route_group groups[] = {
+ *		{ .prefix = "/api", .name = "api",
+ *		  .deps = SX_DEPS("db_session"), .guards = SX_GUARDS(&login),
+ *		  SX_GROUP_ROUTES(api_routes) },
+ *	};
+ *	... .groups = groups, .n_groups = SX_NELEM(groups) in the sx_app.
+ *
+ * At start-up each route of a group becomes one route of the table:
+ * pattern prefix + pattern ("/" alone is the prefix itself), the group's
+ * keys then its own (no duplicates), the group's guards then its own, and
+ * name "group.route" when both are named. The table is then checked as a
+ * whole (duplicates, keys, guards) like routes without a group.
+ */
+typedef struct sx_route_group {
+	const char *prefix;		/* "/api": starts with '/', no trailing '/' */
+	const char *const *deps;
+	const sx_guard *const *guards;
+	const sx_route *routes;
+	size_t n_routes;
+	const char *name;
+} sx_route_group;
+
+#define SX_GROUP_ROUTES(t) .routes = (t), .n_routes = SX_NELEM(t)
+#define SX_GROUP_TABLE(t) .groups = (t), .n_groups = SX_NELEM(t)
+
+/*
+ * App-wide hooks, around every request. The order of one request:
+ *   1. the request is read and parsed, its id assigned (400/413 here skip
+ *      every hook);
+ *   2. before-hooks, in table order; the first that answers
+ *      (SX_HOOK_ANSWERED) ends the walk: no routing, guard or handler runs.
+ *      No route is matched yet (sx_req_route is NULL);
+ *   3. routing (404, 405) and the cross-site form check (403);
+ *   4. the route's guards (a group's first), then the handler;
+ *   5. the transaction wrapper commits or rolls back every database;
+ *   6. after-hooks, in reverse table order, of every hook whose before-hook
+ *      ran (or that has none): they see the final status, after a failed
+ *      commit replaced the response, and may add headers; a status they set
+ *      is ignored (the transaction was settled by the one before them);
+ *   7. X-Request-ID is added, the response sent, connections released, the
+ *      access line logged.
+ * check, when set, validates arg at start-up (non-zero stops it, with a
+ * one-line message in err).
+ */
+typedef enum sx_hook_result {
+	SX_HOOK_CONTINUE,
+	SX_HOOK_ANSWERED,
+	SX_HOOK__MAX
+} sx_hook_result;
+
+typedef struct sx_hook {
+	const char *name;
+	sx_hook_result (*before)(sx_req *req, sx_res *res, const void *arg);
+	void (*after)(sx_req *req, sx_res *res, const void *arg);
+	const void *arg;
+	int (*check)(const void *arg, char *err, size_t errlen);
+} sx_hook;
+
+#define SX_HOOK_TABLE(t) .hooks = (t), .n_hooks = SX_NELEM(t)
 
 /* ---- Databases ------------------------------------------------------------ */
 
@@ -178,6 +277,10 @@ typedef struct sx_app {
 	const char *const *extensions;
 	/* Settings of the sessions extension; NULL = the defaults. */
 	const sx_session_config *sessions;
+	const sx_hook *hooks;		/* SX_HOOK_TABLE; order: see sx_hook */
+	size_t n_hooks;
+	const sx_route_group *groups;	/* SX_GROUP_TABLE; after the routes */
+	size_t n_groups;
 } sx_app;
 
 /*
@@ -259,6 +362,8 @@ typedef struct sx_cookie_opts {
 /* Each returns 0, or -1 when refused (CR/LF in a header, no memory). */
 SX_API int sx_res_status(sx_res *res, int status);
 SX_API int sx_res_get_status(const sx_res *res);
+/* The value of a header set on the response, or NULL (any case). */
+SX_API const char *sx_res_get_header(const sx_res *res, const char *name);
 SX_API int sx_res_header(sx_res *res, const char *name, const char *value);
 SX_API int sx_res_cookie(sx_res *res, const char *name, const char *value,
     const sx_cookie_opts *opts);
@@ -320,6 +425,49 @@ SX_API void sx_test_client_free(sx_test_client *tc);
 
 /* {"status":"ok"} */
 SX_API int sx_handler_health(sx_req *req, sx_res *res);
+/* Readiness: pings every database (a new connection and SELECT 1, bounded
+ * by a 2 s timeout): 200 {"status":"ready"}, or 503 {"status":
+ * "unavailable","database":KEY,"error":...} naming the first that failed. */
+SX_API int sx_handler_ready(sx_req *req, sx_res *res);
+/* The Prometheus text format of every worker's counters, summed. Mounting
+ * it turns the counting on (--no-metrics, or "no_metrics": true in --config, turns it off). */
+SX_API int sx_handler_metrics(sx_req *req, sx_res *res);
+
+/* What those two are made of, for apps that answer in their own way.
+ * sx_ready_check returns NULL when every database answered within
+ * timeout_ms, else the failing database's session key, with the reason in
+ * *why. sx_metrics_write appends the scrape to out: 0, or -1 when metrics
+ * are off. */
+SX_API const char *sx_ready_check(sx_req *req, int timeout_ms, const char **why);
+SX_API int sx_metrics_write(sx_req *req, sx_buf *out);
+
+/*
+ * CORS as a stock hook: put SX_CORS_HOOK(&opts) in the app's hook table.
+ * Nothing is allowed by default: an origin, method or header gets through
+ * only when listed. A preflight (OPTIONS with Origin and
+ * Access-Control-Request-Method) is answered by the hook without reaching
+ * routing or a handler: 204 with the allowances when origin, method and
+ * every requested header are allowed, else 403 naming what is not. An
+ * actual request from an allowed origin gets Access-Control-Allow-Origin
+ * (and -Credentials, -Expose-Headers) on its response, whatever its status;
+ * from another origin, nothing (the browser then withholds the response).
+ * "*" in origins allows every origin; it cannot be combined with
+ * credentials (start-up refuses it).
+ */
+typedef struct sx_cors {
+	const char *const *origins;	/* "https://app.example", or "*" */
+	const char *const *methods;	/* "GET", "POST", ... */
+	const char *const *headers;	/* request headers allowed, any case */
+	const char *const *expose;	/* response headers scripts may read */
+	bool credentials;		/* cookies and HTTP auth allowed */
+	int max_age;			/* seconds a preflight is cached; 0 = not sent */
+} sx_cors;
+
+SX_API sx_hook_result sx_cors_before(sx_req *req, sx_res *res, const void *arg);
+SX_API void sx_cors_after(sx_req *req, sx_res *res, const void *arg);
+SX_API int sx_cors_check(const void *arg, char *err, size_t errlen);
+#define SX_CORS_HOOK(opts) \
+	{ "cors", sx_cors_before, sx_cors_after, (opts), sx_cors_check }
 
 /*
  * Static files: serves the regular files of a folder under a route whose
@@ -342,7 +490,8 @@ SX_API int sx_handler_static(sx_req *req, sx_res *res);
 /* A route for sx_handler_static under a prefix: SX_STATIC_ROUTE("/static")
  * serves static/app.css as /static/app.css. */
 #define SX_STATIC_ROUTE(prefix) \
-	{ SX_GET, prefix "/{path:path}", sx_handler_static, NULL, "static" }
+	{ .method = SX_GET, .pattern = prefix "/{path:path}", \
+	  .handler = sx_handler_static, .name = "static" }
 
 #ifdef __cplusplus
 }

@@ -16,6 +16,7 @@
  * says so, naming them and the one that failed.
  */
 #include "dbset.h"
+#include "metrics.h"
 
 #include <string.h>
 
@@ -113,6 +114,7 @@ sx_tx_finalize(sx_req *req, bool handler_failed)
 		 * committed or rolled back with the transaction. */
 		err = act == SX_TX_COMMIT ? sx_db_commit_all(conn) :
 		    sx_db_rollback_all(conn);
+		sx_metrics_tx(req, i, act == SX_TX_COMMIT, err == SX_DB_OK);
 		if (err != SX_DB_OK && act == SX_TX_COMMIT) {
 			commit_failed(req, db, conn, err, committed);
 			broken = true;

@@ -1,3 +1,3 @@
 # handlers/: stock handlers built on the public API only.
-libsxcore_la_SOURCES += handlers/health.c
-libsxcore_la_SOURCES += handlers/static.c
+libsxcore_la_SOURCES += handlers/health.c handlers/static.c \
+	handlers/cors.c handlers/ready.c handlers/metrics.c

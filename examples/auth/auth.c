@@ -175,10 +175,10 @@ do_logout(sx_req *req, sx_res *res)
 }
 
 static const sx_route routes[] = {
-	{ SX_POST, "/register", do_register, SX_DEPS("db_session"), "register" },
-	{ SX_POST, "/login", do_login, SX_DEPS("db_session", "session"), "login" },
-	{ SX_GET, "/profile", do_profile, SX_DEPS("session"), "profile" },
-	{ SX_POST, "/logout", do_logout, SX_DEPS("session"), "logout" },
+	{ SX_POST, "/register", do_register, SX_DEPS("db_session"), "register", NULL },
+	{ SX_POST, "/login", do_login, SX_DEPS("db_session", "session"), "login", NULL },
+	{ SX_GET, "/profile", do_profile, SX_DEPS("session"), "profile", NULL },
+	{ SX_POST, "/logout", do_logout, SX_DEPS("session"), "logout", NULL },
 };
 
 static const sx_database databases[] = {{

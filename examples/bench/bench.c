@@ -433,16 +433,16 @@ cached_queries(sx_req *req, sx_res *res)
 }
 
 static const sx_route routes[] = {
-	{ SX_GET, "/json", hello_json, NULL, "json" },
-	{ SX_GET, "/plaintext", plaintext, NULL, "plaintext" },
-	{ SX_GET, "/db", single_query, SX_DEPS("db_connection"), "db" },
-	{ SX_GET, "/queries", multiple_queries, SX_DEPS("db_connection"), "queries" },
-	{ SX_GET, "/fortunes", fortunes, SX_DEPS("db_connection"), "fortunes" },
-	{ SX_GET, "/updates", updates, SX_DEPS("db_session"), "updates" },
+	{ SX_GET, "/json", hello_json, NULL, "json", NULL },
+	{ SX_GET, "/plaintext", plaintext, NULL, "plaintext", NULL },
+	{ SX_GET, "/db", single_query, SX_DEPS("db_connection"), "db", NULL },
+	{ SX_GET, "/queries", multiple_queries, SX_DEPS("db_connection"), "queries", NULL },
+	{ SX_GET, "/fortunes", fortunes, SX_DEPS("db_connection"), "fortunes", NULL },
+	{ SX_GET, "/updates", updates, SX_DEPS("db_session"), "updates", NULL },
 	{ SX_GET, "/cached-queries", cached_queries, SX_DEPS("db_connection"),
-	    "cached_queries" },
+	    "cached_queries", NULL },
 	{ SX_GET, "/db-session", single_query_session, SX_DEPS("db_session"),
-	    "db_session" },
+	    "db_session", NULL },
 };
 
 static const sx_database databases[] = {{

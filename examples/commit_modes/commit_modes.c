@@ -166,10 +166,10 @@ count_items(sx_req *req, sx_res *res)
 }
 
 static const sx_route routes[] = {
-	{ SX_POST, "/items", post_item, SX_DEPS("db_session"), "post_item" },
-	{ SX_POST, "/items/deferred", post_deferred, SX_DEPS("db_session"), "post_deferred" },
-	{ SX_POST, "/items/steps", post_steps, SX_DEPS("db_session"), "post_steps" },
-	{ SX_GET, "/items/count", count_items, SX_DEPS("db_connection"), "count_items" },
+	{ SX_POST, "/items", post_item, SX_DEPS("db_session"), "post_item", NULL },
+	{ SX_POST, "/items/deferred", post_deferred, SX_DEPS("db_session"), "post_deferred", NULL },
+	{ SX_POST, "/items/steps", post_steps, SX_DEPS("db_session"), "post_steps", NULL },
+	{ SX_GET, "/items/count", count_items, SX_DEPS("db_connection"), "count_items", NULL },
 };
 
 static const sx_database databases[] = {{

@@ -61,11 +61,12 @@ echo(sx_req *req, sx_res *res)
 }
 
 static const sx_route routes[] = {
-	{ SX_GET, "/", index_text, NULL, "index" },
-	{ SX_GET, "/json", hello_json, NULL, "json" },
-	{ SX_GET, "/greet/{name:str}", greet, NULL, "greet" },
-	{ SX_POST, "/echo", echo, NULL, "echo" },
-	{ SX_GET, "/healthz", sx_handler_health, NULL, "health" },
+	{ SX_GET, "/", index_text, NULL, "index", NULL },
+	{ SX_GET, "/json", hello_json, NULL, "json", NULL },
+	{ SX_GET, "/greet/{name:str}", greet, NULL, "greet", NULL },
+	{ SX_POST, "/echo", echo, NULL, "echo", NULL },
+	{ SX_GET, "/healthz", sx_handler_health, NULL, "health", NULL },
+	{ SX_GET, "/metrics", sx_handler_metrics, NULL, "metrics", NULL },
 };
 
 static const sx_app app = {

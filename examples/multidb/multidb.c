@@ -84,9 +84,9 @@ create_event(sx_req *req, sx_res *res)
 
 static const sx_route routes[] = {
 	{ SX_GET, "/combined-report", combined_report,
-	  SX_DEPS("primary_session", "analytics_session"), "combined_report" },
-	{ SX_POST, "/users", create_user, SX_DEPS("primary_session"), "create_user" },
-	{ SX_POST, "/events", create_event, SX_DEPS("analytics_session"), "create_event" },
+	  SX_DEPS("primary_session", "analytics_session"), "combined_report", NULL },
+	{ SX_POST, "/users", create_user, SX_DEPS("primary_session"), "create_user", NULL },
+	{ SX_POST, "/events", create_event, SX_DEPS("analytics_session"), "create_event", NULL },
 };
 
 static const sx_database databases[] = {

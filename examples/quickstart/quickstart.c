@@ -202,13 +202,15 @@ delete_post(sx_req *req, sx_res *res)
 }
 
 static const sx_route routes[] = {
-	{ SX_GET, "/users", list_users, SX_DEPS("db_session"), "list_users" },
-	{ SX_POST, "/users", create_user, SX_DEPS("db_session"), "create_user" },
-	{ SX_GET, "/posts/{post_id:int}", get_post, SX_DEPS("db_session"), "get_post" },
-	{ SX_POST, "/posts", create_post, SX_DEPS("db_session"), "create_post" },
-	{ SX_PATCH, "/posts/{post_id:int}", update_post, SX_DEPS("db_session"), "update_post" },
-	{ SX_DELETE, "/posts/{post_id:int}", delete_post, SX_DEPS("db_session"), "delete_post" },
-	{ SX_GET, "/healthz", sx_handler_health, NULL, "health" },
+	{ SX_GET, "/users", list_users, SX_DEPS("db_session"), "list_users", NULL },
+	{ SX_POST, "/users", create_user, SX_DEPS("db_session"), "create_user", NULL },
+	{ SX_GET, "/posts/{post_id:int}", get_post, SX_DEPS("db_session"), "get_post", NULL },
+	{ SX_POST, "/posts", create_post, SX_DEPS("db_session"), "create_post", NULL },
+	{ SX_PATCH, "/posts/{post_id:int}", update_post, SX_DEPS("db_session"), "update_post", NULL },
+	{ SX_DELETE, "/posts/{post_id:int}", delete_post, SX_DEPS("db_session"), "delete_post", NULL },
+	{ SX_GET, "/healthz", sx_handler_health, NULL, "health", NULL },
+	{ SX_GET, "/readyz", sx_handler_ready, NULL, "ready", NULL },
+	{ SX_GET, "/metrics", sx_handler_metrics, NULL, "metrics", NULL },
 };
 
 static const sx_database databases[] = {{

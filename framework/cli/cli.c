@@ -215,32 +215,40 @@ sx_cmd_routes(const sx_app *app, sx_config *cfg, int argc, char **argv)
 {
 	struct sx_router *r;
 	struct sx_dbset *dbs;
+	sx_arena *arena;
+	const sx_app *flat;
 	char err[512];
 
 	if (argc > 1) {
 		if (is_help(argv[1])) {
 			printf("usage: %s routes\nLists the route table: method, "
-			    "pattern, name, dependency keys.\n", app->name);
+			    "pattern, name, dependency keys, guards.\n", app->name);
 			return 0;
 		}
 		fprintf(stderr, "routes: unexpected argument %s\nusage: %s routes\n",
 		    argv[1], app->name);
 		return 2;
 	}
-	if ((r = sx_router_new(app->routes, app->n_routes, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "%s: %s\n", app->name, err);
+	if ((arena = sx_arena_new(4096)) == NULL ||
+	    (flat = sx_routes_flatten(app, arena, err, sizeof(err))) == NULL ||
+	    (r = sx_router_new(flat->routes, flat->n_routes, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "%s: %s\n", app->name, arena ? err : "out of memory");
+		sx_arena_free(arena);
 		return 1;
 	}
 	/* a route naming a key no database provides is refused here too */
-	if ((dbs = sx_dbset_configure_settings(app, cfg, SX_DBSET_CHECK_SETTINGS,
-	    err, sizeof(err))) == NULL) {
+	if ((dbs = sx_dbset_configure_settings(flat, cfg,
+	    SX_DBSET_CHECK_SETTINGS, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s: %s\n", app->name, err);
 		sx_router_free(r);
+		sx_arena_free(arena);
 		return 1;
 	}
 	sx_dbset_free(dbs);
 	sx_router_print(r, stdout);
 	sx_router_free(r);
+	sx_arena_free(arena);
 	return 0;
 }
 

@@ -93,6 +93,7 @@ struct sx_req {
 	double started_ms;
 	double db_ms;			/* time spent in commit/rollback/queries */
 	bool aborted;			/* body cut short / client gone */
+	size_t hooks_entered;		/* before-hooks run (the core's hooks.c) */
 };
 
 /* ---- request.c, body.c --------------------------------------------------- */
@@ -156,7 +157,7 @@ typedef enum sx_match {
 struct sx_router *sx_router_new(const sx_route *routes, size_t n, char *err,
     size_t errlen);
 void sx_router_free(struct sx_router *r);
-/* One line a route: method, pattern, name, dependency keys. */
+/* One line a route: method, pattern, name, dependency keys, guards. */
 void sx_router_print(const struct sx_router *r, FILE *out);
 /* Matches method + path; on OK fills req->route and req->params. On
  * SX_MATCH_METHOD, *allow is an arena string "GET, HEAD". */
@@ -168,7 +169,6 @@ sx_match sx_router_match(const struct sx_router *r, sx_req *req,
 sx_res *sx_res_new(sx_arena *a, sx_req *req);
 /* Drops status, headers and body (a commit failure replaces the response). */
 void sx_res_clear(sx_res *res);
-const char *sx_res_get_header(const sx_res *res, const char *name);
 /* Writes the CGI/FastCGI form: "Status: 200 OK\r\n", headers, blank line,
  * body (omitted when with_body is false; a file body goes out in chunks
  * read from the file). Returns 0 or -1. */

@@ -435,7 +435,13 @@ sx_req_log(const sx_req *req, const char *fmt, ...)
 	sx_buf b = SX_BUF_INIT;
 
 	va_start(ap, fmt);
-	if (sx_buf_vprintf(&b, fmt, ap) == 0)
+	if (sx_buf_vprintf(&b, fmt, ap) == 0 && req->log != NULL &&
+	    req->log->json)
+		sx_log_json(req->log, "warn", &(sx_log_fields){
+		    .request_id = req->id, .method = req->method_name,
+		    .route = req->route ? req->route->name : NULL,
+		    .path = req->path }, b.data);
+	else if (b.data != NULL)
 		sx_logf(req->log, "[%s] %s", req->id, b.data);
 	va_end(ap);
 	sx_buf_free(&b);

@@ -396,7 +396,7 @@ sx_router_match(const struct sx_router *r, sx_req *req, const char **allow)
 	return SX_MATCH_METHOD;
 }
 
-/* Prints the table for `APP routes`: method, pattern, name, deps. */
+/* Prints the table for `APP routes`: method, pattern, name, deps, guards. */
 void
 sx_router_print(const struct sx_router *r, FILE *out)
 {
@@ -411,6 +411,10 @@ sx_router_print(const struct sx_router *r, FILE *out)
 			for (size_t k = 0; rt->deps[k] != NULL; k++)
 				fprintf(out, "%s%s", k ? "," : "", rt->deps[k]);
 		}
+		/* guards, by name (routes of a group: the group's first) */
+		for (size_t k = 0; rt->guards != NULL && rt->guards[k] != NULL; k++)
+			fprintf(out, "%s%s", k ? "," : " guards=",
+			    rt->guards[k]->name ? rt->guards[k]->name : "?");
 		fputc('\n', out);
 	}
 }

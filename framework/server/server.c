@@ -15,6 +15,7 @@
  * code inside a signal handler.
  */
 #include "server.h"
+#include "../metrics.h"
 #include "worker.h"
 #include "defaults.h"
 #include "options.h"
@@ -259,11 +260,12 @@ typedef struct supervisor {
 	bool table_full;	/* procs[] refused a worker; said once */
 	bool stopping, ever_ready, startup_failed;
 	double stop_deadline;
+	struct sx_metrics *metrics;	/* shared with the workers (metrics.c) */
 } supervisor;
 
 /* The child side of a fork: builds the runtime, serves, exits. */
 static void
-worker_main(supervisor *s, int status_fd)
+worker_main(supervisor *s, int slot, int status_fd)
 {
 	sx_worker_config wc = { 0 };
 	const sx_config *cfg = s->cfg;
@@ -285,6 +287,8 @@ worker_main(supervisor *s, int status_fd)
 		free(s->backoff_ms);
 		exit(SX_WORKER_EXIT_STARTUP);
 	}
+	if (s->metrics != NULL)		/* count into the shared region */
+		sx_metrics_attach(wc.rt, s->metrics, (size_t)slot);
 	wc.listen_fd = s->listen_fd;
 	wc.threads = s->threads;
 	wc.max_requests = cfg->max_requests;
@@ -334,7 +338,7 @@ spawn(supervisor *s, int slot)
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		worker_main(s, pipefd[1]);
+		worker_main(s, slot, pipefd[1]);
 	}
 	close(pipefd[1]);
 	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
@@ -455,6 +459,7 @@ reap(supervisor *s)
 			s->backoff_ms[p.slot] = 0;
 		}
 		s->restart_at[p.slot] = sx_now_ms() + s->backoff_ms[p.slot];
+		sx_metrics_worker_restarted(s->metrics);
 		if (s->backoff_ms[p.slot] > 0)
 			sx_logf(&s->log, "%s: worker died within %.0f ms of starting; "
 			    "restarting it in %.0f ms", s->app->name, CRASH_WINDOW_MS,
@@ -592,6 +597,24 @@ supervise(supervisor *s)
 	return s->startup_failed ? 1 : 0;
 }
 
+/* The region the workers count into, mapped before the first fork, when
+ * the app mounts the metrics handler (metrics.c); else NULL. */
+static struct sx_metrics *
+metrics_region(const sx_app *app, const sx_config *cfg, int n_slots)
+{
+	sx_arena *arena = sx_arena_new(4096);
+	const sx_app *flat;
+	struct sx_metrics *m = NULL;
+	char err[256];
+
+	/* a malformed group stops each worker with its message */
+	if (arena != NULL && (flat = sx_routes_flatten(app, arena, err,
+	    sizeof(err))) != NULL && sx_metrics_wanted(flat, cfg))
+		m = sx_metrics_new(flat, n_slots);
+	sx_arena_free(arena);
+	return m;
+}
+
 int
 sx_serve(const sx_app *app, sx_config *cfg)
 {
@@ -608,12 +631,14 @@ sx_serve(const sx_app *app, sx_config *cfg)
 		sx_logger_close(&s.log);
 		return 1;
 	}
+	s.log.json = cfg->log_json;
 	if ((s.listen_fd = open_listener(cfg, err, sizeof(err))) < 0) {
 		fprintf(stderr, "%s: %s\n", app->name, err);
 		rc = 1;
 		goto out;
 	}
 	s.sig_fd = sx_server_signalfd(true);
+	s.metrics = metrics_region(app, cfg, s.n_slots);
 	s.procs = calloc(2 * MAX_WORKERS + 2, sizeof(*s.procs));
 	s.restart_at = calloc((size_t)s.n_slots, sizeof(double));
 	s.backoff_ms = calloc((size_t)s.n_slots, sizeof(double));
@@ -633,6 +658,7 @@ sx_serve(const sx_app *app, sx_config *cfg)
 	free(s.procs);
 	free(s.restart_at);
 	free(s.backoff_ms);
+	sx_metrics_free(s.metrics);
 	if (s.sig_fd >= 0)
 		close(s.sig_fd);
 	if (cfg->listen != NULL && is_unix_path(cfg->listen))

@@ -71,7 +71,7 @@ static const sx_database one_db[] = {{ .url = "sqlite:x.db" }};
 Test(dbconfig, defaults)
 {
 	const sx_route routes[] = {
-		{ SX_GET, "/", noop, SX_DEPS("db_session", "db_connection", "db_pool"), NULL },
+		{ SX_GET, "/", noop, SX_DEPS("db_session", "db_connection", "db_pool"), NULL, NULL },
 	};
 	const sx_app app = { .name = "t", SX_ROUTE_TABLE(routes),
 	    SX_DATABASE_TABLE(one_db) };
@@ -90,8 +90,8 @@ Test(dbconfig, defaults)
 Test(dbconfig, route_with_unknown_key_is_refused)
 {
 	const sx_route routes[] = {
-		{ SX_GET, "/", noop, SX_DEPS("db_session"), NULL },
-		{ SX_GET, "/report", noop, SX_DEPS("analytics_session"), NULL },
+		{ SX_GET, "/", noop, SX_DEPS("db_session"), NULL, NULL },
+		{ SX_GET, "/report", noop, SX_DEPS("analytics_session"), NULL, NULL },
 	};
 	const sx_app app = { .name = "t", SX_ROUTE_TABLE(routes),
 	    SX_DATABASE_TABLE(one_db) };

@@ -111,13 +111,13 @@ serial(sx_req *req, sx_res *res)
 }
 
 static const sx_route routes[] = {
-	{ SX_POST, "/both", both, SX_DEPS("a_session", "b_session"), NULL },
-	{ SX_GET, "/undeclared", undeclared, SX_DEPS("a_session"), NULL },
-	{ SX_GET, "/pool-as-connection", pool_as_connection, SX_DEPS("a_pool"), NULL },
-	{ SX_GET, "/same", same, SX_DEPS("a_session", "a_connection", "a_pool"), NULL },
-	{ SX_GET, "/exhaust", exhaust, SX_DEPS("a_session", "a_pool"), NULL },
-	{ SX_POST, "/manual", manual_twice, SX_DEPS("b_session"), NULL },
-	{ SX_POST, "/serial", serial, SX_DEPS("a_session"), NULL },
+	{ SX_POST, "/both", both, SX_DEPS("a_session", "b_session"), NULL, NULL },
+	{ SX_GET, "/undeclared", undeclared, SX_DEPS("a_session"), NULL, NULL },
+	{ SX_GET, "/pool-as-connection", pool_as_connection, SX_DEPS("a_pool"), NULL, NULL },
+	{ SX_GET, "/same", same, SX_DEPS("a_session", "a_connection", "a_pool"), NULL, NULL },
+	{ SX_GET, "/exhaust", exhaust, SX_DEPS("a_session", "a_pool"), NULL, NULL },
+	{ SX_POST, "/manual", manual_twice, SX_DEPS("b_session"), NULL, NULL },
+	{ SX_POST, "/serial", serial, SX_DEPS("a_session"), NULL, NULL },
 };
 
 #define TX_MIGRATIONS SX_SRCDIR "/tests/apps/tx_migrations"

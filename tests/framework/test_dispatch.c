@@ -91,13 +91,13 @@ h_path(sx_req *req, sx_res *res)
 }
 
 static const sx_route routes[] = {
-	{ SX_GET, "/args", h_args, NULL, "args" },
-	{ SX_POST, "/form", h_form, NULL, "form" },
-	{ SX_POST, "/upload", h_upload, NULL, "upload" },
-	{ SX_POST, "/json", h_json, NULL, "post_json" },
-	{ SX_GET, "/json", h_path, NULL, "json" },
-	{ SX_GET, "/", h_path, NULL, "root" },
-	{ SX_GET, "/greet/{name}", h_path, NULL, "greet" },
+	{ SX_GET, "/args", h_args, NULL, "args", NULL },
+	{ SX_POST, "/form", h_form, NULL, "form", NULL },
+	{ SX_POST, "/upload", h_upload, NULL, "upload", NULL },
+	{ SX_POST, "/json", h_json, NULL, "post_json", NULL },
+	{ SX_GET, "/json", h_path, NULL, "json", NULL },
+	{ SX_GET, "/", h_path, NULL, "root", NULL },
+	{ SX_GET, "/greet/{name}", h_path, NULL, "greet", NULL },
 };
 
 static const sx_app app = {
@@ -481,10 +481,10 @@ h_missing_template(sx_req *req, sx_res *res)
 }
 
 static const sx_route more_routes[] = {
-	{ SX_GET, "/lookup", h_lookup, NULL, "lookup" },
-	{ SX_GET, "/own-error", h_own_error, NULL, "own_error" },
-	{ SX_GET, "/dep-error", h_dep_error, NULL, "dep_error" },
-	{ SX_GET, "/page", h_missing_template, NULL, "page" },
+	{ SX_GET, "/lookup", h_lookup, NULL, "lookup", NULL },
+	{ SX_GET, "/own-error", h_own_error, NULL, "own_error", NULL },
+	{ SX_GET, "/dep-error", h_dep_error, NULL, "dep_error", NULL },
+	{ SX_GET, "/page", h_missing_template, NULL, "page", NULL },
 };
 
 static const sx_app more_app = {

@@ -39,10 +39,10 @@ h_json(sx_req *req, sx_res *res)
 }
 
 static const sx_route routes[] = {
-	{ SX_GET, "/x", h_echo, NULL, "x" },
-	{ SX_GET, "/p/{name}", h_echo, NULL, "param" },
-	{ SX_POST, "/form", h_echo, NULL, "form" },
-	{ SX_POST, "/json", h_json, NULL, "json" },
+	{ SX_GET, "/x", h_echo, NULL, "x", NULL },
+	{ SX_GET, "/p/{name}", h_echo, NULL, "param", NULL },
+	{ SX_POST, "/form", h_echo, NULL, "form", NULL },
+	{ SX_POST, "/json", h_json, NULL, "json", NULL },
 };
 
 static const sx_app app = {

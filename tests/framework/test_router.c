@@ -11,20 +11,20 @@ static int h_a(sx_req *req, sx_res *res) { (void)req; (void)res; return 0; }
 static int h_b(sx_req *req, sx_res *res) { (void)req; (void)res; return 1; }
 
 static const sx_route table[] = {
-	{ SX_GET, "/", h_a, NULL, "root" },
-	{ SX_GET, "/posts/{post_id:int}", h_a, NULL, "post" },
-	{ SX_GET, "/posts/{slug:str}", h_a, NULL, "post_by_slug" },
-	{ SX_GET, "/posts/new", h_a, NULL, "new_post" },
-	{ SX_POST, "/posts", h_a, NULL, "create_post" },
-	{ SX_GET, "/posts", h_a, NULL, "list_posts" },
-	{ SX_GET, "/users/{name}/posts/{n:int}", h_a, NULL, "user_post" },
-	{ SX_GET, "/files/{rest:path}", h_a, NULL, "files" },
-	{ SX_GET, "/u/{id:uuid}", h_a, NULL, "by_uuid" },
-	{ SX_GET, "/only-get", h_a, NULL, "only_get" },
-	{ SX_HEAD, "/head", h_b, NULL, "head_own" },
-	{ SX_GET, "/head", h_a, NULL, "head_get" },
-	{ SX_DELETE, "/things/{id:int}", h_a, NULL, "delete_thing" },
-	{ SX_PUT, "/things/{id:int}", h_a, NULL, "put_thing" },
+	{ SX_GET, "/", h_a, NULL, "root", NULL },
+	{ SX_GET, "/posts/{post_id:int}", h_a, NULL, "post", NULL },
+	{ SX_GET, "/posts/{slug:str}", h_a, NULL, "post_by_slug", NULL },
+	{ SX_GET, "/posts/new", h_a, NULL, "new_post", NULL },
+	{ SX_POST, "/posts", h_a, NULL, "create_post", NULL },
+	{ SX_GET, "/posts", h_a, NULL, "list_posts", NULL },
+	{ SX_GET, "/users/{name}/posts/{n:int}", h_a, NULL, "user_post", NULL },
+	{ SX_GET, "/files/{rest:path}", h_a, NULL, "files", NULL },
+	{ SX_GET, "/u/{id:uuid}", h_a, NULL, "by_uuid", NULL },
+	{ SX_GET, "/only-get", h_a, NULL, "only_get", NULL },
+	{ SX_HEAD, "/head", h_b, NULL, "head_own", NULL },
+	{ SX_GET, "/head", h_a, NULL, "head_get", NULL },
+	{ SX_DELETE, "/things/{id:int}", h_a, NULL, "delete_thing", NULL },
+	{ SX_PUT, "/things/{id:int}", h_a, NULL, "put_thing", NULL },
 };
 
 static struct sx_router *router;
@@ -219,8 +219,8 @@ Test(validate, malformed_patterns_name_the_route)
 
 	for (size_t i = 0; i < SX_NELEM(bad); i++) {
 		sx_route routes[] = {
-			{ SX_GET, "/ok", h_a, NULL, NULL },
-			{ SX_POST, bad[i].pattern, h_a, NULL, NULL },
+			{ SX_GET, "/ok", h_a, NULL, NULL, NULL },
+			{ SX_POST, bad[i].pattern, h_a, NULL, NULL, NULL },
 		};
 
 		expect_refused(routes, 2, bad[i].pattern, bad[i].reason);
@@ -230,7 +230,7 @@ Test(validate, malformed_patterns_name_the_route)
 
 Test(validate, missing_handler_refused)
 {
-	static const sx_route routes[] = { { SX_GET, "/x", NULL, NULL, NULL } };
+	static const sx_route routes[] = { { SX_GET, "/x", NULL, NULL, NULL, NULL } };
 
 	expect_refused(routes, 1, "/x", "no handler");
 }
@@ -238,10 +238,10 @@ Test(validate, missing_handler_refused)
 Test(validate, duplicate_method_and_pattern_names_both_routes)
 {
 	static const sx_route routes[] = {
-		{ SX_GET, "/a/{x:int}", h_a, NULL, NULL },
-		{ SX_POST, "/a/{x:int}", h_a, NULL, NULL },
-		{ SX_GET, "/b", h_a, NULL, NULL },
-		{ SX_GET, "/a/{y:int}", h_b, NULL, NULL },
+		{ SX_GET, "/a/{x:int}", h_a, NULL, NULL, NULL },
+		{ SX_POST, "/a/{x:int}", h_a, NULL, NULL, NULL },
+		{ SX_GET, "/b", h_a, NULL, NULL, NULL },
+		{ SX_GET, "/a/{y:int}", h_b, NULL, NULL, NULL },
 	};
 
 	expect_refused(routes, SX_NELEM(routes), "route #4 GET /a/{y:int}",
@@ -252,10 +252,10 @@ Test(validate, duplicate_method_and_pattern_names_both_routes)
 Test(validate, same_pattern_other_method_or_type_accepted)
 {
 	static const sx_route routes[] = {
-		{ SX_GET, "/a/{x:int}", h_a, NULL, NULL },
-		{ SX_POST, "/a/{x:int}", h_a, NULL, NULL },
-		{ SX_GET, "/a/{x:str}", h_a, NULL, NULL },
-		{ SX_GET, "/a/literal", h_a, NULL, NULL },
+		{ SX_GET, "/a/{x:int}", h_a, NULL, NULL, NULL },
+		{ SX_POST, "/a/{x:int}", h_a, NULL, NULL, NULL },
+		{ SX_GET, "/a/{x:str}", h_a, NULL, NULL, NULL },
+		{ SX_GET, "/a/literal", h_a, NULL, NULL, NULL },
 	};
 	char err[256];
 	struct sx_router *r = sx_router_new(routes, SX_NELEM(routes), err,

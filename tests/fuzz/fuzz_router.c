@@ -19,18 +19,18 @@ nop(sx_req *req, sx_res *res)
 }
 
 static const sx_route table[] = {
-	{ SX_GET, "/", nop, NULL, NULL },
-	{ SX_GET, "/posts", nop, NULL, NULL },
-	{ SX_POST, "/posts", nop, NULL, NULL },
-	{ SX_GET, "/posts/new", nop, NULL, NULL },
-	{ SX_GET, "/posts/{id:int}", nop, NULL, NULL },
-	{ SX_PUT, "/posts/{id:int}", nop, NULL, NULL },
-	{ SX_GET, "/posts/{slug:str}", nop, NULL, NULL },
-	{ SX_GET, "/users/{name}/posts/{n:int}/", nop, NULL, NULL },
-	{ SX_GET, "/u/{id:uuid}", nop, NULL, NULL },
-	{ SX_GET, "/static/{file:path}", nop, NULL, NULL },
-	{ SX_HEAD, "/static/{file:path}", nop, NULL, NULL },
-	{ SX_DELETE, "/a/{x}/b/{y:int}/c/{z:uuid}/{rest:path}", nop, NULL, NULL },
+	{ SX_GET, "/", nop, NULL, NULL, NULL },
+	{ SX_GET, "/posts", nop, NULL, NULL, NULL },
+	{ SX_POST, "/posts", nop, NULL, NULL, NULL },
+	{ SX_GET, "/posts/new", nop, NULL, NULL, NULL },
+	{ SX_GET, "/posts/{id:int}", nop, NULL, NULL, NULL },
+	{ SX_PUT, "/posts/{id:int}", nop, NULL, NULL, NULL },
+	{ SX_GET, "/posts/{slug:str}", nop, NULL, NULL, NULL },
+	{ SX_GET, "/users/{name}/posts/{n:int}/", nop, NULL, NULL, NULL },
+	{ SX_GET, "/u/{id:uuid}", nop, NULL, NULL, NULL },
+	{ SX_GET, "/static/{file:path}", nop, NULL, NULL, NULL },
+	{ SX_HEAD, "/static/{file:path}", nop, NULL, NULL, NULL },
+	{ SX_DELETE, "/a/{x}/b/{y:int}/c/{z:uuid}/{rest:path}", nop, NULL, NULL, NULL },
 };
 
 int

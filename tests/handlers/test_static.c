@@ -23,7 +23,7 @@ h_static(sx_req *req, sx_res *res)
 }
 
 static const sx_route routes[] = {
-	{ SX_GET, "/static/{path:path}", h_static, NULL, "static" },
+	{ SX_GET, "/static/{path:path}", h_static, NULL, "static", NULL },
 };
 
 static const sx_app app = { .name = "static-test", SX_ROUTE_TABLE(routes) };

@@ -1,9 +1,9 @@
 # Integration tests: built apps behind a real nginx, and as CGI programs.
 EXTRA_DIST += tests/integration/lib.sh
 dist_check_SCRIPTS += tests/integration/hello-nginx.sh tests/integration/hello-cgi.sh \
-	tests/integration/static-nginx.sh
+	tests/integration/static-nginx.sh tests/integration/observe-nginx.sh
 TESTS += tests/integration/hello-nginx.sh tests/integration/hello-cgi.sh \
-	tests/integration/static-nginx.sh
+	tests/integration/static-nginx.sh tests/integration/observe-nginx.sh
 # staticapp: serves static/ only, for static-nginx.sh.
 check_PROGRAMS += tests/integration/staticapp
 tests_integration_staticapp_SOURCES = tests/integration/staticapp.c

@@ -6,7 +6,7 @@
 
 static const sx_route routes[] = {
 	SX_STATIC_ROUTE("/static"),
-	{ SX_GET, "/healthz", sx_handler_health, NULL, "health" },
+	{ SX_GET, "/healthz", sx_handler_health, NULL, "health", NULL },
 };
 
 static const sx_app app = { .name = "staticapp", SX_ROUTE_TABLE(routes) };

@@ -33,8 +33,8 @@ main(int argc, char **argv)
 	sx_app slow = app;
 
 	memcpy(all, routes, sizeof(routes));
-	all[SX_NELEM(routes)] = (sx_route){ SX_GET, "/sleep/{ms:int}", sleep_ms,
-	    NULL, "sleep" };
+	all[SX_NELEM(routes)] = (sx_route){ .method = SX_GET,
+	    .pattern = "/sleep/{ms:int}", .handler = sleep_ms, .name = "sleep" };
 	slow.name = "slowapp";
 	slow.description = "The server tests' app: hello's routes and a slow one.";
 	slow.routes = all;

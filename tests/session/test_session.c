@@ -80,14 +80,14 @@ page(sx_req *req, sx_res *res)
 }
 
 static const sx_route routes[] = {
-	{ SX_GET, "/page", page, SX_DEPS(SX_FORM_ROUTE), NULL },
-	{ SX_POST, "/put/{v:str}", put, SX_DEPS("session"), NULL },
-	{ SX_POST, "/fail/{v:str}", put_then_fail, SX_DEPS("session"), NULL },
-	{ SX_POST, "/refuse/{v:str}", put_then_422, SX_DEPS("session"), NULL },
-	{ SX_GET, "/get", get, SX_DEPS("session"), NULL },
-	{ SX_POST, "/big/{n:int}", big, SX_DEPS("session"), NULL },
-	{ SX_GET, "/form", form_token, SX_DEPS("session", SX_FORM_ROUTE), NULL },
-	{ SX_POST, "/form", form_post, SX_DEPS(SX_FORM_ROUTE), NULL },
+	{ SX_GET, "/page", page, SX_DEPS(SX_FORM_ROUTE), NULL, NULL },
+	{ SX_POST, "/put/{v:str}", put, SX_DEPS("session"), NULL, NULL },
+	{ SX_POST, "/fail/{v:str}", put_then_fail, SX_DEPS("session"), NULL, NULL },
+	{ SX_POST, "/refuse/{v:str}", put_then_422, SX_DEPS("session"), NULL, NULL },
+	{ SX_GET, "/get", get, SX_DEPS("session"), NULL, NULL },
+	{ SX_POST, "/big/{n:int}", big, SX_DEPS("session"), NULL, NULL },
+	{ SX_GET, "/form", form_token, SX_DEPS("session", SX_FORM_ROUTE), NULL, NULL },
+	{ SX_POST, "/form", form_post, SX_DEPS(SX_FORM_ROUTE), NULL, NULL },
 };
 
 static const sx_database databases[] = {{
@@ -391,7 +391,7 @@ Test(session_startup, bad_table_name)
 Test(session_startup, form_route_without_sessions)
 {
 	const sx_route form_only[] = {
-		{ SX_POST, "/form", form_post, SX_DEPS(SX_FORM_ROUTE), NULL },
+		{ SX_POST, "/form", form_post, SX_DEPS(SX_FORM_ROUTE), NULL, NULL },
 	};
 	sx_app a = app;
 

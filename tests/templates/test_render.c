@@ -43,9 +43,9 @@ not_found(sx_req *req, sx_res *res)
 }
 
 static const sx_route routes[] = {
-	{ SX_GET, "/notes", notes_page, NULL, NULL },
-	{ SX_GET, "/missing", missing_page, NULL, NULL },
-	{ SX_GET, "/gone", not_found, NULL, NULL },
+	{ SX_GET, "/notes", notes_page, NULL, NULL, NULL },
+	{ SX_GET, "/missing", missing_page, NULL, NULL, NULL },
+	{ SX_GET, "/gone", not_found, NULL, NULL, NULL },
 };
 
 static const sx_app app = { .name = "render-test", SX_ROUTE_TABLE(routes) };
