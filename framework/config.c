@@ -1,5 +1,7 @@
 /*
- * config.c: the JSON config file (--config FILE). The same settings come
+ * config.c: reading the settings: the command line (sx_options_parse) and
+ * the JSON config file (--config FILE), both through the option table of
+ * options.c. The same settings come
  * from code (sx_app), the file and the command line, so one binary runs on
  * SQLite in development and PostgreSQL in production; the command line
  * wins over the file. The file's top-level keys are the option table's
@@ -170,4 +172,141 @@ sx_config_free(sx_config *cfg)
 	free(cfg->args.headers);
 	cJSON_Delete(cfg->config_json);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* ---- the parser ----------------------------------------------------------- */
+
+/* The row for name (long name or alias), or NULL. */
+static const sx_option *
+find_option(const char *name)
+{
+	for (size_t i = 0; i < sx_n_options; i++)
+		if (strcmp(name, sx_options[i].name) == 0 ||
+		    (sx_options[i].alias != NULL &&
+		    strcmp(name, sx_options[i].alias) == 0))
+			return &sx_options[i];
+	return NULL;
+}
+
+/* Commands that take o, for the message when another one is given it. */
+static void
+commands_of(const sx_option *o, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int c = 0; c < SX_CMD__MAX; c++)
+		if (o->commands & SX_FOR(c))
+			n += (size_t)snprintf(buf + n, n < len ? len - n : 0,
+			    "%s%s", n ? ", " : "", sx_cmds[c]);
+}
+
+/* Takes one option at argv[*i]; -1 with err. */
+static int
+take_option(sx_config *cfg, sx_cmd cmd, int argc, char *const *argv, int *i,
+    bool *seen, char *err, size_t errlen)
+{
+	const char *arg = argv[*i];
+	const sx_option *o = find_option(arg);
+	char range[64], who[96];
+
+	if (o == NULL) {
+		snprintf(err, errlen, "unknown option %s", arg);
+		return -1;
+	}
+	if (!(o->commands & SX_FOR(cmd))) {
+		commands_of(o, who, sizeof(who));
+		snprintf(err, errlen, "%s is not an option of %s (it is one of: "
+		    "%s)", arg, sx_cmds[cmd], who);
+		return -1;
+	}
+	seen[o - sx_options] = true;
+	if (o->kind == SX_OPT_FLAG)
+		return sx_option_set(cfg, o, "", err, errlen);
+	if (*i + 1 >= argc) {
+		snprintf(err, errlen, "%s needs a value (%s)", arg,
+		    sx_option_takes(o, range, sizeof(range)));
+		return -1;
+	}
+	return sx_option_set(cfg, o, argv[++*i], err, errlen);
+}
+
+/* Prefixes err with the command's name. */
+static sx_opts_rc
+parse_error(sx_cmd cmd, char *err, size_t errlen)
+{
+	char line[1024];
+
+	snprintf(line, sizeof(line), "%s", err);
+	snprintf(err, errlen, "%s: %s", sx_cmds[cmd], line);
+	return SX_OPTS_ERROR;
+}
+
+sx_opts_rc
+sx_options_parse(sx_config *cfg, sx_cmd cmd, int argc, char *const *argv,
+    char *err, size_t errlen)
+{
+	bool *seen = calloc(sx_n_options, sizeof(bool));
+	sx_cmd_args *a = &cfg->args;
+	int rc = 0;
+
+	if (seen == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return parse_error(cmd, err, errlen);
+	}
+	for (int i = 1; i < argc && rc == 0; i++) {
+		const char *arg = argv[i];
+
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			free(seen);
+			return SX_OPTS_HELP;
+		}
+		if (arg[0] == '-' && arg[1] != '\0')
+			rc = take_option(cfg, cmd, argc, argv, &i, seen, err,
+			    errlen);
+		else if (a->n_operands < SX_MAX_OPERANDS)
+			a->operands[a->n_operands++] = arg;
+		else {
+			snprintf(err, errlen, "unexpected argument %s", arg);
+			rc = -1;
+		}
+	}
+	if (rc == 0 && cfg->config_file != NULL)
+		rc = sx_config_load_file(cfg, seen, err, errlen);
+	free(seen);
+	return rc == 0 ? SX_OPTS_OK : parse_error(cmd, err, errlen);
+}
+
+/* "  --workers N" or "  -m, --message MSG" */
+static int
+print_synopsis(FILE *out, const sx_option *o)
+{
+	return fprintf(out, "  %s%s%s%s%s", o->alias ? o->alias : "",
+	    o->alias ? ", " : "", o->name, o->arg ? " " : "",
+	    o->arg ? o->arg : "");
+}
+
+void
+sx_options_help(FILE *out, unsigned commands)
+{
+	enum { COLUMN = 25 };
+
+	for (size_t i = 0; i < sx_n_options; i++) {
+		const sx_option *o = &sx_options[i];
+		int w;
+
+		if ((o->commands & commands) != commands)
+			continue;
+		w = print_synopsis(out, o);
+		if (w >= COLUMN)
+			fprintf(out, "\n%*s", COLUMN, "");
+		else
+			fprintf(out, "%*s", COLUMN - w, "");
+		for (const char *p = o->help; *p != '\0'; p++) {
+			fputc(*p, out);
+			if (*p == '\n')
+				fprintf(out, "%*s", COLUMN, "");
+		}
+		fputc('\n', out);
+	}
 }

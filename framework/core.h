@@ -183,6 +183,8 @@ int sx_sessions_open(sx_runtime *rt, char *err, size_t errlen);
 void sx_sessions_free(struct sx_sessions *s);
 /* True when the route is flagged SX_FORM_ROUTE. */
 bool sx_route_is_form(const sx_route *route);
+/* True when the app names the sessions extension (extensions.c). */
+bool sx_app_uses_sessions(const sx_app *app);
 /* The dependency key the sessions extension provides, or NULL when the app
  * does not use it. */
 const char *sx_sessions_key(const sx_app *app);

@@ -136,7 +136,7 @@ sx_dispatch(sx_runtime *rt, const sx_io *io, sx_arena *arena)
 		rc = -1;
 	}
 	sx_deps_release(req);
-	if (rt->log.json)		/* log_json.c */
+	if (rt->log.json)	
 		sx_log_json(&rt->log, "info", &(sx_log_fields){ .request_id =
 		    req->id, .method = req->method_name, .route = req->route ?
 		    req->route->name : NULL, .path = req->path, .status =

@@ -8,10 +8,10 @@ libsxcore_la_SOURCES += \
 	framework/dispatch.c framework/runtime.c framework/config.c \
 	framework/dbset.h framework/dbconfig.c framework/resolver.c \
 	framework/transaction.c framework/render.c framework/testclient.c \
-	framework/sessions.c \
+	framework/sessions.c framework/extensions.c framework/inject.c \
 	framework/guards.c framework/hooks.c framework/routes.c \
 	framework/metrics.h framework/metrics.c framework/ready.c \
-	framework/trace.c framework/log_json.c
+	framework/trace.c
 sextantinc_HEADERS += framework/sextant.h
 libsxcore_la_SOURCES += framework/http/http.h \
 	framework/http/request.c framework/http/body.c \

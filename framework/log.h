@@ -17,7 +17,7 @@ typedef struct sx_logger {
 	FILE *out;		/* stderr when no file is set */
 	const char *path;	/* NULL = stderr; borrowed */
 	pthread_mutex_t lock;
-	bool json;		/* --log-format json: one object a line (log_json.c) */
+	bool json;		/* --log-format json: one object a line */
 } sx_logger;
 
 /*
@@ -39,7 +39,7 @@ void sx_logf(sx_logger *lg, const char *fmt, ...) SX_PRINTF(2, 3);
 /* Writes len bytes whole under the logger's lock. */
 void sx_log_write(sx_logger *lg, const char *data, size_t len);
 
-/* ---- log_json.c ---------------------------------------------------------- */
+/* ---- JSON lines ------------------------------------------------------------ */
 
 /* What a request's lines carry besides their message; NULL and 0 are left
  * out. */

@@ -126,17 +126,16 @@ sx_dbset_free(struct sx_dbset *dbs)
 	free(dbs);
 }
 
-/* Records why an injection failed; the handler's failure passes it on. */
-static void *
-inject_failed(sx_req *req, int status, const char *msg)
+void *
+sx_inject_failed(sx_req *req, int status, const char *msg)
 {
 	req->pending_status = status;
 	req->pending_error = msg != NULL ? msg : "dependency not available";
 	return NULL;
 }
 
-static bool
-route_declares(const sx_route *route, const char *key)
+bool
+sx_route_declares(const sx_route *route, const char *key)
 {
 	for (const char *const *d = route != NULL ? route->deps : NULL;
 	    d != NULL && *d != NULL; d++)
@@ -177,7 +176,7 @@ sx_deps_conn(sx_req *req, size_t i, sx_dbkey kind)
 		if (req->deps == NULL || (req->deps->slots = sx_req_alloc(req,
 		    dbs->n * sizeof(sx_dep_slot))) == NULL) {
 			req->deps = NULL;
-			return inject_failed(req, 500, "out of memory");
+			return sx_inject_failed(req, 500, "out of memory");
 		}
 		memset(req->deps->slots, 0, dbs->n * sizeof(sx_dep_slot));
 	}
@@ -186,7 +185,7 @@ sx_deps_conn(sx_req *req, size_t i, sx_dbkey kind)
 	    (err = sx_db_pool_acquire(dbs->pools[i], &slot->conn)) != SX_DB_OK) {
 		slot->conn = NULL;
 		req->db_ms += sx_now_ms() - t0;
-		return inject_failed(req, unavailable_status(err), sx_req_printf(req,
+		return sx_inject_failed(req, unavailable_status(err), sx_req_printf(req,
 		    "database \"%s\" is not available: %s%s", key,
 		    sx_db_strerror(err), err == SX_DB_ERR_POOL_EXHAUSTED ?
 		    " (every pooled connection is in use; retry shortly)" : ""));
@@ -199,7 +198,7 @@ sx_deps_conn(sx_req *req, size_t i, sx_dbkey kind)
 		if ((err = sx_db_begin_tagged(slot->conn,
 		    sx_trace_tag(req))) != SX_DB_OK) {
 			req->db_ms += sx_now_ms() - t0;
-			return inject_failed(req, unavailable_status(err),
+			return sx_inject_failed(req, unavailable_status(err),
 			    sx_req_printf(req, "database \"%s\": cannot begin a "
 			    "transaction: %s", key, sx_db_strerror(err)));
 		}
@@ -210,52 +209,6 @@ sx_deps_conn(sx_req *req, size_t i, sx_dbkey kind)
 	}
 	req->db_ms += sx_now_ms() - t0;
 	return slot->conn;
-}
-
-/* The object behind key, checked against the route; want_conn refuses the
- * pool key (sx_db returns connections only). */
-static void *
-resolve(sx_req *req, const char *key, bool want_conn)
-{
-	sx_dbkey kind;
-	int i;
-
-	if (key == NULL)
-		return inject_failed(req, 500, "dependency key is NULL");
-	if (!route_declares(req->route, key))
-		return inject_failed(req, 500, sx_req_printf(req, "dependency "
-		    "\"%s\" is not declared by route %s %s (add it to the "
-		    "route's SX_DEPS)", key, req->route != NULL ?
-		    sx_methods[req->route->method] : "-", req->route != NULL ?
-		    req->route->pattern : "-"));
-	if (req->rt->sessions != NULL && strcmp(key, sx_sessions_key(req->app)) == 0)
-		return want_conn ? inject_failed(req, 500, sx_req_printf(req, "\"%s\" "
-		    "is the session key: use sx_session_of", key)) :
-		    sx_sessions_inject(req);
-	/* Start-up checked that every declared key has a database. */
-	if ((i = sx_dbset_find(req->rt->dbs, key, &kind)) < 0)
-		return inject_failed(req, 500, sx_req_printf(req, "dependency "
-		    "\"%s\" is not provided by any database", key));
-	if (kind == SX_DBKEY_POOL) {
-		if (want_conn)
-			return inject_failed(req, 500, sx_req_printf(req, "\"%s\" "
-			    "is a pool key: use sx_inject for the pool, or the "
-			    "session or connection key with sx_db", key));
-		return req->rt->dbs->pools[i];
-	}
-	return sx_deps_conn(req, (size_t)i, kind);
-}
-
-void *
-sx_inject(sx_req *req, const char *key)
-{
-	return resolve(req, key, false);
-}
-
-sx_db_conn *
-sx_db(sx_req *req, const char *key)
-{
-	return resolve(req, key, true);
 }
 
 void

@@ -49,24 +49,6 @@ sx_route_is_form(const sx_route *route)
 	return route_has(route, SX_FORM_ROUTE);
 }
 
-static bool
-uses_sessions(const sx_app *app)
-{
-	for (const char *const *e = app->extensions; e != NULL && *e != NULL; e++)
-		if (strcmp(*e, "sessions") == 0)
-			return true;
-	return false;
-}
-
-const char *
-sx_sessions_key(const sx_app *app)
-{
-	if (!uses_sessions(app))
-		return NULL;
-	return app->sessions != NULL && app->sessions->key != NULL ?
-	    app->sessions->key : SX_SESSION_KEY_DEFAULT;
-}
-
 /* Refuses extension names nobody provides. */
 static int
 check_extension_names(const sx_app *app, char *err, size_t errlen)
@@ -89,7 +71,7 @@ check_extension_names(const sx_app *app, char *err, size_t errlen)
 static int
 check_form_routes(const sx_app *app, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < app->n_routes && !uses_sessions(app); i++)
+	for (size_t i = 0; i < app->n_routes && !sx_app_uses_sessions(app); i++)
 		if (sx_route_is_form(&app->routes[i])) {
 			snprintf(err, errlen, "route %s %s is a form route "
 			    "(SX_FORM_ROUTE) but the app does not use sessions, "
@@ -131,7 +113,7 @@ sx_sessions_open(sx_runtime *rt, char *err, size_t errlen)
 	if (check_extension_names(rt->app, err, errlen) < 0 ||
 	    check_form_routes(rt->app, err, errlen) < 0)
 		return -1;
-	if (!uses_sessions(rt->app))
+	if (!sx_app_uses_sessions(rt->app))
 		return 0;
 	if ((ss = calloc(1, sizeof(*ss))) == NULL) {
 		snprintf(err, errlen, "sessions: out of memory");
@@ -166,29 +148,6 @@ sx_sessions_free(struct sx_sessions *ss)
 	free(ss);
 }
 
-int
-sx_sessions_migrate_exts(const sx_app *app, size_t db_index,
-    const char *const *keys, sx_arena *a, sx_migrate_ext *ext,
-    sx_migrate_opts *o, char *err, size_t errlen)
-{
-	const char *want = app->sessions != NULL ? app->sessions->database : NULL;
-	bool mine = want == NULL ? db_index == 0 : false;
-
-	for (int k = 0; want != NULL && k < SX_DBKEY__MAX; k++)
-		mine = mine || (keys[k] != NULL && strcmp(keys[k], want) == 0);
-	if (!uses_sessions(app) || !mine)
-		return 0;
-	if (sx_session_migrations(app->sessions != NULL ? app->sessions->table :
-	    NULL, a, ext) != SX_SESSION_OK) {
-		snprintf(err, errlen, "sessions: cannot prepare the migrations (is "
-		    "the table name an SQL identifier of at most %d characters?)",
-		    SX_SESSION_TABLE_MAX);
-		return -1;
-	}
-	o->exts = ext;
-	o->n_exts = 1;
-	return 0;
-}
 
 /* ---- in a request ------------------------------------------------------------- */
 
@@ -247,7 +206,15 @@ sx_session_of(sx_req *req)
 		    "= SX_EXTENSIONS(\"sessions\") to its sx_app)";
 		return NULL;
 	}
-	return sx_inject(req, key);
+	if (!route_has(req->route, key)) {
+		req->pending_status = 500;
+		req->pending_error = sx_req_printf(req, "dependency \"%s\" is not "
+		    "declared by route %s %s (add it to the route's SX_DEPS)",
+		    key, req->route != NULL ? sx_methods[req->route->method] : "-",
+		    req->route != NULL ? req->route->pattern : "-");
+		return NULL;
+	}
+	return sx_sessions_inject(req);
 }
 
 static bool
