@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # examples/notes in headless Chromium behind a real nginx (notes_browser.py
 # says what it drives). Screenshots of the list and edit pages are left in
-# $top_builddir/tests/browser/notes-browser.out/.
+# $top_builddir/tests/browser/notes-browser.out/ (notes-list.png,
+# notes-edit.png, notes-list-phone.png; run.log, app.log).
 : "${top_srcdir:?run by make check}" "${top_builddir:?run by make check}"
 . "$top_srcdir/tests/integration/lib.sh"
 sx_begin "notes in a browser"

@@ -114,6 +114,11 @@ try:
         fill(a, {"title": f"Idea {i}", "body": f"Something worth keeping, number {i}.\nSecond line."})
         submit(a)
     a.save_screenshot(f"{OUT}/notes-list.png")
+    a.set_window_size(390, 844)  # a phone
+    wide = a.execute_script("return document.documentElement.scrollWidth > window.innerWidth")
+    check("no sideways scrolling on a phone", not wide)
+    a.save_screenshot(f"{OUT}/notes-list-phone.png")
+    a.set_window_size(1000, 900)
     console_errors(a, "the list page")
 
     # edit
