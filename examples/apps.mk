@@ -15,3 +15,9 @@ noinst_PROGRAMS += examples/auth/auth
 examples_auth_auth_SOURCES = examples/auth/auth.c
 examples_auth_auth_LDADD = $(SX_APPLIBS)
 EXTRA_DIST += examples/auth/README.md examples/auth/migrations
+# the flagship: a notes web app (pages, JSON API, sessions, templates)
+noinst_PROGRAMS += examples/notes/notes
+examples_notes_notes_SOURCES = examples/notes/notes.c
+examples_notes_notes_LDADD = $(SX_APPLIBS)
+EXTRA_DIST += examples/notes/README.md examples/notes/migrations \
+	examples/notes/templates examples/notes/static

@@ -65,3 +65,14 @@ tests_apps_test_trace_SOURCES = tests/apps/test_trace.c
 tests_apps_test_trace_CFLAGS = $(SX_APPTEST_CFLAGS)
 tests_apps_test_trace_LDADD = $(SX_TESTLIBS)
 tests_apps_test_trace_LDFLAGS = $(SX_TESTLINK)
+# the notes example: pages, forms, API, ownership and CSRF
+check_PROGRAMS += tests/apps/test_notes
+TESTS += tests/apps/test_notes
+tests_apps_test_notes_SOURCES = tests/apps/test_notes.c
+tests_apps_test_notes_CFLAGS = $(SX_APPTEST_CFLAGS)
+tests_apps_test_notes_LDADD = $(SX_TESTLIBS)
+tests_apps_test_notes_LDFLAGS = $(SX_TESTLINK)
+# the notes example in headless Chromium behind nginx (tests/browser/)
+dist_check_SCRIPTS += tests/browser/notes-browser.sh
+TESTS += tests/browser/notes-browser.sh
+EXTRA_DIST += tests/browser/notes_browser.py
