@@ -112,17 +112,21 @@ client(apptest_driver d)
 	char *db = NULL;
 	sx_test_client *tc;
 
-	char *tpl = apptest_file("form.mustache",
-	    "<input name=\"csrf_token\" value=\"{{csrf_token}}\">");
-	char *slash = strrchr(tpl, '/');
+	/* a templates folder holding one form */
+	char *tpl_dir = sx_test_tmpdir(), *tpl = NULL;
+	FILE *f;
 
-	*slash = '\0';
+	cr_assert(asprintf(&tpl, "%s/form.mustache", tpl_dir) > 0);
+	cr_assert_not_null(f = fopen(tpl, "w"));
+	fputs("<input name=\"csrf_token\" value=\"{{csrf_token}}\">", f);
+	fclose(f);
 	db_url = apptest_url(d, "sessions");
 	cr_assert(asprintf(&db, "db_session=%s", db_url) > 0);
 	tc = apptest_client(&app, (const char *const[]){
-	    "--database", db, "--migrate", "--templates", tpl, NULL });
+	    "--database", db, "--migrate", "--templates", tpl_dir, NULL });
 	free(db);
 	free(tpl);
+	free(tpl_dir);
 	return tc;
 }
 
