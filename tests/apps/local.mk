@@ -76,3 +76,8 @@ tests_apps_test_notes_LDFLAGS = $(SX_TESTLINK)
 dist_check_SCRIPTS += tests/browser/notes-browser.sh
 TESTS += tests/browser/notes-browser.sh
 EXTRA_DIST += tests/browser/notes_browser.py
+# The browser test leaves its screenshots and logs beside its log file.
+clean-local: clean-notes-browser
+clean-notes-browser:
+	rm -rf tests/browser/notes-browser.out
+.PHONY: clean-notes-browser
