@@ -665,7 +665,9 @@ sx_db_begin(sx_db_conn *c)
 
 	sx_db_clear_error(c);
 	if (c->tx_depth == 0)
-		err = c->drv->exec_script(c, c->drv->begin_sql);
+		err = c->drv->exec_script(c, c->begin_read &&
+		    c->drv->begin_read_sql != NULL ? c->drv->begin_read_sql :
+		    c->drv->begin_sql);
 	else
 		err = tx_statement(c, "SAVEPOINT sx_%d", c->tx_depth);
 	if (err == SX_DB_OK)
@@ -829,6 +831,12 @@ void
 sx_db_set_autobegin(sx_db_conn *c, bool on)
 {
 	c->autobegin = on;
+}
+
+void
+sx_db_set_begin_read(sx_db_conn *c, bool on)
+{
+	c->begin_read = on;
 }
 
 /*

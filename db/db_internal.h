@@ -125,6 +125,9 @@ typedef struct sx_db_driver {
 	/* Frees a statement the cache evicts (finalize / DEALLOCATE). */
 	void (*stmt_free)(sx_db_conn *c, void *stmt);
 	const char *begin_sql;	/* outermost BEGIN */
+	/* outermost BEGIN of a read-first transaction (sx_db_set_begin_read),
+	 * or NULL: begin_sql */
+	const char *begin_read_sql;
 } sx_db_driver;
 
 extern const sx_db_driver sx_db_sqlite_driver;
@@ -141,6 +144,7 @@ struct sx_db_conn {
 				   DEALLOCATE */
 	bool autobegin;		/* a session: a statement outside a transaction
 				   begins one first (sx_db_set_autobegin) */
+	bool begin_read;	/* sx_db_set_begin_read: begin_read_sql */
 	bool one_row;		/* sx_db_one runs: a read-only statement may
 				   stop after its first row (the driver may
 				   ignore it) */

@@ -10,6 +10,15 @@
  * a busy timeout, foreign keys enforced, synchronous=NORMAL. The outermost
  * transaction uses BEGIN IMMEDIATE so two writers queue on the busy timeout
  * instead of deadlocking when a reader upgrades to a writer under WAL.
+ *
+ * A read-first transaction (sx_db_set_begin_read: a GET's session) uses
+ * BEGIN DEFERRED instead, and takes no lock until it writes, so under WAL
+ * readers go on while another connection writes. A reader that writes
+ * after it has read cannot wait for the lock (SQLite returns busy at once,
+ * or SQLITE_BUSY_SNAPSHOT when another connection wrote since the read):
+ * any busy error inside a transaction therefore dooms it, and its COMMIT
+ * rolls back and reports busy, so a write that failed is never kept without
+ * the ones around it and the request becomes a 503 to retry.
  */
 #include "db_internal.h"
 
@@ -27,8 +36,20 @@ typedef struct sq_stmt {
 	int map[];		/* map[slot - 1] = N of "$N" */
 } sq_stmt;
 
+/* A connection: the handle, and whether its transaction is doomed. */
+typedef struct sq_conn {
+	sqlite3 *db;
+	bool doomed;	/* a statement failed busy inside the transaction */
+} sq_conn;
+
 static sqlite3 *
 sq_db(const sx_db_conn *c)
+{
+	return ((const sq_conn *)c->drvdata)->db;
+}
+
+static sq_conn *
+sq_conn_of(const sx_db_conn *c)
 {
 	return c->drvdata;
 }
@@ -61,14 +82,27 @@ sq_classify(int ext)
 	}
 }
 
-/* Records the connection's current SQLite error on c. */
+/*
+ * Records the connection's current SQLite error on c. Busy inside a
+ * transaction dooms it (see the top of the file): the message says why and
+ * what declares a route that writes.
+ */
 static sx_db_err
 sq_fail(sx_db_conn *c)
 {
 	int ext = sqlite3_extended_errcode(sq_db(c));
+	sx_db_err err = sq_classify(ext);
 
-	return sx_db_fail(c, sq_classify(ext), NULL, ext, "%s",
-	    sqlite3_errmsg(sq_db(c)));
+	if (err != SX_DB_ERR_BUSY || sqlite3_get_autocommit(sq_db(c)))
+		return sx_db_fail(c, err, NULL, ext, "%s",
+		    sqlite3_errmsg(sq_db(c)));
+	sq_conn_of(c)->doomed = true;
+	return sx_db_fail(c, err, NULL, ext, "%s inside a transaction, which "
+	    "can now only roll back (%s; a read-first transaction that "
+	    "writes after reading cannot wait for the write lock: flag a GET "
+	    "route that writes SX_WRITE_ROUTE)", sqlite3_errmsg(sq_db(c)),
+	    ext == SQLITE_BUSY_SNAPSHOT ? "another connection wrote since it "
+	    "read" : "another connection holds the lock");
 }
 
 static sx_db_err
@@ -79,14 +113,21 @@ sq_open(sx_db_conn *c, const char *path, char *errbuf, size_t errlen)
 	bool memory = strcmp(path, ":memory:") == 0;
 	sqlite3 *db = NULL;
 	char *emsg = NULL;
+	sq_conn *sc;
 	int rc;
 
+	if ((sc = calloc(1, sizeof(*sc))) == NULL) {
+		sx_db_errbuf(errbuf, errlen, "out of memory opening SQLite "
+		    "database \"%s\"", path);
+		return SX_DB_ERR_NOMEM;
+	}
 	if ((rc = sqlite3_open_v2(path, &db, flags, NULL)) != SQLITE_OK) {
 		sx_db_errbuf(errbuf, errlen, "could not open SQLite database "
 		    "\"%s\": %s (check that the directory exists and is "
 		    "writable)", path, db != NULL ? sqlite3_errmsg(db) :
 		    sqlite3_errstr(rc));
 		sqlite3_close(db);
+		free(sc);
 		return rc == SQLITE_NOMEM ? SX_DB_ERR_NOMEM : SX_DB_ERR_CONNECT;
 	}
 	sqlite3_extended_result_codes(db, 1);
@@ -102,9 +143,11 @@ sq_open(sx_db_conn *c, const char *path, char *errbuf, size_t errlen)
 		    emsg != NULL ? emsg : sqlite3_errstr(rc));
 		sqlite3_free(emsg);
 		sqlite3_close(db);
+		free(sc);
 		return SX_DB_ERR_CONNECT;
 	}
-	c->drvdata = db;
+	sc->db = db;
+	c->drvdata = sc;
 	return SX_DB_OK;
 }
 
@@ -112,6 +155,7 @@ static void
 sq_close(sx_db_conn *c)
 {
 	sqlite3_close_v2(sq_db(c));
+	free(c->drvdata);
 	c->drvdata = NULL;
 }
 
@@ -366,12 +410,29 @@ sq_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 	return err;
 }
 
+/*
+ * Runs a script. The COMMIT of a doomed transaction rolls it back and
+ * reports busy; a transaction's end, whichever way, lifts the doom.
+ */
 static sx_db_err
 sq_exec_script(sx_db_conn *c, const char *sql)
 {
-	if (sqlite3_exec(sq_db(c), sql, NULL, NULL, NULL) != SQLITE_OK)
-		return sq_fail(c);
-	return SX_DB_OK;
+	sq_conn *sc = sq_conn_of(c);
+	int rc;
+
+	if (sqlite3_get_autocommit(sc->db))
+		sc->doomed = false;	/* a transaction ended some other way */
+	if (sc->doomed && strcmp(sql, "COMMIT") == 0) {
+		sqlite3_exec(sc->db, "ROLLBACK", NULL, NULL, NULL);
+		sc->doomed = false;
+		return sx_db_fail(c, SX_DB_ERR_BUSY, NULL, SQLITE_BUSY,
+		    "transaction rolled back, not committed: one of its "
+		    "statements found the database busy (retry the request)");
+	}
+	rc = sqlite3_exec(sc->db, sql, NULL, NULL, NULL);
+	if (sqlite3_get_autocommit(sc->db))
+		sc->doomed = false;
+	return rc != SQLITE_OK ? sq_fail(c) : SX_DB_OK;
 }
 
 static bool
@@ -437,4 +498,5 @@ const sx_db_driver sx_db_sqlite_driver = {
 	.seems_alive = sq_seems_alive,
 	.stmt_free = sq_stmt_free,
 	.begin_sql = "BEGIN IMMEDIATE",
+	.begin_read_sql = "BEGIN DEFERRED",
 };

@@ -276,6 +276,21 @@ SX_API sx_db_err sx_db_rollback_all(sx_db_conn *c);
  * nothing until a statement finds no transaction. A pool turns it off when
  * the connection comes back. */
 SX_API void sx_db_set_autobegin(sx_db_conn *c, bool on);
+/*
+ * Read-first transactions (off by default; a pool turns it off when the
+ * connection comes back). While on, the outermost sx_db_begin (and every
+ * autobegin) starts a transaction that takes no lock until it needs one:
+ * on SQLite BEGIN DEFERRED instead of BEGIN IMMEDIATE, so under WAL readers
+ * never wait on a writer nor on each other. Should such a transaction write
+ * after all, its first write waits for the write lock like any writer if it
+ * is the transaction's first statement; after a read it cannot wait (the
+ * snapshot it read may be stale), so when another connection holds the lock
+ * or wrote meanwhile the write fails with SX_DB_ERR_BUSY, and the whole
+ * transaction can then only roll back: its COMMIT rolls back and reports
+ * SX_DB_ERR_BUSY too, so nothing half-written is ever kept. On PostgreSQL
+ * it changes nothing.
+ */
+SX_API void sx_db_set_begin_read(sx_db_conn *c, bool on);
 
 /* Batches: n statements sent to PostgreSQL in one round trip (pipeline
  * mode); on SQLite run in sequence. results[i] gets each result (caller

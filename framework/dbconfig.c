@@ -403,8 +403,8 @@ check_statuses(const sx_dbconf *db, char *err, size_t errlen)
 	return 0;
 }
 
-/* True when key is the one the sessions extension provides, or the form
- * flag it serves. */
+/* True when key is the one the sessions extension provides, the form flag
+ * it serves, or the write flag (transaction.c). */
 static bool
 is_session_key(const sx_app *app, const char *key)
 {
@@ -413,6 +413,7 @@ is_session_key(const sx_app *app, const char *key)
 	/* the form flag without sessions is refused by sx_sessions_open,
 	 * with a message that says so */
 	return strcmp(key, SX_FORM_ROUTE) == 0 ||
+	    strcmp(key, SX_WRITE_ROUTE) == 0 ||
 	    (mine != NULL && strcmp(mine, key) == 0);
 }
 

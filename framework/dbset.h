@@ -152,6 +152,12 @@ extern const char *const sx_tx_actions[SX_TX__MAX];
  */
 sx_tx_action sx_tx_decide(const sx_dbconf *db, int status,
     bool failed);
+/*
+ * True when the request's session transactions begin read-first
+ * (sx_db_set_begin_read: no SQLite write lock until the first write): a
+ * safe method (GET, HEAD, OPTIONS) on a route not flagged SX_WRITE_ROUTE.
+ */
+bool sx_tx_reads_first(const sx_req *req);
 
 /*
  * Checks a candidate request id: trims blanks at both ends, cuts it to

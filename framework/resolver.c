@@ -10,7 +10,8 @@
  * connection is taken from its pool when the handler first asks for one of
  * its keys, and the same connection serves every later use of either key:
  *   - the session key hands it out inside a transaction, begun on first
- *     use. After the handler ends it (sx_db_commit / sx_db_rollback), the
+ *     use: read-first for a GET, HEAD or OPTIONS (sx_tx_reads_first), so
+ *     SQLite readers take no write lock, else with the write lock. After the handler ends it (sx_db_commit / sx_db_rollback), the
  *     next statement begins a new one (sx_db_set_autobegin). The
  *     transaction wrapper settles whatever is open when the handler
  *     returns. In manual mode that means rolling back: the handler commits
@@ -195,6 +196,7 @@ sx_deps_conn(sx_req *req, size_t i, sx_dbkey kind)
 		slot->traced = true;
 	}
 	if (kind == SX_DBKEY_SESSION && !sx_db_in_transaction(slot->conn)) {
+		sx_db_set_begin_read(slot->conn, sx_tx_reads_first(req));
 		if ((err = sx_db_begin_tagged(slot->conn,
 		    sx_trace_tag(req))) != SX_DB_OK) {
 			req->db_ms += sx_now_ms() - t0;

@@ -150,6 +150,17 @@ typedef struct sx_route {
  * field keeps every existing positional route initializer valid.)
  */
 #define SX_FORM_ROUTE "sx:form"
+/*
+ * The write flag, given among a route's dependencies:
+ * SX_DEPS("db_session", SX_WRITE_ROUTE), for a GET (HEAD, OPTIONS) route
+ * that writes through its session. A safe method's session transaction
+ * otherwise begins read-first: on SQLite it takes no write lock, so readers
+ * never queue behind a writer (WAL), but a write after a read cannot wait
+ * for the lock and makes the request a 503 to retry when another request
+ * writes at the same time. Flagged, the transaction takes the write lock
+ * at its start, as every POST, PUT, PATCH and DELETE does.
+ */
+#define SX_WRITE_ROUTE "sx:write"
 #define SX_ROUTE_TABLE(t) .routes = (t), .n_routes = SX_NELEM(t)
 /* Extensions an app uses: SX_EXTENSIONS("sessions") */
 #define SX_EXTENSIONS(...) ((const char *const[]){__VA_ARGS__, NULL})

@@ -59,6 +59,19 @@ sx_tx_decide(const sx_dbconf *db, int status, bool failed)
 	return status >= 200 && status <= last_ok ? SX_TX_COMMIT : SX_TX_ROLLBACK;
 }
 
+bool
+sx_tx_reads_first(const sx_req *req)
+{
+	switch (req->method) {
+	case SX_GET:
+	case SX_HEAD:
+	case SX_OPTIONS:
+		return !sx_route_declares(req->route, SX_WRITE_ROUTE);
+	default:
+		return false;
+	}
+}
+
 /*
  * Replaces the response after database i failed to commit with err, and
  * logs why. committed lists the databases that had already committed ("" if

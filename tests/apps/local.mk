@@ -81,3 +81,10 @@ clean-local: clean-notes-browser
 clean-notes-browser:
 	rm -rf tests/browser/notes-browser.out
 .PHONY: clean-notes-browser
+# which requests take SQLite's write lock (read-first GETs)
+check_PROGRAMS += tests/apps/test_sqlite_readers
+TESTS += tests/apps/test_sqlite_readers
+tests_apps_test_sqlite_readers_SOURCES = tests/apps/test_sqlite_readers.c
+tests_apps_test_sqlite_readers_CFLAGS = $(SX_APPTEST_CFLAGS)
+tests_apps_test_sqlite_readers_LDADD = $(SX_TESTLIBS)
+tests_apps_test_sqlite_readers_LDFLAGS = $(SX_TESTLINK)

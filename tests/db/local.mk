@@ -28,6 +28,13 @@ tests_db_test_pg_restart_SOURCES = tests/db/test_pg_restart.c tests/db/dbtest.h
 tests_db_test_pg_restart_CFLAGS = $(SX_TESTCFLAGS)
 tests_db_test_pg_restart_LDADD = $(SX_TESTLIBS)
 tests_db_test_pg_restart_LDFLAGS = $(SX_TESTLINK)
+# read-first transactions on SQLite: readers beside a writer
+check_PROGRAMS += tests/db/test_sqlite_readers
+TESTS += tests/db/test_sqlite_readers
+tests_db_test_sqlite_readers_SOURCES = tests/db/test_sqlite_readers.c
+tests_db_test_sqlite_readers_CFLAGS = $(SX_TESTCFLAGS)
+tests_db_test_sqlite_readers_LDADD = $(SX_TESTLIBS)
+tests_db_test_sqlite_readers_LDFLAGS = $(SX_TESTLINK)
 endif
 # SX_PARAMS's compile-time type check: a struct argument must not compile.
 dist_check_SCRIPTS += tests/db/params-typecheck.sh

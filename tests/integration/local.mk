@@ -9,3 +9,6 @@ check_PROGRAMS += tests/integration/staticapp
 tests_integration_staticapp_SOURCES = tests/integration/staticapp.c
 tests_integration_staticapp_LDADD = libsxcore.la $(SX_DEP_LIBS)
 tests_integration_staticapp_LDFLAGS = $(SX_TESTLINK)
+# SQLite readers beside a writer (read-first GET transactions)
+dist_check_SCRIPTS += tests/integration/sqlite-readers-nginx.sh
+TESTS += tests/integration/sqlite-readers-nginx.sh
