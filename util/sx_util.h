@@ -73,7 +73,8 @@ SX_API char *sx_read_file(const char *path, size_t *len);
 /* Base64 (RFC 4648, padded) of len bytes into b. */
 SX_API int sx_base64_encode(sx_buf *b, const void *data, size_t len);
 /* Writes a random UUID v4 ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx") into
- * out[37]. */
+ * out[37]: unique and unpredictable, for ids, not for secrets (its bytes
+ * come from a per-thread pool filled by getrandom every 256 ids). */
 SX_API void sx_uuid4(char out[37]);
 /* Fills out with n cryptographically random bytes (getrandom). */
 SX_API void sx_random_bytes(void *out, size_t n);

@@ -3,7 +3,10 @@
  * builds on.
  */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "sx_util.h"
 
@@ -140,4 +143,52 @@ Test(uuid, version_4_form_and_unique)
 	cr_assert_eq(a[14], '4');
 	cr_assert(strchr("89ab", a[19]) != NULL);
 	cr_assert_str_neq(a, b);
+}
+
+static int
+cmp_ids(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Well-formed and distinct across several refills of the per-thread pool. */
+Test(uuid, distinct_across_refills)
+{
+	enum { N = 2000 };
+	static char ids[N][37];
+
+	for (int i = 0; i < N; i++) {
+		sx_uuid4(ids[i]);
+		cr_assert_eq(strlen(ids[i]), 36);
+		cr_assert_eq(strspn(ids[i], "0123456789abcdef-"), 36, "%s", ids[i]);
+		cr_assert(ids[i][8] == '-' && ids[i][13] == '-' &&
+		    ids[i][18] == '-' && ids[i][23] == '-', "%s", ids[i]);
+		cr_assert_eq(ids[i][14], '4');
+		cr_assert(strchr("89ab", ids[i][19]) != NULL);
+	}
+	qsort(ids, N, sizeof(ids[0]), cmp_ids);
+	for (int i = 1; i < N; i++)
+		cr_assert_str_neq(ids[i - 1], ids[i]);
+}
+
+/* A forked child does not hand out the ids its parent will. */
+Test(uuid, a_forked_child_draws_fresh_bytes)
+{
+	char first[37], parent[37], child[37] = "";
+	int fds[2], status;
+	pid_t pid;
+
+	sx_uuid4(first);	/* the pool is filled before the fork */
+	cr_assert_eq(pipe(fds), 0);
+	if ((pid = fork()) == 0) {
+		sx_uuid4(child);
+		_exit(write(fds[1], child, 37) == 37 ? 0 : 1);
+	}
+	cr_assert_gt(pid, 0);
+	sx_uuid4(parent);
+	cr_assert_eq(read(fds[0], child, 37), 37);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	close(fds[0]);
+	close(fds[1]);
+	cr_assert_str_neq(parent, child);
 }
