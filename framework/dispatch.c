@@ -136,18 +136,11 @@ sx_dispatch(sx_runtime *rt, const sx_io *io, sx_arena *arena)
 		rc = -1;
 	}
 	sx_deps_release(req);
-	if (rt->log.json)	
-		sx_log_json(&rt->log, "info", &(sx_log_fields){ .request_id =
-		    req->id, .method = req->method_name, .route = req->route ?
-		    req->route->name : NULL, .path = req->path, .status =
-		    sx_res_get_status(req->res), .ms = sx_now_ms() -
-		    req->started_ms, .db_ms = req->db_ms }, req->aborted ?
-		    "access (client gone)" : "access");
-	else
-		sx_logf(&rt->log, "id=%s %s %s %d %.2fms db=%.2fms%s", req->id,
-		    req->method_name, req->path, sx_res_get_status(req->res),
-		    sx_now_ms() - req->started_ms, req->db_ms,
-		    req->aborted ? " (client gone)" : "");
+	sx_log_access(&rt->log, &(sx_log_fields){ .request_id = req->id,
+	    .method = req->method_name, .route = req->route ?
+	    req->route->name : NULL, .path = req->path, .status =
+	    sx_res_get_status(req->res), .ms = sx_now_ms() - req->started_ms,
+	    .db_ms = req->db_ms }, req->aborted ? "(client gone)" : NULL);
 done:
 	sx_sessions_release(req);
 	sx_metrics_request_end(req);	/* metrics.c */

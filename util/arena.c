@@ -103,14 +103,27 @@ sx_arena_strdup(sx_arena *a, const char *s)
 char *
 sx_arena_printf(sx_arena *a, const char *fmt, ...)
 {
+	const size_t align = _Alignof(max_align_t);
+	struct block *b = a->head;
+	size_t off = (b->used + align - 1) / align * align;
+	size_t room = off < b->size ? b->size - off : 0;
+	char *p = room > 0 ? (char *)b->data + off : NULL;
 	va_list ap;
 	int n;
-	char *p;
 
+	/* Formatted straight into the current block when it fits there (the
+	 * usual case: one pass); else measured, allocated and formatted. */
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(p, room, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (p = sx_arena_alloc(a, (size_t)n + 1)) == NULL)
+	if (n < 0)
+		return NULL;
+	if ((size_t)n < room) {
+		b->used = off + (size_t)n + 1;
+		a->used += (size_t)n + 1;
+		return p;
+	}
+	if ((p = sx_arena_alloc(a, (size_t)n + 1)) == NULL)
 		return NULL;
 	va_start(ap, fmt);
 	vsnprintf(p, (size_t)n + 1, fmt, ap);

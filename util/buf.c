@@ -56,17 +56,40 @@ sx_buf_putc(sx_buf *b, char c)
 }
 
 int
+sx_buf_put_u64(sx_buf *b, uint64_t v)
+{
+	char digits[20];
+	size_t n = sizeof(digits);
+
+	do {
+		digits[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return sx_buf_append(b, digits + n, sizeof(digits) - n);
+}
+
+/* Formats into the room the buffer already has, and only when the text
+ * does not fit there grows it and formats a second time. */
+int
 sx_buf_vprintf(sx_buf *b, const char *fmt, va_list ap)
 {
+	size_t room = b->cap > b->len ? b->cap - b->len : 0;
 	va_list copy;
 	int n;
 
 	va_copy(copy, ap);
-	n = vsnprintf(NULL, 0, fmt, copy);
+	n = vsnprintf(room > 0 ? b->data + b->len : NULL, room, fmt, copy);
 	va_end(copy);
-	if (n < 0 || sx_buf_reserve(b, (size_t)n) < 0)
+	if (n < 0)
 		return -1;
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	if ((size_t)n >= room) {
+		if (sx_buf_reserve(b, (size_t)n) < 0) {
+			if (b->data != NULL)
+				b->data[b->len] = '\0';
+			return -1;
+		}
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	}
 	b->len += (size_t)n;
 	return 0;
 }

@@ -42,6 +42,8 @@ SX_API int sx_buf_reserve(sx_buf *b, size_t extra);
 SX_API int sx_buf_append(sx_buf *b, const void *data, size_t len);
 SX_API int sx_buf_puts(sx_buf *b, const char *s);
 SX_API int sx_buf_putc(sx_buf *b, char c);
+/* v in decimal, without printf. */
+SX_API int sx_buf_put_u64(sx_buf *b, uint64_t v);
 SX_API int sx_buf_printf(sx_buf *b, const char *fmt, ...) SX_PRINTF(2, 3);
 SX_API int sx_buf_vprintf(sx_buf *b, const char *fmt, va_list ap);
 /* Appends s with &, <, >, ", ' replaced by HTML entities. */

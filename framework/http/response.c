@@ -180,22 +180,53 @@ sx_res_get_header(const sx_res *res, const char *name)
 }
 
 /* Appends a header; Content-Type and Location replace an earlier one. */
+/* How sx_res_header treats a header name. */
+typedef enum header_kind {
+	HEADER_ANY,		/* may repeat */
+	HEADER_COMPUTED,	/* the framework's own: refused */
+	HEADER_SINGLE,		/* set again, it replaces the value */
+	HEADER_CONTENT_TYPE,	/* single, and noted */
+} header_kind;
+
+/* The kind of a valid token name; its first letter picks the one name
+ * to compare, as this runs for every header of every response. */
+static header_kind
+header_kind_of(const char *name)
+{
+	switch (name[0] | 0x20) {	/* ASCII lower case */
+	case 'c':
+		if (strcasecmp(name, "content-length") == 0)
+			return HEADER_COMPUTED;
+		if (strcasecmp(name, "content-type") == 0)
+			return HEADER_CONTENT_TYPE;
+		break;
+	case 's':
+		if (strcasecmp(name, "status") == 0)
+			return HEADER_COMPUTED;
+		break;
+	case 'l':
+		if (strcasecmp(name, "location") == 0)
+			return HEADER_SINGLE;
+		break;
+	case 'x':
+		if (strcasecmp(name, "x-request-id") == 0)
+			return HEADER_SINGLE;
+		break;
+	}
+	return HEADER_ANY;
+}
+
 int
 sx_res_header(sx_res *res, const char *name, const char *value)
 {
-	bool single;
+	header_kind kind;
 
 	if (name == NULL || value == NULL || !header_name_ok(name) ||
 	    !header_value_ok(value))
 		return -1;
-	/* The framework computes these itself. */
-	if (strcasecmp(name, "content-length") == 0 ||
-	    strcasecmp(name, "status") == 0)
+	if ((kind = header_kind_of(name)) == HEADER_COMPUTED)
 		return -1;
-	single = strcasecmp(name, "content-type") == 0 ||
-	    strcasecmp(name, "location") == 0 ||
-	    strcasecmp(name, "x-request-id") == 0;
-	if (single)
+	if (kind != HEADER_ANY)
 		for (size_t i = 0; i < res->n_headers; i++)
 			if (strcasecmp(res->headers[i].name, name) == 0) {
 				res->headers[i].value =
@@ -219,7 +250,7 @@ sx_res_header(sx_res *res, const char *name, const char *value)
 	    res->headers[res->n_headers].value == NULL)
 		return -1;
 	res->n_headers++;
-	if (strcasecmp(name, "content-type") == 0)
+	if (kind == HEADER_CONTENT_TYPE)
 		res->has_content_type = true;
 	return 0;
 }
@@ -395,12 +426,48 @@ write_file_body(const sx_res *res, const sx_io *io)
 	return rc;
 }
 
+/* A body this small is sent in the head's write: copying it costs less
+ * than a second write. */
+#define SX_INLINE_BODY (16 * 1024)
+
+/*
+ * Appends the CGI response head to b: the Status line, the headers,
+ * Content-Length unless bodyless, and the blank line. Built by hand rather
+ * than with printf: it runs once per response. Returns 0, or -1 when out
+ * of memory.
+ */
+static int
+put_head(sx_buf *b, const sx_res *res, int status, bool bodyless)
+{
+	int bad = 0;
+
+	bad |= sx_buf_append(b, "Status: ", 8);
+	bad |= sx_buf_put_u64(b, status > 0 ? (uint64_t)status : 0);
+	bad |= sx_buf_putc(b, ' ');
+	bad |= sx_buf_puts(b, sx_status_reason(status));
+	bad |= sx_buf_append(b, "\r\n", 2);
+	for (size_t i = 0; i < res->n_headers; i++) {
+		bad |= sx_buf_puts(b, res->headers[i].name);
+		bad |= sx_buf_append(b, ": ", 2);
+		bad |= sx_buf_puts(b, res->headers[i].value);
+		bad |= sx_buf_append(b, "\r\n", 2);
+	}
+	if (!bodyless) {
+		bad |= sx_buf_append(b, "Content-Length: ", 16);
+		bad |= sx_buf_put_u64(b, res->has_file ? res->file_len :
+		    (uint64_t)res->body.len);
+		bad |= sx_buf_append(b, "\r\n", 2);
+	}
+	bad |= sx_buf_append(b, "\r\n", 2);
+	return bad ? -1 : 0;
+}
+
 /*
  * Serialises in the CGI response form that both FastCGI and CGI use. The
- * whole head goes out in one write, then the body: the buffer in one more,
- * or a file body in chunks (write_file_body). This runs after the
- * transaction has settled, so a file is read only once nothing can replace
- * the response any more.
+ * head goes out in one write, with a small body in the same write; a larger
+ * body in one more, or a file body in chunks (write_file_body). This runs
+ * after the transaction has settled, so a file is read only once nothing
+ * can replace the response any more.
  */
 int
 sx_res_serialize(sx_res *res, const sx_io *io, bool with_body)
@@ -408,23 +475,20 @@ sx_res_serialize(sx_res *res, const sx_io *io, bool with_body)
 	sx_buf head = SX_BUF_INIT;
 	int status = sx_res_get_status(res);
 	bool bodyless = status == 204 || status == 304;
+	bool send_body = with_body && !bodyless;
+	bool inline_body = send_body && !res->has_file &&
+	    res->body.len <= SX_INLINE_BODY;
 	int rc;
 
-	sx_buf_printf(&head, "Status: %d %s\r\n", status,
-	    sx_status_reason(status));
-	for (size_t i = 0; i < res->n_headers; i++)
-		sx_buf_printf(&head, "%s: %s\r\n", res->headers[i].name,
-		    res->headers[i].value);
-	if (!bodyless)
-		sx_buf_printf(&head, "Content-Length: %llu\r\n", res->has_file ?
-		    (unsigned long long)res->file_len :
-		    (unsigned long long)res->body.len);
-	sx_buf_puts(&head, "\r\n");
-	if (head.data == NULL)
+	if (sx_buf_reserve(&head, 256 + (inline_body ? res->body.len : 0)) < 0 ||
+	    put_head(&head, res, status, bodyless) < 0 || (inline_body &&
+	    sx_buf_append(&head, res->body.data, res->body.len) < 0)) {
+		sx_buf_free(&head);
 		return -1;
+	}
 	rc = io->write(io->ctx, head.data, head.len);
 	sx_buf_free(&head);
-	if (rc != 0 || !with_body || bodyless)
+	if (rc != 0 || !send_body || inline_body)
 		return rc;
 	if (res->has_file)
 		return write_file_body(res, io);

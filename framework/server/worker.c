@@ -670,6 +670,7 @@ sx_worker_run(const sx_worker_config *wc)
 	int i, started = 0;
 	conn *c, *next;
 
+	sx_logger_buffer(&w.rt->log);	/* log.h: written out at close */
 	w.max_conns = conn_limit();
 	w.lim.max_params = MAX_PARAMS;
 	w.lim.max_body = wc->rt->max_body;
@@ -697,6 +698,7 @@ sx_worker_run(const sx_worker_config *wc)
 	if (!run_loop(&w)) {
 		/* Threads still run handlers that use the runtime and the
 		 * buffers here: nothing can be freed, only left. */
+		sx_logger_flush(&w.rt->log);
 		_exit(SX_WORKER_EXIT_CUT_OFF);
 	}
 	rc = SX_WORKER_EXIT_OK;

@@ -12,3 +12,6 @@ tests_integration_staticapp_LDFLAGS = $(SX_TESTLINK)
 # SQLite readers beside a writer (read-first GET transactions)
 dist_check_SCRIPTS += tests/integration/sqlite-readers-nginx.sh
 TESTS += tests/integration/sqlite-readers-nginx.sh
+# the buffered access log: nothing lost at SIGHUP or SIGTERM
+dist_check_SCRIPTS += tests/integration/access-log-nginx.sh
+TESTS += tests/integration/access-log-nginx.sh
