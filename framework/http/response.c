@@ -10,6 +10,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,20 +365,126 @@ sx_html(sx_res *res, int status, const char *html)
 	    strlen(html));
 }
 
+/* A JSON string: s between quotes, escaped as cJSON escapes it. */
+static int
+json_put_string(sx_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t start = 0, i;
+	int bad = sx_buf_putc(b, '"');
+
+	for (i = 0; s != NULL && s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[6] = { '\\', 0, '0', '0', hex[c >> 4], hex[c & 0x0f] };
+		size_t n = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		bad |= sx_buf_append(b, s + start, i - start);
+		start = i + 1;
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default: esc[1] = 'u'; n = 6; break;
+		}
+		bad |= sx_buf_append(b, esc, n);
+	}
+	if (s != NULL)
+		bad |= sx_buf_append(b, s + start, i - start);
+	return bad | sx_buf_putc(b, '"');
+}
+
+/*
+ * A JSON number as cJSON prints it: %1.15g, or %1.17g when that does not
+ * read back as the same double; NaN and infinities as null. A whole number
+ * under 1e15 is what %1.15g gives for it, its digits, written without
+ * printf (ids and counts are most of the numbers an app sends).
+ */
+static int
+json_put_number(sx_buf *b, double d)
+{
+	char text[32];
+	double back;
+
+	if (isnan(d) || isinf(d))
+		return sx_buf_append(b, "null", 4);
+	if (d > -1e15 && d < 1e15 && d == (double)(int64_t)d &&
+	    !(d == 0 && signbit(d))) {
+		int64_t v = (int64_t)d;
+
+		if (v < 0 && sx_buf_putc(b, '-') < 0)
+			return -1;
+		return sx_buf_put_u64(b, v < 0 ? (uint64_t)-v : (uint64_t)v);
+	}
+	snprintf(text, sizeof(text), "%1.15g", d);
+	back = strtod(text, NULL);
+	if (fabs(back - d) > fmax(fabs(back), fabs(d)) * DBL_EPSILON)
+		snprintf(text, sizeof(text), "%1.17g", d);
+	return sx_buf_puts(b, text);
+}
+
+/*
+ * Appends item as compact JSON, byte for byte what cJSON_PrintUnformatted
+ * gives, straight into b: no string to allocate, copy and free, and no
+ * printf for whole numbers. Returns 0, or -1 for an invalid item or when
+ * out of memory.
+ */
+static int
+json_put(sx_buf *b, const cJSON *item)
+{
+	const cJSON *c;
+	int bad = 0;
+
+	switch (item->type & 0xff) {
+	case cJSON_False:
+		return sx_buf_append(b, "false", 5);
+	case cJSON_True:
+		return sx_buf_append(b, "true", 4);
+	case cJSON_NULL:
+		return sx_buf_append(b, "null", 4);
+	case cJSON_Number:
+		return json_put_number(b, item->valuedouble);
+	case cJSON_String:
+		return json_put_string(b, item->valuestring);
+	case cJSON_Raw:
+		return item->valuestring == NULL ? -1 :
+		    sx_buf_puts(b, item->valuestring);
+	case cJSON_Array:
+		bad |= sx_buf_putc(b, '[');
+		for (c = item->child; c != NULL && !bad; c = c->next)
+			bad |= (c != item->child ? sx_buf_putc(b, ',') : 0) |
+			    json_put(b, c);
+		return bad | sx_buf_putc(b, ']');
+	case cJSON_Object:
+		bad |= sx_buf_putc(b, '{');
+		for (c = item->child; c != NULL && !bad; c = c->next)
+			bad |= (c != item->child ? sx_buf_putc(b, ',') : 0) |
+			    json_put_string(b, c->string) | sx_buf_putc(b, ':') |
+			    json_put(b, c);
+		return bad | sx_buf_putc(b, '}');
+	default:
+		return -1;
+	}
+}
+
 int
 sx_json(sx_res *res, int status, cJSON *json)
 {
-	char *s;
 	int rc;
 
 	if (json == NULL)
 		return -1;
-	s = cJSON_PrintUnformatted(json);
+	rc = res_whole(res, status, "application/json", "", 0);
+	if (rc == 0 && json_put(&res->body, json) < 0) {
+		sx_buf_reset(&res->body);
+		rc = -1;
+	}
 	cJSON_Delete(json);
-	if (s == NULL)
-		return -1;
-	rc = res_whole(res, status, "application/json", s, strlen(s));
-	cJSON_free(s);
 	return rc;
 }
 

@@ -7,6 +7,7 @@
 #include "core.h"
 
 #include <criterion/criterion.h>
+#include <math.h>
 #include <string.h>
 
 static sx_arena *arena;
@@ -204,6 +205,46 @@ Test(helpers, json_text_html)
 	    "text/html; charset=utf-8");
 	cr_assert_str_eq(res->body.data, "<p>x</p>", "helpers replace the body");
 	cr_assert_eq(sx_json(res, 200, NULL), -1);
+}
+
+/* sx_json writes what cJSON_PrintUnformatted writes, for every kind of
+ * value: whole and fractional numbers at the edges of the fast path,
+ * escapes, UTF-8, raw JSON, nesting, empty containers. */
+Test(helpers, json_as_cjson_prints_it)
+{
+	const double numbers[] = { 0, -0.0, 1, -1, 42, 2147483647, 2147483648.0,
+	    -2147483649.0, 999999999999999.0, 1e15, -1e15, 9007199254740993.0,
+	    123456789012345678.0, 0.1, -0.5, 1.0 / 3, 3.14159, 1e-7, 1e300,
+	    -1e-300, 5e-324, NAN, INFINITY, -INFINITY };
+	cJSON *o = cJSON_CreateObject(), *nums = cJSON_AddArrayToObject(o, "n");
+	cJSON *nest = cJSON_CreateArray();
+	char *want;
+
+	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
+		cJSON_AddItemToArray(nums, cJSON_CreateNumber(numbers[i]));
+	cJSON_AddStringToObject(o, "s", "q\"b\\/\b\f\n\r\t\x01\x1f\x7f J\xc3\xbcrgen \xe2\x82\xac");
+	cJSON_AddStringToObject(o, "", "empty key");
+	cJSON_AddStringToObject(o, "k\"\n", "escaped key");
+	cJSON_AddRawToObject(o, "raw", "[1, 2 ,3]");
+	cJSON_AddTrueToObject(o, "t");
+	cJSON_AddFalseToObject(o, "f");
+	cJSON_AddNullToObject(o, "z");
+	cJSON_AddItemToObject(o, "eo", cJSON_CreateObject());
+	cJSON_AddItemToObject(o, "ea", cJSON_CreateArray());
+	cJSON_AddItemToArray(nest, cJSON_CreateArray());
+	cJSON_AddItemToArray(cJSON_GetArrayItem(nest, 0), cJSON_CreateString(""));
+	cJSON_AddItemToObject(o, "nest", nest);
+	want = cJSON_PrintUnformatted(o);
+	cr_assert_eq(sx_json(res, 200, o), 0);
+	cr_assert_str_eq(res->body.data, want);
+	cJSON_free(want);
+	o = cJSON_CreateArray();
+	cJSON_AddItemToArray(o, cJSON_CreateNumber(7));
+	cr_assert_eq(sx_json(res, 201, o), 0);
+	cr_assert_str_eq(res->body.data, "[7]", "the body is replaced");
+	o = cJSON_CreateString("top");
+	cr_assert_eq(sx_json(res, 200, o), 0);
+	cr_assert_str_eq(res->body.data, "\"top\"");
 }
 
 Test(helpers, redirect)
