@@ -68,6 +68,9 @@
 /* A response is handed from its thread to the loop in pieces of this
  * size; a thread waits while its previous piece is unsent. */
 #define STREAM_CHUNK (128 * 1024)
+/* Unsent output a worker holds before its threads wait to hand over more
+ * and it stops accepting; each connection holds a few pieces at most. */
+#define OUT_BUDGET ((size_t)32 << 20)
 /* Timeouts are checked at least this often. */
 #define TICK_MS 200
 
@@ -86,6 +89,7 @@ typedef struct conn {
 	bool closed;		/* fd closed while a thread still ran its job */
 	bool kept;		/* has carried a request: idle now means kept */
 	bool fresh;		/* accepted, no request dispatched yet */
+	size_t counted;		/* its unsent bytes in the worker's total */
 	uint32_t events;	/* registered epoll events */
 	job *job;		/* the request a thread runs, or NULL */
 	struct conn *prev, *next;
@@ -119,6 +123,8 @@ struct worker {
 	unsigned n_conns, max_conns;
 	unsigned busy;		/* jobs handed out, not yet back */
 	unsigned fresh;		/* connections with no request yet */
+	size_t unsent;		/* output bytes not yet written, all conns */
+	bool over;		/* unsent > OUT_BUDGET (the loop's copy) */
 	long served;
 	bool draining;
 	double drain_deadline;
@@ -128,6 +134,7 @@ struct worker {
 	pthread_cond_t taken;	/* the loop took a piece, or a job died */
 	job *todo, *todo_tail, *done, *pieces;
 	bool quit;
+	bool over_budget;	/* threads wait before handing over more */
 };
 
 /* epoll tags for the fds that are not connections. */
@@ -179,7 +186,7 @@ hand_over(job *j)
 	sx_buf spare;
 
 	pthread_mutex_lock(&w->lock);
-	while (j->piece.len > 0 && !j->dead)
+	while ((j->piece.len > 0 || w->over_budget) && !j->dead)
 		pthread_cond_wait(&w->taken, &w->lock);
 	if (j->dead) {
 		pthread_mutex_unlock(&w->lock);
@@ -291,7 +298,7 @@ listen_on(worker *w, bool on)
 static bool
 can_accept(const worker *w)
 {
-	return !w->draining && w->n_conns < w->max_conns &&
+	return !w->draining && !w->over && w->n_conns < w->max_conns &&
 	    w->busy + w->fresh < (unsigned)w->wc->threads;
 }
 
@@ -300,6 +307,33 @@ static void
 update_listen(worker *w)
 {
 	listen_on(w, can_accept(w));
+}
+
+/* Keeps the worker's total of unsent output (OUT_BUDGET): counts c's
+ * unsent bytes anew; over the budget, threads wait before handing over
+ * more and no connection is accepted, until writes bring it back under. */
+static void
+recount(worker *w, conn *c)
+{
+	size_t now = c->closed ? 0 : c->fc.out.len - c->fc.out_off;
+	bool over;
+
+	w->unsent = w->unsent - c->counted + now;
+	c->counted = now;
+	if ((over = w->unsent > OUT_BUDGET) == w->over)
+		return;
+	w->over = over;
+	pthread_mutex_lock(&w->lock);
+	w->over_budget = over;
+	if (!over)
+		pthread_cond_broadcast(&w->taken);
+	pthread_mutex_unlock(&w->lock);
+	if (over)
+		sx_logf(&w->rt->log, "worker %ld: %zu bytes of responses "
+		    "unread by their peers; holding new output and "
+		    "connections until they read (--write-timeout drops "
+		    "those that never do)", (long)getpid(), w->unsent);
+	update_listen(w);
 }
 
 static void
@@ -323,6 +357,7 @@ conn_close(worker *w, conn *c)
 		close(c->fd);
 		c->closed = true;
 		conn_unfresh(w, c);
+		recount(w, c);
 	}
 	if (c->job != NULL) {
 		pthread_mutex_lock(&w->lock);
@@ -426,6 +461,7 @@ conn_flush(worker *w, conn *c)
 					c->wdeadline = sx_now_ms() +
 					    w->wc->write_timeout_ms;
 				set_events(w, c, EPOLLOUT);
+				recount(w, c);
 				return;
 			}
 			if (n <= 0) {
@@ -442,6 +478,7 @@ conn_flush(worker *w, conn *c)
 	else
 		sx_buf_reset(&fc->out);
 	fc->out_off = 0;
+	recount(w, c);
 	if (fc->close_after_flush && fc->state == SX_FCGI_IDLE) {
 		conn_linger(w, c);
 		return;
