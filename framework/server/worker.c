@@ -166,6 +166,16 @@ job_read(void *ctx, char *buf, size_t n)
 	return sx_membody_read(&((job *)ctx)->body, buf, n);
 }
 
+/* True when the loop has nothing from the threads to collect yet, so the
+ * thread about to add something must wake it; otherwise a wake-up is
+ * already on its way (collect_done reads the eventfd before it takes the
+ * lists). Called under the lock. */
+static bool
+loop_needs_wake(const worker *w)
+{
+	return w->done == NULL && w->pieces == NULL;
+}
+
 static void
 wake_loop(worker *w)
 {
@@ -183,6 +193,7 @@ static int
 hand_over(job *j)
 {
 	worker *w = j->w;
+	bool wake = false;
 	sx_buf spare;
 
 	pthread_mutex_lock(&w->lock);
@@ -197,12 +208,14 @@ hand_over(job *j)
 	j->out = spare;
 	sx_buf_reset(&j->out);
 	if (!j->listed) {
+		wake = loop_needs_wake(w);
 		j->listed = true;
 		j->next_piece = w->pieces;
 		w->pieces = j;
 	}
 	pthread_mutex_unlock(&w->lock);
-	wake_loop(w);
+	if (wake)
+		wake_loop(w);
 	return 0;
 }
 
@@ -231,6 +244,7 @@ thread_main(void *arg)
 
 	for (;;) {
 		job *j;
+		bool wake;
 		int rc;
 
 		pthread_mutex_lock(&w->lock);
@@ -256,10 +270,12 @@ thread_main(void *arg)
 			sx_arena_reset(a);
 		}
 		pthread_mutex_lock(&w->lock);
+		wake = loop_needs_wake(w);
 		j->next = w->done;
 		w->done = j;
 		pthread_mutex_unlock(&w->lock);
-		wake_loop(w);
+		if (wake)
+			wake_loop(w);
 	}
 	sx_arena_free(a);
 	return NULL;
