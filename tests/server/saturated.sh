@@ -30,6 +30,6 @@ sx_check "the quick requests answered 200" 5 "$(grep -c '^200 ' "$SX_TMP/quick")
 fastest=$(awk '{print $2}' "$SX_TMP/quick" | sort -n | head -n 1)
 slowest=$(awk '{print $2}' "$SX_TMP/quick" | sort -n | tail -n 1)
 sx_check "the fastest quick request took under 100 ms ($fastest s)" yes "$(awk -v t="$fastest" 'BEGIN { print (t < 0.1) ? "yes" : "no" }')"
-sx_check "none waited for a sleeper (slowest $slowest s)" yes "$(awk -v t="$slowest" 'BEGIN { print (t < 1) ? "yes" : "no" }')"
+sx_check "none waited for a sleeper (slowest $slowest s, a wait is about 3 s)" yes "$(awk -v t="$slowest" 'BEGIN { print (t < 2) ? "yes" : "no" }')"
 sx_check "the sleepers answered 200" 3 "$(grep -c '^200$' "$SX_TMP/sleepers")"
 sxs_end
