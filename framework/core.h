@@ -53,6 +53,7 @@ typedef struct sx_config {
 	size_t max_body;		/* 0 = app's, else the default */
 	long max_requests;		/* per worker before recycling; 0 = unlimited */
 	int read_timeout_ms;		/* 0 = default */
+	int write_timeout_ms;		/* 0 = default */
 	int shutdown_timeout_s;		/* 0 = default */
 	const char *socket_mode;	/* octal, e.g. "0660" */
 	const char *socket_owner;	/* user[:group] */

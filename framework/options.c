@@ -134,6 +134,12 @@ const sx_option sx_options[] = {
 	  .commands = SERVE, .takes = "seconds (30, 30s) or 500ms",
 	  .help = "drop a request not received whole in T\n(seconds, or with "
 	      "ms: 500ms; default " SX_STR(SX_DEFAULT_READ_TIMEOUT_S) ")" },
+	{ .name = "--write-timeout", .kind = SX_OPT_MS, .arg = "T",
+	  .min = 1, .max = SX_MAX_TIMEOUT_S * 1000L,
+	  .offset = CFG(write_timeout_ms), .file_key = "write_timeout",
+	  .commands = SERVE, .takes = "seconds (30, 30s) or 500ms",
+	  .help = "drop a connection whose peer reads none of the response\n"
+	      "for T (default " SX_STR(SX_DEFAULT_WRITE_TIMEOUT_S) ")" },
 	{ .name = "--shutdown-timeout", .kind = SX_OPT_INT, .arg = "S",
 	  .min = 1, .max = SX_MAX_TIMEOUT_S, .offset = CFG(shutdown_timeout_s),
 	  .file_key = "shutdown_timeout", .commands = SERVE,

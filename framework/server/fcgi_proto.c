@@ -152,6 +152,12 @@ sx_fcgi_put_end(sx_buf *out, uint16_t id, bool close_stdout,
 	return put_record(out, FCGI_END_REQUEST, id, body, sizeof(body));
 }
 
+int
+sx_fcgi_put_goodbye(sx_buf *out, uint16_t id)
+{
+	return put_record(out, FCGI_STDERR, id, NULL, 0);
+}
+
 /* ---- name-value pairs -------------------------------------------------- */
 
 /* Reads one length (1 byte, or 4 with the high bit set) at *p, advancing

@@ -103,4 +103,15 @@ int sx_fcgi_put_stream(sx_buf *out, int type, uint16_t id,
 int sx_fcgi_put_end(sx_buf *out, uint16_t id, bool close_stdout,
     uint32_t app_status, int protocol_status);
 
+/*
+ * Appends an empty STDERR record for id, to go out right behind the
+ * END_REQUEST of the last response on a kept connection. nginx keeps an
+ * upstream connection only when the END_REQUEST record ends what it read;
+ * bytes after it make it close the connection instead of caching it, so a
+ * draining worker can end a kept connection without nginx ever writing
+ * another request on it. Any reader of the record sees a valid, empty
+ * stream record. Returns 0 or -1 (memory).
+ */
+int sx_fcgi_put_goodbye(sx_buf *out, uint16_t id);
+
 #endif

@@ -294,6 +294,8 @@ worker_main(supervisor *s, int slot, int status_fd)
 	wc.max_requests = cfg->max_requests;
 	wc.read_timeout_ms = cfg->read_timeout_ms > 0 ? cfg->read_timeout_ms :
 	    SX_DEFAULT_READ_TIMEOUT_MS;
+	wc.write_timeout_ms = cfg->write_timeout_ms > 0 ?
+	    cfg->write_timeout_ms : SX_DEFAULT_WRITE_TIMEOUT_MS;
 	wc.shutdown_timeout_s = cfg->shutdown_timeout_s > 0 ?
 	    cfg->shutdown_timeout_s : SX_DEFAULT_SHUTDOWN_TIMEOUT_S;
 	wc.status_fd = status_fd;

@@ -11,7 +11,24 @@
  * request has fully arrived (its PARAMS and its STDIN, or at once when
  * CONTENT_LENGTH is over the body limit so the app answers 413) and given
  * back as soon as the response is encoded. Threads never touch sockets:
- * they fill an output buffer that the loop writes without blocking.
+ * they fill an output buffer that the loop writes without blocking. A
+ * response larger than STREAM_CHUNK is handed over piece by piece: the
+ * thread waits while the previous piece is still unsent, so a file of any
+ * size, or a peer that reads slowly, costs a few chunks of memory.
+ *
+ * A worker with no free thread takes no new connections: it leaves the
+ * listening socket out of its epoll set, and puts itself back at the end
+ * of the socket's wait queue after each accept, so new connections go to
+ * the other workers in turn (EPOLLEXCLUSIVE wakes the first waiter).
+ *
+ * Draining (SIGHUP, SIGTERM, --max-requests) must not lose a request that
+ * the web server already wrote on a kept connection: nginx does not retry
+ * a POST once written. So kept connections stay open and served; each
+ * response sent while draining is followed by an empty STDERR record
+ * (sx_fcgi_put_goodbye), which makes nginx close the connection instead of
+ * keeping it, and the worker then closes its side. A kept connection that
+ * carries nothing for DRAIN_QUIET_MS is at the bottom of nginx's pool
+ * (nginx reuses the most recent first) and gets a clean FIN.
  *
  * Signals are blocked in every thread and read from a signalfd in the loop,
  * so no accept() or read() is ever interrupted half-way and no handler
@@ -46,18 +63,33 @@
 #define IDLE_KEEP_MS (10 * 60 * 1000.0)
 /* After the last response, input is drained this long before close(). */
 #define LINGER_MS 2000.0
+/* While draining, a kept connection idle this long is closed. */
+#define DRAIN_QUIET_MS 1000.0
+/* A response is handed from its thread to the loop in pieces of this
+ * size; a thread waits while its previous piece is unsent. */
+#define STREAM_CHUNK (128 * 1024)
+/* Unsent output a worker holds before its threads wait to hand over more
+ * and it stops accepting; each connection holds a few pieces at most. */
+#define OUT_BUDGET ((size_t)32 << 20)
 /* Timeouts are checked at least this often. */
 #define TICK_MS 200
 
 typedef struct job job;
 
+typedef struct worker worker;
+
 typedef struct conn {
 	int fd;
 	sx_fcgi_conn fc;
 	double deadline;	/* drop the connection then; 0 = never */
+	double wdeadline;	/* output unsent and no progress by then:
+				 * drop it (--write-timeout); 0 = none */
+	double last_ms;		/* when it last carried a request */
 	bool lingering;		/* write side shut; discarding input to EOF */
 	bool closed;		/* fd closed while a thread still ran its job */
 	bool kept;		/* has carried a request: idle now means kept */
+	bool fresh;		/* accepted, no request dispatched yet */
+	size_t counted;		/* its unsent bytes in the worker's total */
 	uint32_t events;	/* registered epoll events */
 	job *job;		/* the request a thread runs, or NULL */
 	struct conn *prev, *next;
@@ -65,16 +97,22 @@ typedef struct conn {
 
 /* A complete request handed to a thread, and its encoded response. */
 struct job {
+	worker *w;
 	conn *c;
 	char **envp;
 	sx_membody body;
 	uint16_t id;
-	sx_buf out;		/* STDOUT records + END_REQUEST */
+	sx_buf out;		/* STDOUT records + END_REQUEST (the thread's) */
 	bool failed;		/* out of memory while encoding */
 	job *next;
+	/* Under the worker's lock: */
+	sx_buf piece;		/* a handed-over piece the loop has not taken */
+	bool dead;		/* its connection is gone: stop writing */
+	bool listed;		/* on the worker's pieces list */
+	job *next_piece;
 };
 
-typedef struct worker {
+struct worker {
 	const sx_worker_config *wc;
 	sx_runtime *rt;
 	sx_fcgi_limits lim;
@@ -84,15 +122,20 @@ typedef struct worker {
 	conn *graveyard;	/* closed this round; freed after the batch */
 	unsigned n_conns, max_conns;
 	unsigned busy;		/* jobs handed out, not yet back */
+	unsigned fresh;		/* connections with no request yet */
+	size_t unsent;		/* output bytes not yet written, all conns */
+	bool over;		/* unsent > OUT_BUDGET (the loop's copy) */
 	long served;
 	bool draining;
 	double drain_deadline;
 	/* Shared with the threads, under lock. */
 	pthread_mutex_t lock;
 	pthread_cond_t more;
-	job *todo, *todo_tail, *done;
+	pthread_cond_t taken;	/* the loop took a piece, or a job died */
+	job *todo, *todo_tail, *done, *pieces;
 	bool quit;
-} worker;
+	bool over_budget;	/* threads wait before handing over more */
+};
 
 /* epoll tags for the fds that are not connections. */
 static char tag_listen, tag_signal, tag_wake;
@@ -123,6 +166,59 @@ job_read(void *ctx, char *buf, size_t n)
 	return sx_membody_read(&((job *)ctx)->body, buf, n);
 }
 
+/* True when the loop has nothing from the threads to collect yet, so the
+ * thread about to add something must wake it; otherwise a wake-up is
+ * already on its way (collect_done reads the eventfd before it takes the
+ * lists). Called under the lock. */
+static bool
+loop_needs_wake(const worker *w)
+{
+	return w->done == NULL && w->pieces == NULL;
+}
+
+static void
+wake_loop(worker *w)
+{
+	const uint64_t one = 1;
+
+	if (write(w->wake_fd, &one, sizeof(one)) < 0) {
+		/* The counter cannot overflow at our rates. */
+	}
+}
+
+/* Hands what the thread encoded so far to the loop, first waiting until
+ * the loop took the previous piece. Returns -1 when the connection is
+ * gone (the handler then sees a failed write and stops). */
+static int
+hand_over(job *j)
+{
+	worker *w = j->w;
+	bool wake = false;
+	sx_buf spare;
+
+	pthread_mutex_lock(&w->lock);
+	while ((j->piece.len > 0 || w->over_budget) && !j->dead)
+		pthread_cond_wait(&w->taken, &w->lock);
+	if (j->dead) {
+		pthread_mutex_unlock(&w->lock);
+		return -1;
+	}
+	spare = j->piece;
+	j->piece = j->out;
+	j->out = spare;
+	sx_buf_reset(&j->out);
+	if (!j->listed) {
+		wake = loop_needs_wake(w);
+		j->listed = true;
+		j->next_piece = w->pieces;
+		w->pieces = j;
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (wake)
+		wake_loop(w);
+	return 0;
+}
+
 static int
 job_write(void *ctx, const char *buf, size_t n)
 {
@@ -132,20 +228,23 @@ job_write(void *ctx, const char *buf, size_t n)
 		j->failed = true;
 		return -1;
 	}
+	if (j->out.len >= STREAM_CHUNK && hand_over(j) < 0)
+		return -1;
 	return 0;
 }
 
-/* Takes jobs until told to quit; each response is encoded whole, then the
- * job goes back to the loop through the done list and the eventfd. */
+/* Takes jobs until told to quit; a response is encoded into the job's
+ * buffer (large ones handed over in pieces, hand_over), then the job goes
+ * back to the loop through the done list and the eventfd. */
 static void *
 thread_main(void *arg)
 {
 	worker *w = arg;
 	sx_arena *a = sx_arena_new(16384);
-	const uint64_t one = 1;
 
 	for (;;) {
 		job *j;
+		bool wake;
 		int rc;
 
 		pthread_mutex_lock(&w->lock);
@@ -171,12 +270,12 @@ thread_main(void *arg)
 			sx_arena_reset(a);
 		}
 		pthread_mutex_lock(&w->lock);
+		wake = loop_needs_wake(w);
 		j->next = w->done;
 		w->done = j;
 		pthread_mutex_unlock(&w->lock);
-		if (write(w->wake_fd, &one, sizeof(one)) < 0) {
-			/* The counter cannot overflow at our rates. */
-		}
+		if (wake)
+			wake_loop(w);
 	}
 	sx_arena_free(a);
 	return NULL;
@@ -209,10 +308,63 @@ listen_on(worker *w, bool on)
 		w->listening = false;
 }
 
+/* True when the worker can take a new connection: not draining, room for
+ * it, and a thread free for its request once the requests of the
+ * connections accepted before it are counted. */
+static bool
+can_accept(const worker *w)
+{
+	return !w->draining && !w->over && w->n_conns < w->max_conns &&
+	    w->busy + w->fresh < (unsigned)w->wc->threads;
+}
+
+/* Watches the listening socket exactly while the worker can accept. */
+static void
+update_listen(worker *w)
+{
+	listen_on(w, can_accept(w));
+}
+
+/* Keeps the worker's total of unsent output (OUT_BUDGET): counts c's
+ * unsent bytes anew; over the budget, threads wait before handing over
+ * more and no connection is accepted, until writes bring it back under. */
+static void
+recount(worker *w, conn *c)
+{
+	size_t now = c->closed ? 0 : c->fc.out.len - c->fc.out_off;
+	bool over;
+
+	w->unsent = w->unsent - c->counted + now;
+	c->counted = now;
+	if ((over = w->unsent > OUT_BUDGET) == w->over)
+		return;
+	w->over = over;
+	pthread_mutex_lock(&w->lock);
+	w->over_budget = over;
+	if (!over)
+		pthread_cond_broadcast(&w->taken);
+	pthread_mutex_unlock(&w->lock);
+	if (over)
+		sx_logf(&w->rt->log, "worker %ld: %zu bytes of responses "
+		    "unread by their peers; holding new output and "
+		    "connections until they read (--write-timeout drops "
+		    "those that never do)", (long)getpid(), w->unsent);
+	update_listen(w);
+}
+
+static void
+conn_unfresh(worker *w, conn *c)
+{
+	if (c->fresh) {
+		c->fresh = false;
+		w->fresh--;
+	}
+}
+
 /* Closes a connection. While a thread still runs its request, the memory
- * stays until the job comes back (finish_job closes it again). The memory
- * goes to the graveyard, not free(): later events of the same epoll batch
- * may still point at it. */
+ * stays until the job comes back (finish_job closes it again), and the
+ * thread is told to stop writing. The memory goes to the graveyard, not
+ * free(): later events of the same epoll batch may still point at it. */
 static void
 conn_close(worker *w, conn *c)
 {
@@ -220,9 +372,16 @@ conn_close(worker *w, conn *c)
 		epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
 		close(c->fd);
 		c->closed = true;
+		conn_unfresh(w, c);
+		recount(w, c);
 	}
-	if (c->job != NULL)
+	if (c->job != NULL) {
+		pthread_mutex_lock(&w->lock);
+		c->job->dead = true;
+		pthread_cond_broadcast(&w->taken);
+		pthread_mutex_unlock(&w->lock);
 		return;
+	}
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -233,8 +392,7 @@ conn_close(worker *w, conn *c)
 	c->next = w->graveyard;
 	w->graveyard = c;
 	w->n_conns--;
-	if (!w->draining && w->n_conns < w->max_conns)
-		listen_on(w, true);
+	update_listen(w);
 }
 
 /* True when the connection holds no part of a request. A new connection
@@ -247,6 +405,15 @@ conn_idle(const conn *c)
 	    !c->lingering;
 }
 
+/* When an idle kept connection is to be dropped: after IDLE_KEEP_MS, or
+ * while draining once it was quiet for DRAIN_QUIET_MS. */
+static void
+set_idle_deadline(worker *w, conn *c)
+{
+	c->deadline = w->draining ? c->last_ms + DRAIN_QUIET_MS :
+	    sx_now_ms() + IDLE_KEEP_MS;
+}
+
 /* Ends a connection the way libfcgi's lingering close does: shut the write
  * side so the peer sees our last record, then read what it still sends
  * until EOF. close() with unread input would reset the connection and
@@ -256,44 +423,80 @@ conn_linger(worker *w, conn *c)
 {
 	shutdown(c->fd, SHUT_WR);
 	c->lingering = true;
+	c->wdeadline = 0;
 	c->deadline = sx_now_ms() + LINGER_MS;
 	set_events(w, c, EPOLLIN);
 }
 
-/* Writes what is pending without blocking; then lingers, closes an idle
- * connection while draining, or waits for the next request. */
+/* Moves the piece a streaming thread handed over into the connection's
+ * output, once the previous one is all sent, and lets the thread go on.
+ * Returns true when there is something new to write. */
+static bool
+take_piece(worker *w, conn *c)
+{
+	sx_fcgi_conn *fc = &c->fc;
+	job *j = c->job;
+	bool took = false;
+
+	if (j == NULL || fc->out_off < fc->out.len)
+		return false;
+	pthread_mutex_lock(&w->lock);
+	if (j->piece.len > 0) {
+		sx_buf spent = fc->out;
+
+		fc->out = j->piece;
+		fc->out_off = 0;
+		j->piece = spent;
+		sx_buf_reset(&j->piece);
+		took = true;
+		pthread_cond_broadcast(&w->taken);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return took;
+}
+
+/* Writes what is pending without blocking, taking the next piece of a
+ * streamed response as each is sent; then lingers or waits for the next
+ * request. Output left unsent must make progress within --write-timeout
+ * (check_deadlines). */
 static void
 conn_flush(worker *w, conn *c)
 {
 	sx_fcgi_conn *fc = &c->fc;
+	bool progress = false;
 
-	while (fc->out_off < fc->out.len) {
-		ssize_t n = write(c->fd, fc->out.data + fc->out_off,
-		    fc->out.len - fc->out_off);
+	do {
+		while (fc->out_off < fc->out.len) {
+			ssize_t n = write(c->fd, fc->out.data + fc->out_off,
+			    fc->out.len - fc->out_off);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			set_events(w, c, EPOLLOUT);
-			return;
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+				if (progress || c->wdeadline == 0)
+					c->wdeadline = sx_now_ms() +
+					    w->wc->write_timeout_ms;
+				set_events(w, c, EPOLLOUT);
+				recount(w, c);
+				return;
+			}
+			if (n <= 0) {
+				conn_close(w, c);
+				return;
+			}
+			fc->out_off += (size_t)n;
+			progress = true;
 		}
-		if (n <= 0) {
-			conn_close(w, c);
-			return;
-		}
-		fc->out_off += (size_t)n;
-	}
+	} while (take_piece(w, c));
+	c->wdeadline = 0;
 	if (fc->out.cap > 4 * READ_CHUNK)
 		sx_buf_free(&fc->out);
 	else
 		sx_buf_reset(&fc->out);
 	fc->out_off = 0;
+	recount(w, c);
 	if (fc->close_after_flush && fc->state == SX_FCGI_IDLE) {
 		conn_linger(w, c);
-		return;
-	}
-	if (w->draining && conn_idle(c)) {
-		conn_close(w, c);
 		return;
 	}
 	set_events(w, c, EPOLLIN);
@@ -309,6 +512,7 @@ dispatch(worker *w, conn *c)
 		conn_close(w, c);
 		return;
 	}
+	j->w = w;
 	j->c = c;
 	j->envp = c->fc.envp;
 	j->body.data = c->fc.body.data != NULL ? c->fc.body.data : "";
@@ -317,6 +521,7 @@ dispatch(worker *w, conn *c)
 	c->fc.state = SX_FCGI_BUSY;
 	c->job = j;
 	c->deadline = 0;
+	conn_unfresh(w, c);
 	w->busy++;
 	pthread_mutex_lock(&w->lock);
 	if (w->todo_tail != NULL)
@@ -326,6 +531,7 @@ dispatch(worker *w, conn *c)
 	w->todo_tail = j;
 	pthread_cond_signal(&w->more);
 	pthread_mutex_unlock(&w->lock);
+	update_listen(w);
 }
 
 /* Reads what arrived, parses it, and dispatches a completed request. */
@@ -363,8 +569,9 @@ conn_read(worker *w, conn *c)
 	}
 	fc->in.len += (size_t)n;
 	fc->in.data[fc->in.len] = '\0';
+	c->last_ms = sx_now_ms();
 	if (was_idle)
-		c->deadline = sx_now_ms() + w->wc->read_timeout_ms;
+		c->deadline = c->last_ms + w->wc->read_timeout_ms;
 	if ((err = sx_fcgi_parse(fc)) != SX_FCGI_OK) {
 		sx_logf(&w->rt->log, "worker %ld: closing a FastCGI "
 		    "connection: %s", (long)getpid(), sx_fcgi_strerror(err));
@@ -374,71 +581,100 @@ conn_read(worker *w, conn *c)
 	if (fc->state == SX_FCGI_READY)
 		dispatch(w, c);
 	else if (conn_idle(c) && !fc->close_after_flush)
-		c->deadline = w->draining ? sx_now_ms() :
-		    sx_now_ms() + IDLE_KEEP_MS;
+		set_idle_deadline(w, c);
 	if (fc->out_off < fc->out.len || fc->close_after_flush)
 		conn_flush(w, c);
 }
 
-/* Takes a finished job back: its response goes out on its connection. */
+/* Appends the rest of a finished job's response to its connection's
+ * output: the piece the loop had not taken yet, then the last part. */
+static int
+append_rest(sx_fcgi_conn *fc, job *j)
+{
+	if (fc->out_off == fc->out.len && j->piece.len == 0) {
+		sx_buf_free(&fc->out);
+		fc->out = j->out;
+		fc->out_off = 0;
+		j->out = (sx_buf)SX_BUF_INIT;
+		return 0;
+	}
+	if (sx_buf_append(&fc->out, j->piece.data, j->piece.len) < 0 ||
+	    sx_buf_append(&fc->out, j->out.data, j->out.len) < 0)
+		return -1;
+	return 0;
+}
+
+/* Takes a finished job back: its response goes out on its connection.
+ * While draining, a kept connection says goodbye after it (see the top
+ * of this file) and is closed once nginx has read it. */
 static void
 finish_job(worker *w, job *j)
 {
 	conn *c = j->c;
 	sx_fcgi_conn *fc = &c->fc;
-	bool keep = fc->keep_conn && !j->failed;
+	bool keep = fc->keep_conn, drop = c->closed || j->failed;
 
 	w->busy--;
 	w->served++;
 	c->job = NULL;
 	c->kept = true;
-	if (c->closed || j->failed) {
-		sx_buf_free(&j->out);
-		free(j);
+	c->last_ms = sx_now_ms();
+	if (!drop && append_rest(fc, j) < 0)
+		keep = false;
+	sx_buf_free(&j->out);
+	sx_buf_free(&j->piece);
+	free(j);
+	if (drop) {
 		conn_close(w, c);
 		return;
 	}
-	if (fc->out_off == fc->out.len) {
-		sx_buf_free(&fc->out);
-		fc->out = j->out;
-		fc->out_off = 0;
-	} else if (sx_buf_append(&fc->out, j->out.data, j->out.len) < 0) {
+	if (keep && w->draining && sx_fcgi_put_goodbye(&fc->out, fc->id) < 0)
 		keep = false;
-	}
-	if (fc->out.data != j->out.data)
-		sx_buf_free(&j->out);
-	free(j);
 	sx_fcgi_request_done(fc);
-	if (!keep)
+	if (!keep || w->draining)
 		fc->close_after_flush = true;
 	else
-		c->deadline = sx_now_ms() + IDLE_KEEP_MS;
+		set_idle_deadline(w, c);
+	update_listen(w);
 	conn_flush(w, c);
 }
 
+/* Takes the streamed pieces and the finished jobs the threads left. */
 static void
 collect_done(worker *w)
 {
 	uint64_t count;
-	job *j, *next;
+	job *j, *next, *pieces;
 
 	if (read(w->wake_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		return;
 	pthread_mutex_lock(&w->lock);
 	j = w->done;
 	w->done = NULL;
+	pieces = w->pieces;
+	w->pieces = NULL;
+	for (job *p = pieces; p != NULL; p = p->next_piece)
+		p->listed = false;
 	pthread_mutex_unlock(&w->lock);
+	for (job *p = pieces; p != NULL; p = p->next_piece)
+		if (!p->c->closed && take_piece(w, p->c))
+			conn_flush(w, p->c);
 	for (; j != NULL; j = next) {
 		next = j->next;
 		finish_job(w, j);
 	}
 }
 
-/* Accepts a bounded batch, leaving the rest to other workers and rounds. */
+/*
+ * Accepts while the worker can (can_accept): at most one connection a free
+ * thread, so a burst spreads over the workers. Then it leaves and rejoins
+ * the listening socket's wait queue: EPOLLEXCLUSIVE wakes the first worker
+ * waiting in the queue, so the next connection wakes another worker first.
+ */
 static void
 accept_some(worker *w)
 {
-	for (int i = 0; i < 32 && w->n_conns < w->max_conns; i++) {
+	while (can_accept(w)) {
 		int fd = accept4(w->listen_fd, NULL, NULL,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct epoll_event ev;
@@ -453,13 +689,13 @@ accept_some(worker *w)
 				    "%s (raise the open-files limit, "
 				    "ulimit -n)", (long)getpid(),
 				    strerror(errno));
-			return;
+			break;
 		}
 		/* A response goes out in one write; no Nagle delay after it. */
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
 			close(fd);
-			return;
+			break;
 		}
 		c->fd = fd;
 		sx_fcgi_conn_init(&c->fc, &w->lim);
@@ -471,19 +707,23 @@ accept_some(worker *w)
 			close(fd);
 			sx_fcgi_conn_free(&c->fc);
 			free(c);
-			return;
+			break;
 		}
 		if ((c->next = w->conns) != NULL)
 			c->next->prev = c;
 		w->conns = c;
 		w->n_conns++;
+		c->fresh = true;
+		w->fresh++;
 	}
-	if (w->n_conns >= w->max_conns)
-		listen_on(w, false);
+	listen_on(w, false);
+	update_listen(w);
 }
 
-/* Drops connections whose request did not arrive in time, whose lingering
- * close is over, or which stayed idle too long. */
+/* Drops connections whose request did not arrive in time, whose output
+ * made no progress within --write-timeout, whose lingering close is over,
+ * or which stayed idle too long; while draining, a quiet kept connection
+ * is ended with a FIN (conn_linger). */
 static void
 check_deadlines(worker *w)
 {
@@ -492,8 +732,23 @@ check_deadlines(worker *w)
 
 	for (c = w->conns; c != NULL; c = next) {
 		next = c->next;
-		if (c->closed || c->deadline == 0 || now < c->deadline)
+		if (c->closed)
 			continue;
+		if (c->wdeadline > 0 && now >= c->wdeadline) {
+			sx_logf(&w->rt->log, "worker %ld: dropping a FastCGI "
+			    "connection: the peer read none of the response "
+			    "for %d ms (--write-timeout); %zu byte(s) unsent",
+			    (long)getpid(), w->wc->write_timeout_ms,
+			    c->fc.out.len - c->fc.out_off);
+			conn_close(w, c);
+			continue;
+		}
+		if (c->deadline == 0 || now < c->deadline)
+			continue;
+		if (w->draining && conn_idle(c)) {
+			conn_linger(w, c);
+			continue;
+		}
 		if (!c->lingering && !conn_idle(c))
 			sx_logf(&w->rt->log, "worker %ld: dropping a "
 			    "FastCGI connection: the request did not "
@@ -514,13 +769,12 @@ notify_supervisor(worker *w, char what)
 	}
 }
 
-/* Stops accepting; idle kept connections close now, busy ones after
- * their response. */
+/* Stops accepting. Kept connections stay open and served: each closes
+ * after its next response, or once quiet for DRAIN_QUIET_MS (see the top
+ * of this file). */
 static void
 start_drain(worker *w, const char *why)
 {
-	conn *c, *next;
-
 	if (w->draining)
 		return;
 	w->draining = true;
@@ -529,11 +783,9 @@ start_drain(worker *w, const char *why)
 	notify_supervisor(w, SX_WORKER_DRAINING);
 	sx_logf(&w->rt->log, "worker %ld: %s; finishing %u request(s) in "
 	    "flight", (long)getpid(), why, w->busy);
-	for (c = w->conns; c != NULL; c = next) {
-		next = c->next;
+	for (conn *c = w->conns; c != NULL; c = c->next)
 		if (conn_idle(c))
-			conn_close(w, c);
-	}
+			set_idle_deadline(w, c);
 }
 
 /* Reopens the log file in place (logrotate's SIGUSR1): the FILE pointer
@@ -644,6 +896,10 @@ run_loop(worker *w)
 		now = sx_now_ms();
 		if (now - last_check >= TICK_MS) {
 			check_deadlines(w);
+			/* A worker that stopped listening may have left
+			 * connections in the backlog without waking us. */
+			if (w->listening)
+				accept_some(w);
 			last_check = now;
 		}
 		bury(w);
@@ -678,6 +934,7 @@ sx_worker_run(const sx_worker_config *wc)
 	w.sig_fd = sx_server_signalfd(false);
 	pthread_mutex_init(&w.lock, NULL);
 	pthread_cond_init(&w.more, NULL);
+	pthread_cond_init(&w.taken, NULL);
 	w.ep = epoll_create1(EPOLL_CLOEXEC);
 	w.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	threads = calloc((size_t)wc->threads, sizeof(*threads));
@@ -693,7 +950,7 @@ sx_worker_run(const sx_worker_config *wc)
 		if (pthread_create(&threads[started], NULL, thread_main,
 		    &w) != 0)
 			break;
-	listen_on(&w, true);
+	update_listen(&w);
 	notify_supervisor(&w, SX_WORKER_READY);
 	if (!run_loop(&w)) {
 		/* Threads still run handlers that use the runtime and the
@@ -722,6 +979,7 @@ out:
 	if (w.wake_fd >= 0)
 		close(w.wake_fd);
 	pthread_cond_destroy(&w.more);
+	pthread_cond_destroy(&w.taken);
 	pthread_mutex_destroy(&w.lock);
 	return rc;
 }

@@ -29,6 +29,7 @@ typedef struct sx_worker_config {
 	int threads;		/* handler threads */
 	long max_requests;	/* drain after this many; 0 = never */
 	int read_timeout_ms;	/* a request must arrive whole within this */
+	int write_timeout_ms;	/* unsent output must progress within this */
 	int shutdown_timeout_s;	/* in-flight requests get this long on drain */
 	int status_fd;		/* pipe to the supervisor, -1 when none */
 } sx_worker_config;

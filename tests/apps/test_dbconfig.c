@@ -364,7 +364,7 @@ Test(config_file, top_level_mistakes_are_refused)
 		  "templates, max_body, migrate, trace_sql, slow_query_ms, "
 		  "log_format, no_metrics, listen, workers, threads, "
 		  "socket_mode, socket_owner, max_requests, read_timeout, "
-		  "shutdown_timeout)" },
+		  "write_timeout, shutdown_timeout)" },
 		{ "{\"workers\": \"4\"}",
 		  "\"workers\" must be a number (1 to 256), not a string: write it "
 		  "as a plain number, without quotes" },

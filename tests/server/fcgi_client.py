@@ -6,6 +6,11 @@
   fcgi_client.py flood SOCKET N         N connections of malformed input
   fcgi_client.py get SOCKET PATH        one request; prints status and body
   fcgi_client.py values SOCKET          GET_VALUES; prints the reply pairs
+  fcgi_client.py stall SOCKET PATH N WAIT
+                                        N connections each ask for PATH and
+                                        read nothing for WAIT seconds; then
+                                        prints how many responses the
+                                        server cut short
 
 SOCKET is a unix socket path or HOST:PORT.
 """
@@ -14,6 +19,7 @@ import random
 import socket
 import struct
 import sys
+import time
 
 BEGIN, ABORT, END, PARAMS, STDIN, STDOUT, STDERR, DATA, GET_VALUES, \
     GET_VALUES_RESULT, UNKNOWN_TYPE = range(1, 12)
@@ -215,6 +221,28 @@ def values(addr):
             print("UNKNOWN_TYPE=%d" % content[0])
 
 
+def stall(addr, path, n, wait):
+    """A peer that never reads: the server must drop it (--write-timeout)."""
+    conns = []
+    for _ in range(n):
+        s = connect(addr)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.sendall(request(path.encode()))
+        conns.append(s)
+    time.sleep(wait)
+    cut = 0
+    for s in conns:
+        s.settimeout(5)
+        try:
+            _, seen = read_records(s, 1)
+            if not any(t == END for t, _, _ in seen):
+                cut += 1
+        except (ConnectionResetError, socket.timeout):
+            cut += 1
+        s.close()
+    print(cut)
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "seeds":
@@ -227,5 +255,7 @@ if __name__ == "__main__":
         get(sys.argv[2], sys.argv[3])
     elif cmd == "values":
         values(sys.argv[2])
+    elif cmd == "stall":
+        stall(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))
     else:
         sys.exit(__doc__)

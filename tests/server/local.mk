@@ -20,10 +20,13 @@ tests_server_fuzz_fcgi_LDADD = libsxcore.la $(SX_DEP_LIBS)
 tests_server_fuzz_fcgi_LDFLAGS = $(SX_TESTLINK)
 SX_SERVER_TESTS = tests/server/fcgi-protocol.sh tests/server/stop.sh \
 	tests/server/reload.sh tests/server/reload-many.sh tests/server/crash.sh \
+	tests/server/keepalive-drain.sh tests/server/saturated.sh \
+	tests/server/write-timeout.sh tests/server/static-stream.sh \
 	tests/server/deploy-nginx.sh \
 	tests/server/deploy-apache.sh tests/server/deploy-lighttpd.sh \
 	tests/server/deploy-spawn-fcgi.sh tests/server/deploy-systemd.sh
 dist_check_SCRIPTS += $(SX_SERVER_TESTS)
 TESTS += $(SX_SERVER_TESTS)
 EXTRA_DIST += tests/server/lib-server.sh tests/server/fcgi_client.py \
+	tests/server/post_load.py \
 	tests/server/corpus-fcgi bench/server.sh examples/deploy docs/deploy.md

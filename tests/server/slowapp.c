@@ -1,8 +1,9 @@
 /*
  * slowapp: the hello example (compiled in, without its main) plus
- * GET /sleep/{ms:int}, a request that takes as long as asked. The server
- * tests use it to have requests in flight while they signal, kill or
- * reload the server.
+ * GET /sleep/{ms:int}, a request that takes as long as asked, and the files
+ * of static/ (in the working directory) under /static/. The server tests
+ * use it to have requests in flight while they signal, kill or reload the
+ * server, and to fetch large responses.
  */
 #include "examples/hello/hello.c"
 
@@ -29,12 +30,13 @@ sleep_ms(sx_req *req, sx_res *res)
 int
 main(int argc, char **argv)
 {
-	sx_route all[SX_NELEM(routes) + 1];
+	sx_route all[SX_NELEM(routes) + 2];
 	sx_app slow = app;
 
 	memcpy(all, routes, sizeof(routes));
 	all[SX_NELEM(routes)] = (sx_route){ .method = SX_GET,
 	    .pattern = "/sleep/{ms:int}", .handler = sleep_ms, .name = "sleep" };
+	all[SX_NELEM(routes) + 1] = (sx_route)SX_STATIC_ROUTE("/static");
 	slow.name = "slowapp";
 	slow.description = "The server tests' app: hello's routes and a slow one.";
 	slow.routes = all;
