@@ -490,6 +490,26 @@ observed_exec(sx_db_conn *c, const char *sql, const sx_db_value *params,
 	return err;
 }
 
+/*
+ * Checks parameters before any is sent: an array when n > 0, and a known
+ * type tag in each (a garbage tag is what binding a value built by hand
+ * with the wrong fields gives). Returns SX_DB_OK or the error recorded.
+ */
+static sx_db_err
+check_params(sx_db_conn *c, const sx_db_value *params, size_t n)
+{
+	if (n > 0 && params == NULL)
+		return sx_db_fail(c, SX_DB_ERR_RANGE, NULL, 0,
+		    "%zu parameters announced but none given", n);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned)params[i].type >= SX_DB_TYPE__MAX)
+			return sx_db_fail(c, SX_DB_ERR_TYPE, NULL, 0,
+			    "parameter $%zu has unknown type tag %u (build "
+			    "parameters with SX_PARAMS or the SX_P* macros)",
+			    i + 1, (unsigned)params[i].type);
+	return SX_DB_OK;
+}
+
 sx_db_err
 sx_db_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
     sx_db_result **out)
@@ -497,9 +517,8 @@ sx_db_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 	if (out != NULL)
 		*out = NULL;
 	sx_db_clear_error(c);
-	if (n > 0 && params == NULL)
-		return sx_db_fail(c, SX_DB_ERR_RANGE, NULL, 0,
-		    "%zu parameters announced but none given", n);
+	if (check_params(c, params, n) != SX_DB_OK)
+		return c->err.code;
 	if (c->autobegin && c->tx_depth == 0 && autobegin(c) != SX_DB_OK)
 		return c->err.code;
 	if (c->observer == NULL)
@@ -841,10 +860,11 @@ sx_db_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n,
 		    "out of memory for a batch");
 	for (i = 0; i < n; i++)
 		res[i] = NULL;
-	if (c->autobegin && c->tx_depth == 0)
+	err = SX_DB_OK;
+	for (i = 0; i < n && err == SX_DB_OK; i++)
+		err = check_params(c, stmts[i].params, stmts[i].n);
+	if (err == SX_DB_OK && c->autobegin && c->tx_depth == 0)
 		err = autobegin(c);
-	else
-		err = SX_DB_OK;
 	if (err == SX_DB_OK)
 		err = c->drv->batch(c, stmts, n, res);
 	if (err != SX_DB_OK || results == NULL) {

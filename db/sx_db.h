@@ -102,9 +102,75 @@ typedef struct sx_db_value {
 #define SX_PTEXT(x)  ((sx_db_value){.type = SX_DB_TEXT, .v.s = {(x), SIZE_MAX}})
 #define SX_PBLOB(p, n) ((sx_db_value){.type = SX_DB_BLOB, .v.s = {(p), (n)}})
 #define SX_PNULL     ((sx_db_value){.type = SX_DB_NULL})
-/* Parameter array literal: SX_PARAMS(SX_PINT(1), SX_PTEXT("x")) */
-#define SX_PARAMS(...) (const sx_db_value[]){__VA_ARGS__}, \
-	(sizeof((const sx_db_value[]){__VA_ARGS__}) / sizeof(sx_db_value))
+
+/* What SX_PARAM turns each C type into; a NULL string binds SQL NULL. */
+static inline sx_db_value sx_db_p_value(sx_db_value v) { return v; }
+static inline sx_db_value sx_db_p_int(long long x) { return SX_PINT(x); }
+static inline sx_db_value sx_db_p_double(double x) { return SX_PDOUBLE(x); }
+static inline sx_db_value sx_db_p_bool(bool x) { return SX_PBOOL(x); }
+static inline sx_db_value
+sx_db_p_text(const char *x)
+{
+	return x != NULL ? SX_PTEXT(x) : SX_PNULL;
+}
+
+/*
+ * One parameter from a C value, its type checked at compile time: int,
+ * long, long long (int64_t), double, float, bool and char * / const char *
+ * map to their sx_db_value; an sx_db_value (an SX_P* form) passes as is.
+ * Any other type (a struct, a pointer to something else, unsigned or
+ * narrow integers) is a compile error.
+ */
+#define SX_PARAM(x) _Generic((x), \
+	sx_db_value: sx_db_p_value, \
+	int: sx_db_p_int, \
+	long: sx_db_p_int, \
+	long long: sx_db_p_int, \
+	double: sx_db_p_double, \
+	float: sx_db_p_double, \
+	bool: sx_db_p_bool, \
+	char *: sx_db_p_text, \
+	const char *: sx_db_p_text)(x)
+
+/* SX_PARAM over each argument, up to 24 (the preprocessor needs a bound). */
+#define SX_DB_MAP_(m, ...) SX_DB_MAP_N_(__VA_ARGS__, SX_DB_M24_, SX_DB_M23_, \
+	SX_DB_M22_, SX_DB_M21_, SX_DB_M20_, SX_DB_M19_, SX_DB_M18_, SX_DB_M17_, \
+	SX_DB_M16_, SX_DB_M15_, SX_DB_M14_, SX_DB_M13_, SX_DB_M12_, SX_DB_M11_, \
+	SX_DB_M10_, SX_DB_M9_, SX_DB_M8_, SX_DB_M7_, SX_DB_M6_, SX_DB_M5_, \
+	SX_DB_M4_, SX_DB_M3_, SX_DB_M2_, SX_DB_M1_, _)(m, __VA_ARGS__)
+#define SX_DB_MAP_N_(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, \
+	a14, a15, a16, a17, a18, a19, a20, a21, a22, a23, a24, f, ...) f
+#define SX_DB_M1_(m, x) m(x)
+#define SX_DB_M2_(m, x, ...) m(x), SX_DB_M1_(m, __VA_ARGS__)
+#define SX_DB_M3_(m, x, ...) m(x), SX_DB_M2_(m, __VA_ARGS__)
+#define SX_DB_M4_(m, x, ...) m(x), SX_DB_M3_(m, __VA_ARGS__)
+#define SX_DB_M5_(m, x, ...) m(x), SX_DB_M4_(m, __VA_ARGS__)
+#define SX_DB_M6_(m, x, ...) m(x), SX_DB_M5_(m, __VA_ARGS__)
+#define SX_DB_M7_(m, x, ...) m(x), SX_DB_M6_(m, __VA_ARGS__)
+#define SX_DB_M8_(m, x, ...) m(x), SX_DB_M7_(m, __VA_ARGS__)
+#define SX_DB_M9_(m, x, ...) m(x), SX_DB_M8_(m, __VA_ARGS__)
+#define SX_DB_M10_(m, x, ...) m(x), SX_DB_M9_(m, __VA_ARGS__)
+#define SX_DB_M11_(m, x, ...) m(x), SX_DB_M10_(m, __VA_ARGS__)
+#define SX_DB_M12_(m, x, ...) m(x), SX_DB_M11_(m, __VA_ARGS__)
+#define SX_DB_M13_(m, x, ...) m(x), SX_DB_M12_(m, __VA_ARGS__)
+#define SX_DB_M14_(m, x, ...) m(x), SX_DB_M13_(m, __VA_ARGS__)
+#define SX_DB_M15_(m, x, ...) m(x), SX_DB_M14_(m, __VA_ARGS__)
+#define SX_DB_M16_(m, x, ...) m(x), SX_DB_M15_(m, __VA_ARGS__)
+#define SX_DB_M17_(m, x, ...) m(x), SX_DB_M16_(m, __VA_ARGS__)
+#define SX_DB_M18_(m, x, ...) m(x), SX_DB_M17_(m, __VA_ARGS__)
+#define SX_DB_M19_(m, x, ...) m(x), SX_DB_M18_(m, __VA_ARGS__)
+#define SX_DB_M20_(m, x, ...) m(x), SX_DB_M19_(m, __VA_ARGS__)
+#define SX_DB_M21_(m, x, ...) m(x), SX_DB_M20_(m, __VA_ARGS__)
+#define SX_DB_M22_(m, x, ...) m(x), SX_DB_M21_(m, __VA_ARGS__)
+#define SX_DB_M23_(m, x, ...) m(x), SX_DB_M22_(m, __VA_ARGS__)
+#define SX_DB_M24_(m, x, ...) m(x), SX_DB_M23_(m, __VA_ARGS__)
+
+/* Parameter array and count: SX_PARAMS(id, title) with C values of the
+ * types SX_PARAM takes, or SX_P* forms (SX_PBLOB, SX_PNULL...), mixed. */
+#define SX_PARAMS(...) \
+	(const sx_db_value[]){SX_DB_MAP_(SX_PARAM, __VA_ARGS__)}, \
+	(sizeof((const sx_db_value[]){SX_DB_MAP_(SX_PARAM, __VA_ARGS__)}) / \
+	sizeof(sx_db_value))
 
 typedef struct sx_db_conn sx_db_conn;
 typedef struct sx_db_result sx_db_result;

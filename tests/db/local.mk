@@ -29,3 +29,6 @@ tests_db_test_pg_restart_CFLAGS = $(SX_TESTCFLAGS)
 tests_db_test_pg_restart_LDADD = $(SX_TESTLIBS)
 tests_db_test_pg_restart_LDFLAGS = $(SX_TESTLINK)
 endif
+# SX_PARAMS's compile-time type check: a struct argument must not compile.
+dist_check_SCRIPTS += tests/db/params-typecheck.sh
+TESTS += tests/db/params-typecheck.sh

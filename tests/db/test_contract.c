@@ -748,3 +748,47 @@ Test(contract, port_must_be_a_number)
 	cr_expect_eq(sx_db_open("postgresql://u:pw@127.0.0.1:notaport/db",
 	    NULL, &(sx_db_conn *){NULL}, err, sizeof(err)), SX_DB_ERR_URL);
 }
+
+/* ---- parameters ---- */
+
+/* Plain C values bind by their type: an int64_t and a const char * find
+ * their row (they used to land in the type tag and find nothing). */
+CONTRACT(params_from_c_values)
+{
+	sx_db_result *r = NULL;
+	int64_t some_int64 = 2;
+	const char *some_string = "two";
+	int small = 2;
+	double d = 2.5;
+	bool yes = true;
+
+	dbtest_run(ct.db, "CREATE TABLE p (id BIGINT, name TEXT, x DOUBLE "
+	    "PRECISION, ok BOOLEAN)");
+	cr_assert_eq(sx_db_exec(ct.db, "INSERT INTO p VALUES ($1, $2, $3, $4)",
+	    SX_PARAMS(some_int64, some_string, d, yes), NULL), SX_DB_OK, "%s",
+	    sx_db_last_error(ct.db)->message);
+	cr_assert_eq(sx_db_one(ct.db, "SELECT name FROM p WHERE id = $1 AND "
+	    "name = $2", SX_PARAMS(some_int64, some_string), &r), SX_DB_OK,
+	    "%s", sx_db_last_error(ct.db)->message);
+	cr_expect_str_eq(sx_db_text(r, "name"), "two");
+	sx_db_result_free(r);
+	cr_assert_eq(sx_db_one(ct.db, "SELECT id FROM p WHERE id = $1 AND "
+	    "x = $2 AND ok = $3", SX_PARAMS(small, d, SX_PBOOL(true)), &r),
+	    SX_DB_OK, "%s", sx_db_last_error(ct.db)->message);
+	cr_expect_eq(sx_db_int(r, "id"), 2);
+	sx_db_result_free(r);
+}
+
+/* A value whose type tag is none of sx_db_type is refused before it is
+ * sent, with the same code on both drivers. */
+CONTRACT(unknown_param_type_refused)
+{
+	sx_db_value bad = SX_PINT(1);
+	sx_db_stmt st = {"SELECT $1", &bad, 1};
+
+	bad.type = (sx_db_type)77;
+	cr_expect_eq(sx_db_exec(ct.db, "SELECT $1", &bad, 1, NULL),
+	    SX_DB_ERR_TYPE);
+	cr_expect(strstr(sx_db_last_error(ct.db)->message, "$1") != NULL);
+	cr_expect_eq(sx_db_batch(ct.db, &st, 1, NULL), SX_DB_ERR_TYPE);
+}
