@@ -792,3 +792,27 @@ CONTRACT(unknown_param_type_refused)
 	cr_expect(strstr(sx_db_last_error(ct.db)->message, "$1") != NULL);
 	cr_expect_eq(sx_db_batch(ct.db, &st, 1, NULL), SX_DB_ERR_TYPE);
 }
+
+/* A wrong parameter count is found before the statement is sent: one code
+ * and one message on both drivers, and a PostgreSQL transaction stays
+ * usable. Placeholders in strings, comments and quoted names do not count. */
+CONTRACT(wrong_param_count_same_error)
+{
+	int64_t v = 0;
+
+	cr_assert_eq(sx_db_begin(ct.db), SX_DB_OK);
+	cr_expect_eq(sx_db_exec(ct.db, "SELECT CAST($1 AS BIGINT) + "
+	    "CAST($2 AS BIGINT)", SX_PARAMS(1), NULL), SX_DB_ERR_RANGE);
+	cr_expect_str_eq(sx_db_last_error(ct.db)->message,
+	    "statement uses $1..$2 but 1 parameters were given");
+	cr_expect_eq(sx_db_exec(ct.db, "SELECT 1", SX_PARAMS(1), NULL),
+	    SX_DB_ERR_RANGE);
+	cr_expect_str_eq(sx_db_last_error(ct.db)->message,
+	    "statement uses $1..$0 but 1 parameters were given");
+	cr_assert_eq(sx_db_scalar_int(ct.db, "SELECT CAST($1 AS BIGINT) "
+	    "/* $7 */ + length('$3') -- $9\n", SX_PARAMS(4), &v), SX_DB_OK,
+	    "%s", sx_db_last_error(ct.db)->message);
+	cr_expect_eq(v, 6);
+	cr_expect_eq(sx_db_commit(ct.db), SX_DB_OK, "%s",
+	    sx_db_last_error(ct.db)->message);
+}
