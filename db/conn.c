@@ -510,6 +510,100 @@ check_params(sx_db_conn *c, const sx_db_value *params, size_t n)
 	return SX_DB_OK;
 }
 
+/* True for a character that may continue an identifier ("a$1" is one). */
+static bool
+ident_char(char ch)
+{
+	return isalnum((unsigned char)ch) || ch == '_' || ch == '$';
+}
+
+/* Skips a quoted string or identifier starting at p (its opening quote);
+ * an E'...' string also takes backslash escapes. Returns what follows. */
+static const char *
+skip_quoted(const char *sql, const char *p)
+{
+	char q = *p;
+	bool esc = q == '\'' && p > sql && (p[-1] == 'E' || p[-1] == 'e') &&
+	    (p - 1 == sql || !ident_char(p[-2]));
+
+	for (p++; *p != '\0' && *p != q; p++)
+		if (esc && *p == '\\' && p[1] != '\0')
+			p++;
+	return *p != '\0' ? p + 1 : p;
+}
+
+/* At p, a '$': skips a dollar-quoted string ($$...$$, $tag$...$tag$) and
+ * returns what follows, or returns p when none starts there. */
+static const char *
+skip_dollar_quoted(const char *sql, const char *p)
+{
+	const char *t = p + 1, *end;
+	size_t tl;
+
+	if (p > sql && ident_char(p[-1]))
+		return p;
+	while (isalnum((unsigned char)*t) || *t == '_')
+		t++;
+	if (*t != '$')
+		return p;
+	tl = (size_t)(t + 1 - p);
+	for (end = t + 1; (end = strchr(end, '$')) != NULL; end++)
+		if (strncmp(end, p, tl) == 0)
+			return end + tl;
+	return p + strlen(p);
+}
+
+/*
+ * The highest $N placeholder of sql, skipping strings, quoted
+ * identifiers, comments and dollar-quoted bodies: the parameter count the
+ * statement takes on both drivers.
+ */
+static size_t
+placeholder_count(const char *sql)
+{
+	const char *p = sql, *next;
+	size_t max = 0;
+
+	while (*p != '\0') {
+		if (*p == '\'' || *p == '"') {
+			p = skip_quoted(sql, p);
+		} else if (p[0] == '-' && p[1] == '-') {
+			p += strcspn(p, "\n");
+		} else if (p[0] == '/' && p[1] == '*') {
+			next = strstr(p + 2, "*/");
+			p = next != NULL ? next + 2 : p + strlen(p);
+		} else if (*p == '$' && isdigit((unsigned char)p[1]) &&
+		    (p == sql || !ident_char(p[-1]))) {
+			size_t num = 0;
+
+			for (p++; isdigit((unsigned char)*p); p++)
+				num = num < 100000 ? num * 10 + (size_t)(*p - '0') :
+				    num;
+			max = num > max ? num : max;
+		} else if (*p == '$' && (next = skip_dollar_quoted(sql, p)) != p) {
+			p = next;
+		} else {
+			p++;
+		}
+	}
+	return max;
+}
+
+/* Checks that sql takes exactly n parameters, before anything is sent:
+ * the same code and message on both drivers, and no statement that fails
+ * on the server (which would abort a PostgreSQL transaction). */
+static sx_db_err
+check_count(sx_db_conn *c, const char *sql, size_t n)
+{
+	size_t want;
+
+	if (c->drv->counts_params ||
+	    (want = sql != NULL ? placeholder_count(sql) : 0) == n)
+		return SX_DB_OK;
+	return sx_db_fail(c, SX_DB_ERR_RANGE, NULL, 0, "statement uses "
+	    "$1..$%zu but %zu parameters were given", want, n);
+}
+
 sx_db_err
 sx_db_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
     sx_db_result **out)
@@ -517,7 +611,8 @@ sx_db_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 	if (out != NULL)
 		*out = NULL;
 	sx_db_clear_error(c);
-	if (check_params(c, params, n) != SX_DB_OK)
+	if (check_params(c, params, n) != SX_DB_OK ||
+	    check_count(c, sql, n) != SX_DB_OK)
 		return c->err.code;
 	if (c->autobegin && c->tx_depth == 0 && autobegin(c) != SX_DB_OK)
 		return c->err.code;
@@ -862,7 +957,9 @@ sx_db_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n,
 		res[i] = NULL;
 	err = SX_DB_OK;
 	for (i = 0; i < n && err == SX_DB_OK; i++)
-		err = check_params(c, stmts[i].params, stmts[i].n);
+		if ((err = check_params(c, stmts[i].params, stmts[i].n)) ==
+		    SX_DB_OK)
+			err = check_count(c, stmts[i].sql, stmts[i].n);
 	if (err == SX_DB_OK && c->autobegin && c->tx_depth == 0)
 		err = autobegin(c);
 	if (err == SX_DB_OK)

@@ -125,6 +125,10 @@ typedef struct sx_db_driver {
 	/* Frees a statement the cache evicts (finalize / DEALLOCATE). */
 	void (*stmt_free)(sx_db_conn *c, void *stmt);
 	const char *begin_sql;	/* outermost BEGIN */
+	/* The driver checks the parameter count itself (SQLite, from the
+	 * prepared statement, which also catches foreign placeholder styles)
+	 * with the message conn.c gives for the others. */
+	bool counts_params;
 } sx_db_driver;
 
 extern const sx_db_driver sx_db_sqlite_driver;

@@ -19,11 +19,13 @@
  */
 #include "db_internal.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libpq-fe.h>
 
@@ -513,6 +515,38 @@ pg_stale_plan(const PGresult *res)
 	    strcmp(fn, "RevalidateCachedQuery") == 0;
 }
 
+static sx_db_err pg_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n,
+    sx_db_result **results);
+
+/* True when sql starts (after spaces and comments) with INSERT, UPDATE,
+ * DELETE or MERGE: a write, the statements that fail on data. */
+static bool
+pg_is_write(const char *sql)
+{
+	static const char *const kw[] = {"INSERT", "UPDATE", "DELETE", "MERGE"};
+
+	for (;;) {
+		sql += strspn(sql, " \t\r\n(");
+		if (sql[0] == '-' && sql[1] == '-')
+			sql += strcspn(sql, "\n");
+		else if (sql[0] == '/' && sql[1] == '*' && strstr(sql, "*/") != NULL)
+			sql = strstr(sql, "*/") + 2;
+		else
+			break;
+	}
+	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
+		if (strncasecmp(sql, kw[i], strlen(kw[i])) == 0 &&
+		    !isalnum((unsigned char)sql[strlen(kw[i])]))
+			return true;
+	return false;
+}
+
+/*
+ * Runs one statement. A write inside a transaction runs as a batch of
+ * one: SAVEPOINT, the statement and RELEASE in one round trip, rolled back
+ * to the savepoint when it fails, so the transaction stays usable as it
+ * does on SQLite (statement-level rollback). Reads pay nothing.
+ */
 static sx_db_err
 pg_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
     sx_db_result **out)
@@ -522,6 +556,18 @@ pg_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 	pg_stmt *s;
 	sx_db_err err;
 
+	if (c->tx_depth > 0 && pg_is_write(sql) &&
+	    PQtransactionStatus(p->pg) == PQTRANS_INTRANS) {
+		sx_db_stmt one = {sql, params, n};
+		sx_db_result *r = NULL;
+
+		err = pg_batch(c, &one, 1, &r);
+		if (out != NULL)
+			*out = r;
+		else
+			sx_db_result_free(r);
+		return err;
+	}
 	if ((err = pg_params(c, params, n)) != SX_DB_OK)
 		return err;
 	if (c->cache.capacity > 0) {
@@ -813,7 +859,10 @@ pg_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **result
 	if (!c->broken && !PQexitPipelineMode(pg))
 		sx_db_fail(c, SX_DB_ERR_LOST, NULL, 0, "could not leave pipeline mode: %s",
 		    PQerrorMessage(pg));
-	if (in_tx && err != SX_DB_OK && !c->broken)
+	/* A serialization failure or deadlock dooms the whole transaction
+	 * (it must be retried from the start): it stays aborted. */
+	if (in_tx && err != SX_DB_OK && err != SX_DB_ERR_SERIALIZATION &&
+	    !c->broken)
 		pg_batch_undo(c);
 done:
 	for (i = 0; i < planned; i++)

@@ -437,4 +437,5 @@ const sx_db_driver sx_db_sqlite_driver = {
 	.seems_alive = sq_seems_alive,
 	.stmt_free = sq_stmt_free,
 	.begin_sql = "BEGIN IMMEDIATE",
+	.counts_params = true,
 };
