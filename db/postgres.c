@@ -1,8 +1,15 @@
 /*
  * postgres.c: the PostgreSQL driver over libpq.
  *
- * Parameters go in text format (the server infers their types from the
- * statement, as for a literal), except blobs, sent in binary as bytea.
+ * Parameters go in text format (blobs in binary) with the type their C
+ * value has: int8, float8, bool, bytea. Text and NULL go untyped (OID 0), so
+ * the server infers them from the statement as for a literal and a string
+ * still binds to a timestamptz, jsonb, uuid or enum column. When the
+ * statement leaves an untyped parameter's type open ("$1 IS NULL OR name =
+ * $1" names $1 first where nothing types it), the statement is prepared
+ * again with those parameters as text, and then with the NULL ones as int8
+ * (pg_typed); inside a transaction each try runs under a savepoint, so a
+ * failed try does not abort it.
  * Results come back in text format and are typed by column OID: integers,
  * floats and booleans are parsed, numerics kept as exact digits, timestamps
  * rewritten to ISO 8601, bytea unescaped, json/jsonb flagged for embedding.
@@ -32,7 +39,7 @@
 /* Type OIDs (pg_type.oid); stable across server versions. */
 enum {
 	PG_BOOL = 16, PG_BYTEA = 17, PG_INT8 = 20, PG_INT2 = 21, PG_INT4 = 23,
-	PG_OID = 26, PG_JSON = 114, PG_FLOAT4 = 700, PG_FLOAT8 = 701,
+	PG_TEXT = 25, PG_OID = 26, PG_JSON = 114, PG_FLOAT4 = 700, PG_FLOAT8 = 701,
 	PG_DATE = 1082, PG_TIMESTAMP = 1114, PG_TIMESTAMPTZ = 1184,
 	PG_NUMERIC = 1700, PG_JSONB = 3802,
 };
@@ -50,9 +57,12 @@ typedef struct pg_conn {
 	sx_buf scratch;		/* formatted numbers, NUL-terminated copies */
 } pg_conn;
 
-/* A cached prepared statement. */
+/* A cached prepared statement and the parameter types it was prepared
+ * with (see pg_stmt_fits). */
 typedef struct pg_stmt {
 	char name[24];
+	size_t n;
+	Oid types[];
 } pg_stmt;
 
 static pg_conn *
@@ -229,7 +239,8 @@ pg_put_double(sx_buf *b, double d)
 	return sx_buf_printf(b, "%.17g", d);
 }
 
-/* Converts params into libpq's arrays (text format; bytea in binary). */
+/* Converts params into libpq's arrays (text format; bytea in binary) and
+ * their types (int8, float8, bool, bytea; 0 for text and NULL). */
 static sx_db_err
 pg_params(sx_db_conn *c, const sx_db_value *params, size_t n)
 {
@@ -255,17 +266,20 @@ pg_params(sx_db_conn *c, const sx_db_value *params, size_t n)
 		case SX_DB_NULL:
 			break;
 		case SX_DB_INT:
+			p->types[i] = PG_INT8;
 			p->offs[i] = p->scratch.len;
 			rc = sx_buf_printf(&p->scratch, "%lld", (long long)v->v.i);
 			rc = rc < 0 ? rc : sx_buf_putc(&p->scratch, '\0');
 			break;
 		case SX_DB_DOUBLE:
+			p->types[i] = PG_FLOAT8;
 			p->offs[i] = p->scratch.len;
 			rc = pg_put_double(&p->scratch, v->v.d);
 			rc = rc < 0 ? rc : sx_buf_putc(&p->scratch, '\0');
 			break;
 		case SX_DB_BOOL:
 			p->values[i] = v->v.b ? "t" : "f";
+			p->types[i] = PG_BOOL;
 			break;
 		case SX_DB_BLOB:
 			if (v->v.s.len > INT32_MAX)
@@ -452,17 +466,161 @@ pg_take_result(sx_db_conn *c, PGresult *res, sx_db_result **out)
 }
 
 static pg_stmt *
-pg_stmt_new(pg_conn *p)
+pg_stmt_new(pg_conn *p, size_t n)
 {
-	pg_stmt *s = malloc(sizeof(*s));
+	pg_stmt *s = malloc(sizeof(*s) + n * sizeof(Oid));
 
-	if (s != NULL)
+	if (s != NULL) {
 		snprintf(s->name, sizeof(s->name), "sx_s%u", ++p->next_name);
+		s->n = n;
+	}
 	return s;
 }
 
-/* The cached statement for sql, prepared now if new; NULL on failure
- * (error recorded). */
+/* Reads one command's result (up to its NULL terminator). Returns it, or
+ * NULL when the connection gave nothing. */
+static PGresult *
+pg_batch_read(PGconn *pg)
+{
+	PGresult *res = PQgetResult(pg), *extra;
+
+	if (res != NULL && PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+		while ((extra = PQgetResult(pg)) != NULL)
+			PQclear(extra);
+	return res;
+}
+
+/* Sends the statement with the parameters and types in p: prepared under
+ * name, or run at once (unnamed) when name is NULL. */
+static int
+pg_send_try(pg_conn *p, const char *name, const char *sql, size_t n)
+{
+	if (name != NULL)
+		return PQsendPrepare(p->pg, name, sql, (int)n, p->types);
+	return PQsendQueryParams(p->pg, sql, (int)n, p->types, p->values,
+	    p->lengths, p->formats, 0);
+}
+
+/*
+ * One try at the statement (see pg_send_try); returns its result. Inside
+ * a transaction it is sent between SAVEPOINT and RELEASE in the same round
+ * trip, and a failure rolls back to the savepoint, so a try that fails
+ * (a type left open, a syntax error) leaves the transaction usable.
+ */
+static PGresult *
+pg_guarded(sx_db_conn *c, const char *name, const char *sql, size_t n)
+{
+	pg_conn *p = pgc(c);
+	PGresult *res = NULL;
+
+	if (PQtransactionStatus(p->pg) != PQTRANS_INTRANS)
+		return name != NULL ? PQprepare(p->pg, name, sql, (int)n, p->types) :
+		    PQexecParams(p->pg, sql, (int)n, p->types, p->values, p->lengths,
+		    p->formats, 0);
+	if (!PQenterPipelineMode(p->pg))
+		return NULL;
+	if (PQsendQueryParams(p->pg, "SAVEPOINT sx_try", 0, NULL, NULL, NULL, NULL, 0) &&
+	    pg_send_try(p, name, sql, n) &&
+	    PQsendQueryParams(p->pg, "RELEASE SAVEPOINT sx_try", 0, NULL, NULL, NULL,
+	    NULL, 0) && PQpipelineSync(p->pg)) {
+		PQclear(pg_batch_read(p->pg));
+		res = pg_batch_read(p->pg);
+		PQclear(pg_batch_read(p->pg));
+		PQclear(PQgetResult(p->pg));	/* the Sync */
+	}
+	if (!PQexitPipelineMode(p->pg)) {
+		sx_db_fail(c, SX_DB_ERR_LOST, NULL, 0, "could not leave pipeline "
+		    "mode: %s", PQerrorMessage(p->pg));
+		PQclear(res);
+		return NULL;
+	}
+	if (PQtransactionStatus(p->pg) == PQTRANS_INERROR)
+		PQclear(PQexec(p->pg, "ROLLBACK TO SAVEPOINT sx_try; "
+		    "RELEASE SAVEPOINT sx_try"));
+	return res;
+}
+
+/* True when res failed for a reason another choice of parameter types may
+ * cure: a type left open (42P08, 42P18) or, once the open ones are text, no
+ * operator or function for them (42883, 42725) or a column of another type
+ * (42804). */
+static bool
+pg_type_retry(const PGresult *res, int step)
+{
+	const char *state = res != NULL ? PQresultErrorField(res,
+	    PG_DIAG_SQLSTATE) : NULL;
+
+	if (state == NULL)
+		return false;
+	if (strcmp(state, "42P08") == 0 || strcmp(state, "42P18") == 0)
+		return true;
+	return step > 0 && (strcmp(state, "42883") == 0 ||
+	    strcmp(state, "42725") == 0 || strcmp(state, "42804") == 0);
+}
+
+/* The next choice of types for the untyped parameters: step 0 makes every
+ * untyped one text, step 1 makes the NULL ones int8. False when nothing
+ * changes (no further choice). */
+static bool
+pg_widen(pg_conn *p, size_t n, int step)
+{
+	bool changed = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (step == 0 && p->types[i] == 0) {
+			p->types[i] = PG_TEXT;
+			changed = true;
+		} else if (step == 1 && p->types[i] == PG_TEXT &&
+		    p->values[i] == NULL) {
+			p->types[i] = PG_INT8;
+			changed = true;
+		}
+	}
+	return changed;
+}
+
+/* Prepares (name) or runs (NULL name) the statement, choosing types again
+ * while the server cannot type the untyped parameters (see the top of the
+ * file). Returns the last try's result; p->types holds its types. */
+static PGresult *
+pg_typed(sx_db_conn *c, const char *name, const char *sql, size_t n)
+{
+	pg_conn *p = pgc(c);
+	PGresult *res;
+	int step;
+
+	for (step = 0;; step++) {
+		res = pg_guarded(c, name, sql, n);
+		if (step > 1 || !pg_type_retry(res, step) || !pg_widen(p, n, step))
+			return res;
+		PQclear(res);
+	}
+}
+
+/*
+ * True when a statement prepared with s's types takes the parameters now in
+ * p: a NULL fits any type; a value fits the type it was prepared with, and
+ * text also fits a parameter the server typed or that became text.
+ * Otherwise (an int where a double was, a value where a NULL was inferred)
+ * the statement is prepared again.
+ */
+static bool
+pg_stmt_fits(const pg_stmt *s, const pg_conn *p, size_t n)
+{
+	size_t i;
+
+	if (s->n != n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (p->values[i] != NULL && p->types[i] != s->types[i] &&
+		    !(p->types[i] == 0 && s->types[i] == PG_TEXT))
+			return false;
+	return true;
+}
+
+/* The cached statement for sql fitting the parameters in p (pg_params),
+ * prepared now if new or unfit; NULL on failure (error recorded). */
 static pg_stmt *
 pg_prepared(sx_db_conn *c, const char *sql, size_t n)
 {
@@ -472,20 +630,24 @@ pg_prepared(sx_db_conn *c, const char *sql, size_t n)
 	pg_stmt *s = sx_db_stmtcache_get(&c->cache, sql, len, hash);
 	PGresult *res;
 
-	if (s != NULL)
+	if (s != NULL && pg_stmt_fits(s, p, n))
 		return s;
-	if ((s = pg_stmt_new(p)) == NULL) {
+	if (s != NULL)
+		sx_db_stmtcache_remove(&c->cache, sql, len, hash);
+	if ((s = pg_stmt_new(p, n)) == NULL) {
 		sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0, "out of memory preparing a statement");
 		return NULL;
 	}
-	res = PQprepare(p->pg, s->name, sql, (int)n, p->types);
+	res = pg_typed(c, s->name, sql, n);
 	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
-		pg_fail(c, res);
+		if (c->err.code == SX_DB_OK)
+			pg_fail(c, res);
 		PQclear(res);
 		free(s);
 		return NULL;
 	}
 	PQclear(res);
+	memcpy(s->types, p->types, n * sizeof(Oid));
 	if (sx_db_stmtcache_put(&c->cache, sql, len, hash, s) < 0) {
 		c->closing = true;	/* not cached: forget it without a round trip */
 		pg_stmt_free(c, s);
@@ -593,8 +755,7 @@ pg_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 		}
 	} else {
 		c->cache.misses++;
-		res = PQexecParams(p->pg, sql, (int)n, p->types, p->values, p->lengths,
-		    p->formats, 0);
+		res = pg_typed(c, NULL, sql, n);
 	}
 	return pg_take_result(c, res, out);
 }
@@ -642,37 +803,46 @@ pg_seems_alive(sx_db_conn *c)
 	return true;
 }
 
-/* Per-statement plan of a batch. */
+/* Per-statement plan of a batch: the name of its prepared statement. */
 typedef struct pg_batch_item {
-	pg_stmt *stmt;		/* NULL: run unnamed (cache off) */
-	bool prepare;		/* first use: PREPARE in the pipeline */
-	bool prepared;		/* the server accepted that PREPARE */
+	char name[24];
 } pg_batch_item;
 
-/* Finds or plans the statement of stmts[i], sharing a new statement with an
- * earlier item of the same batch. Returns 0 or -1 (out of memory). */
-static int
-pg_batch_plan(sx_db_conn *c, const sx_db_stmt *stmts, pg_batch_item *items, size_t i)
+/*
+ * Prepares (or finds) every statement of the batch before the pipeline
+ * starts, each with its own parameters' types (pg_prepared), so the
+ * pipeline only runs them. Sets *caching false when a statement prepared
+ * for an earlier item is gone again (more new statements than the cache
+ * holds, or one SQL text with two sets of types): the batch then runs them
+ * unnamed. Returns SX_DB_OK or the error of a statement that would not
+ * prepare.
+ */
+static sx_db_err
+pg_batch_plan(sx_db_conn *c, const sx_db_stmt *stmts, size_t n,
+    pg_batch_item *items, bool *caching)
 {
-	size_t len = strlen(stmts[i].sql), j;
+	pg_stmt *s;
+	size_t i, len;
 
-	items[i].stmt = sx_db_stmtcache_get(&c->cache, stmts[i].sql, len,
-	    sx_db_sql_hash(stmts[i].sql, len));
-	if (items[i].stmt != NULL)
-		return 0;
-	for (j = 0; j < i; j++) {
-		if (items[j].prepare && strcmp(stmts[j].sql, stmts[i].sql) == 0) {
-			items[i].stmt = items[j].stmt;
-			return 0;
-		}
+	for (i = 0; i < n; i++) {
+		if (pg_params(c, stmts[i].params, stmts[i].n) != SX_DB_OK ||
+		    (s = pg_prepared(c, stmts[i].sql, stmts[i].n)) == NULL)
+			return c->err.code;
+		memcpy(items[i].name, s->name, sizeof(items[i].name));
 	}
-	items[i].prepare = true;
-	return (items[i].stmt = pg_stmt_new(pgc(c))) == NULL ? -1 : 0;
+	for (i = 0; i < n && *caching; i++) {
+		len = strlen(stmts[i].sql);
+		s = sx_db_stmtcache_get(&c->cache, stmts[i].sql, len,
+		    sx_db_sql_hash(stmts[i].sql, len));
+		*caching = s != NULL && strcmp(s->name, items[i].name) == 0;
+	}
+	return SX_DB_OK;
 }
 
 /* Queues statement i of the batch on the pipeline. Returns SX_DB_OK or an error. */
 static sx_db_err
-pg_batch_send(sx_db_conn *c, const sx_db_stmt *st, pg_batch_item *it, bool caching)
+pg_batch_send(sx_db_conn *c, const sx_db_stmt *st, const pg_batch_item *it,
+    bool caching)
 {
 	pg_conn *p = pgc(c);
 	sx_db_err err;
@@ -683,25 +853,10 @@ pg_batch_send(sx_db_conn *c, const sx_db_stmt *st, pg_batch_item *it, bool cachi
 	if (!caching)
 		ok = PQsendQueryParams(p->pg, st->sql, (int)st->n, p->types, p->values,
 		    p->lengths, p->formats, 0);
-	else if (it->prepare && !PQsendPrepare(p->pg, it->stmt->name, st->sql, (int)st->n, p->types))
-		ok = 0;
 	else
-		ok = PQsendQueryPrepared(p->pg, it->stmt->name, (int)st->n, p->values,
+		ok = PQsendQueryPrepared(p->pg, it->name, (int)st->n, p->values,
 		    p->lengths, p->formats, 0);
 	return ok ? SX_DB_OK : pg_fail(c, NULL);
-}
-
-/* Reads one command's result (up to its NULL terminator). Returns it, or
- * NULL when the connection gave nothing. */
-static PGresult *
-pg_batch_read(PGconn *pg)
-{
-	PGresult *res = PQgetResult(pg), *extra;
-
-	if (res != NULL && PQresultStatus(res) != PGRES_PIPELINE_SYNC)
-		while ((extra = PQgetResult(pg)) != NULL)
-			PQclear(extra);
-	return res;
 }
 
 /*
@@ -711,8 +866,7 @@ pg_batch_read(PGconn *pg)
  * the caller.
  */
 static sx_db_err
-pg_batch_collect(sx_db_conn *c, pg_batch_item *items, size_t n,
-    sx_db_result **results, sx_db_err err)
+pg_batch_collect(sx_db_conn *c, size_t n, sx_db_result **results, sx_db_err err)
 {
 	PGconn *pg = pgc(c)->pg;
 	sx_db_err e;
@@ -720,15 +874,6 @@ pg_batch_collect(sx_db_conn *c, pg_batch_item *items, size_t n,
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (items[i].prepare) {
-			if ((res = pg_batch_read(pg)) == NULL)
-				return pg_fail(c, NULL);
-			if (PQresultStatus(res) == PGRES_COMMAND_OK)
-				items[i].prepared = true;
-			else if (PQresultStatus(res) != PGRES_PIPELINE_ABORTED && err == SX_DB_OK)
-				err = pg_fail(c, res);
-			PQclear(res);
-		}
 		if ((res = pg_batch_read(pg)) == NULL)
 			return pg_fail(c, NULL);
 		if (PQresultStatus(res) == PGRES_PIPELINE_ABORTED) {
@@ -770,27 +915,6 @@ pg_batch_send_control(sx_db_conn *c, const char *sql)
 	return SX_DB_OK;
 }
 
-/* After the pipeline: caches the statements it prepared (evictions need
- * plain round trips, not allowed inside the pipeline) and frees the rest. */
-static void
-pg_batch_settle(sx_db_conn *c, const sx_db_stmt *stmts, pg_batch_item *items, size_t n)
-{
-	size_t i, len;
-
-	for (i = 0; i < n; i++) {
-		if (!items[i].prepare)
-			continue;
-		len = strlen(stmts[i].sql);
-		if (items[i].prepared && !c->broken &&
-		    sx_db_stmtcache_put(&c->cache, stmts[i].sql, len,
-		    sx_db_sql_hash(stmts[i].sql, len), items[i].stmt) == 0)
-			continue;
-		c->closing = !items[i].prepared;	/* never made: nothing to DEALLOCATE */
-		pg_stmt_free(c, items[i].stmt);
-		c->closing = false;
-	}
-}
-
 /* After a failed batch inside a transaction: back to before the batch,
  * keeping the batch's error as the one reported. A transaction already
  * aborted before the batch (its SAVEPOINT failed) stays aborted. */
@@ -815,7 +939,7 @@ pg_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **result
 	bool caching = c->cache.capacity > 0;
 	pg_batch_item *items;
 	sx_db_err err = SX_DB_OK;
-	size_t i, planned = 0;
+	size_t i;
 	/* Inside a transaction the batch runs in a savepoint, so a failure
 	 * undoes the batch only (outside one, the pipeline is an implicit
 	 * transaction of its own). */
@@ -825,11 +949,9 @@ pg_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **result
 		return SX_DB_OK;
 	if ((items = calloc(n, sizeof(*items))) == NULL)
 		return sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0, "out of memory for a batch");
-	for (; planned < n && caching; planned++)
-		if (pg_batch_plan(c, stmts, items, planned) < 0) {
-			err = sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0, "out of memory for a batch");
-			goto done;
-		}
+	if (caching && (err = pg_batch_plan(c, stmts, n, items, &caching)) !=
+	    SX_DB_OK)
+		goto done;
 	if (!PQenterPipelineMode(pg)) {
 		err = pg_fail(c, NULL);
 		goto done;
@@ -846,7 +968,7 @@ pg_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **result
 		if (in_tx)
 			err = pg_batch_control(c, err, false);
 		if (!c->broken)
-			err = pg_batch_collect(c, items, n, results, err);
+			err = pg_batch_collect(c, n, results, err);
 		if (in_tx && !c->broken)
 			err = pg_batch_control(c, err, false);
 		if (!c->broken)
@@ -865,10 +987,6 @@ pg_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **result
 	    !c->broken)
 		pg_batch_undo(c);
 done:
-	for (i = 0; i < planned; i++)
-		if (!items[i].prepare)
-			items[i].stmt = NULL;
-	pg_batch_settle(c, stmts, items, planned);
 	free(items);
 	return err != SX_DB_OK ? err : c->err.code;
 }

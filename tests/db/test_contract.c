@@ -843,3 +843,136 @@ CONTRACT(failed_write_leaves_transaction_usable)
 	    sx_db_last_error(ct.db)->message);
 	cr_expect_eq(committed_rows_of("bm"), 1);
 }
+
+/* ---- parameter types ---- */
+
+/* Counts the rows of pt that sql (with params) selects (must succeed). */
+static int64_t
+count_where(sx_db_conn *c, const char *sql, const sx_db_value *p, size_t n)
+{
+	int64_t v = -1;
+
+	cr_assert_eq(sx_db_scalar_int(c, sql, p, n, &v), SX_DB_OK, "%s: %s", sql,
+	    sx_db_last_error(c)->message);
+	return v;
+}
+
+static void
+param_table(void)
+{
+	dbtest_run(ct.db, "CREATE TABLE pt (id BIGINT, n INTEGER, name TEXT, "
+	    "at TIMESTAMP)");
+	dbtest_run(ct.db, "INSERT INTO pt VALUES (1, 10, 'ann', "
+	    "'2024-01-02 03:04:05'), (2, 20, 'bob', '2024-02-03 04:05:06'), "
+	    "(3, 30, 'cy', '2024-03-04 05:06:07')");
+}
+
+/*
+ * The portable forms work on both drivers, with a value and with NULL: a
+ * parameter used twice, "$1 IS NULL OR col = $1" on a text and an integer
+ * column (its first use leaves the type open on PostgreSQL), LIMIT and
+ * OFFSET, integer and text comparisons, a string bound to a timestamp.
+ */
+static void
+portable_param_forms(sx_db_conn *c)
+{
+	const char *opt_name = "SELECT count(*) FROM pt WHERE $1 IS NULL OR "
+	    "name = $1";
+	const char *opt_id = "SELECT count(*) FROM pt WHERE $1 IS NULL OR id = $1";
+	const char *none = NULL;
+
+	cr_expect_eq(count_where(c, opt_name, SX_PARAMS("bob")), 1);
+	cr_expect_eq(count_where(c, opt_name, SX_PARAMS(none)), 3);
+	cr_expect_eq(count_where(c, opt_name, SX_PARAMS("zed")), 0);
+	cr_expect_eq(count_where(c, opt_id, SX_PARAMS(SX_PNULL)), 3);
+	cr_expect_eq(count_where(c, opt_id, SX_PARAMS(2)), 1);
+	cr_expect_eq(count_where(c, opt_id, SX_PARAMS(SX_PNULL)), 3);
+	cr_expect_eq(count_where(c, "SELECT count(*) FROM (SELECT id FROM pt "
+	    "ORDER BY id LIMIT $1 OFFSET $2) s", SX_PARAMS(2, 2)), 1);
+	cr_expect_eq(count_where(c, "SELECT count(*) FROM pt WHERE n > $1 AND "
+	    "id < $2 AND name <> $3", SX_PARAMS(10, (int64_t)3, "zed")), 1);
+	cr_expect_eq(count_where(c, "SELECT count(*) FROM pt WHERE id = $1 OR "
+	    "n = $1 * 10", SX_PARAMS(1)), 1);
+	cr_expect_eq(count_where(c, "SELECT count(*) FROM pt WHERE n > $1",
+	    SX_PARAMS(15.5)), 2);
+	cr_expect_eq(count_where(c, "SELECT count(*) FROM pt WHERE at > $1",
+	    SX_PARAMS("2024-02-01 00:00:00")), 2);
+	cr_expect_eq(count_where(c, "SELECT count(*) FROM pt WHERE ($1 IS NULL "
+	    "OR name = $1) AND ($2 IS NULL OR n >= $2)", SX_PARAMS(none, 20)), 2);
+}
+
+CONTRACT(portable_parameter_forms)
+{
+	param_table();
+	portable_param_forms(ct.db);
+}
+
+/* The same forms inside a transaction, which stays usable while the
+ * parameters' types are worked out, and with the statement cache off. */
+CONTRACT(portable_parameter_forms_in_transaction_and_uncached)
+{
+	sx_db_options off = {.stmt_cache_size = -1};
+	sx_db_conn *c;
+
+	param_table();
+	cr_assert_eq(sx_db_begin(ct.db), SX_DB_OK);
+	portable_param_forms(ct.db);
+	cr_expect_eq(sx_db_commit(ct.db), SX_DB_OK, "%s",
+	    sx_db_last_error(ct.db)->message);
+	c = other_conn(&off);
+	portable_param_forms(c);
+	cr_assert_eq(sx_db_begin(c), SX_DB_OK);
+	portable_param_forms(c);
+	cr_expect_eq(sx_db_commit(c), SX_DB_OK, "%s", sx_db_last_error(c)->message);
+	sx_db_close(c);
+}
+
+/* One cached statement run with one type and then another for the same
+ * parameter (NULL, an integer, a double, text) answers each right. */
+CONTRACT(cached_statement_reused_with_other_types)
+{
+	const char *sql = "SELECT count(*) FROM pt WHERE $1 IS NULL OR n < $1";
+
+	param_table();
+	cr_expect_eq(count_where(ct.db, sql, SX_PARAMS(SX_PNULL)), 3);
+	cr_expect_eq(count_where(ct.db, sql, SX_PARAMS(20)), 1);
+	cr_expect_eq(count_where(ct.db, sql, SX_PARAMS(20.5)), 2);
+	cr_expect_eq(count_where(ct.db, sql, SX_PARAMS(SX_PNULL)), 3);
+	cr_expect_eq(count_where(ct.db, sql, SX_PARAMS(11)), 1);
+	cr_expect_eq(count_where(ct.db, "SELECT count(*) FROM pt WHERE "
+	    "$1 IS NULL OR name = $1", SX_PARAMS(SX_PNULL)), 3);
+	cr_expect_eq(count_where(ct.db, "SELECT count(*) FROM pt WHERE "
+	    "$1 IS NULL OR name = $1", SX_PARAMS("cy")), 1);
+}
+
+/* Values keep their types: a bool is a boolean, a double a double, an
+ * integer beyond 32 bits exact, a batch prepares each statement with its
+ * own parameters' types. */
+CONTRACT(parameter_values_keep_their_types)
+{
+	sx_db_result *r = NULL;
+	sx_db_result *res[2] = {NULL, NULL};
+	const char *none = NULL;
+	bool yes = true;	/* a bare `true` is an int in C */
+	sx_db_stmt st[2] = {
+		{"INSERT INTO pt (id, name) VALUES ($1, $2)",
+		    SX_PARAMS((int64_t)5000000000, "big")},
+		{"SELECT count(*) AS c FROM pt WHERE $1 IS NULL OR name = $1",
+		    SX_PARAMS(none)},
+	};
+
+	param_table();
+	cr_assert_eq(sx_db_one(ct.db, "SELECT $1 + 1 AS i, $2 * 2 AS d, "
+	    "CASE WHEN $3 THEN 'yes' ELSE 'no' END AS b",
+	    SX_PARAMS((int64_t)5000000000, 1.25, yes), &r), SX_DB_OK, "%s",
+	    sx_db_last_error(ct.db)->message);
+	cr_expect_eq(sx_db_get_int(r, 0), 5000000001);
+	cr_expect(sx_db_get_double(r, 1) == 2.5);
+	cr_expect_str_eq(sx_db_get_text(r, 2), "yes");
+	sx_db_result_free(r);
+	cr_assert_eq(sx_db_batch(ct.db, st, 2, res), SX_DB_OK, "%s",
+	    sx_db_last_error(ct.db)->message);
+	cr_expect_eq(sx_db_get_int(res[1], 0), 4);
+	sx_db_result_free(res[0]);
+	sx_db_result_free(res[1]);
+}
