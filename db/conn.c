@@ -33,6 +33,7 @@ static const char *const sx_db_errs[SX_DB_ERR__MAX] = {
 	[SX_DB_ERR_RANGE] = "column or parameter out of range",
 	[SX_DB_ERR_STATE] = "call not valid in this state",
 	[SX_DB_ERR_NOMEM] = "out of memory",
+	[SX_DB_ERR_TOO_MANY] = "query returned more than the one row expected",
 };
 
 static const char *const sx_db_dialects[SX_DB_DIALECT__MAX] = {
@@ -632,28 +633,55 @@ sx_db_exec_script(sx_db_conn *c, const char *sql)
 
 /* One row: the result stays positioned before its first row, and the
  * getters read row 0 until sx_db_next moves. */
-sx_db_err
-sx_db_one(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
-    sx_db_result **out)
+/* Runs a query for at most max rows (the driver may stop reading there)
+ * and hands back its result: SX_DB_NO_ROW (and *out = NULL) when no row
+ * came back. */
+static sx_db_err
+run_rows(sx_db_conn *c, const char *sql, const sx_db_value *params,
+    size_t n, unsigned max, sx_db_result **out)
 {
 	sx_db_result *r;
 	sx_db_err err;
 
 	*out = NULL;
-	c->one_row = true;
+	c->max_rows = max;
 	err = sx_db_exec(c, sql, params, n, &r);
-	c->one_row = false;
+	c->max_rows = 0;
 	if (err != SX_DB_OK)
 		return err;
-	/* The same answer on every driver: the first row only. */
-	if (r->nrows > 1)
-		r->nrows = 1;
 	if (sx_db_rows(r) == 0) {
 		sx_db_result_free(r);
 		return SX_DB_NO_ROW;
 	}
 	*out = r;
 	return SX_DB_OK;
+}
+
+sx_db_err
+sx_db_one(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
+    sx_db_result **out)
+{
+	sx_db_err err = run_rows(c, sql, params, n, 1, out);
+
+	/* The same answer on every driver: the first row only. */
+	if (err == SX_DB_OK && (*out)->nrows > 1)
+		(*out)->nrows = 1;
+	return err;
+}
+
+sx_db_err
+sx_db_exactly_one(sx_db_conn *c, const char *sql, const sx_db_value *params,
+    size_t n, sx_db_result **out)
+{
+	sx_db_err err = run_rows(c, sql, params, n, 2, out);
+
+	if (err != SX_DB_OK || (*out)->nrows == 1)
+		return err;
+	sx_db_result_free(*out);
+	*out = NULL;
+	return sx_db_fail(c, SX_DB_ERR_TOO_MANY, NULL, 0, "query returned more "
+	    "than one row where exactly one was expected (add to its WHERE, or "
+	    "use sx_db_one for the first row)");
 }
 
 /* Runs a one-row query and hands back its first cell (or an error). */
@@ -675,30 +703,48 @@ scalar_cell(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 }
 
 sx_db_err
-sx_db_scalar_int(sx_db_conn *c, const char *sql, const sx_db_value *params,
-    size_t n, int64_t *out)
+sx_db_scalar_int_or_null(sx_db_conn *c, const char *sql,
+    const sx_db_value *params, size_t n, int64_t *out, bool *is_null)
 {
 	sx_db_result *r;
 	const sx_db_cell *cell;
 	sx_db_err err;
 
 	*out = 0;
+	if (is_null != NULL)
+		*is_null = false;
 	if ((err = scalar_cell(c, sql, params, n, &r, &cell)) != SX_DB_OK)
 		return err;
-	if (cell->type == SX_DB_INT || cell->type == SX_DB_BOOL) {
-		*out = sx_db_get_int(r, 0);
-	} else {
+	if (cell->type == SX_DB_NULL && is_null != NULL)
+		*is_null = true;
+	else if (cell->type == SX_DB_BOOL)	/* EXISTS (...) on PostgreSQL */
+		*out = cell->v.b;
+	else if (!sx_db_cell_int(r, cell, out))
 		err = sx_db_fail(c, SX_DB_ERR_TYPE, NULL, 0,
-		    "scalar is %s, not an integer", cell->type == SX_DB_NULL ?
-		    "NULL" : "not an integer column");
-	}
+		    "scalar is %s, not an integer%s", cell->type == SX_DB_NULL ?
+		    "NULL" : "another type", cell->type == SX_DB_NULL ?
+		    " (use sx_db_scalar_int_or_null or COALESCE)" : "");
 	sx_db_result_free(r);
 	return err;
 }
 
 sx_db_err
-sx_db_scalar_text(sx_db_conn *c, const char *sql, const sx_db_value *params,
-    size_t n, char **out)
+sx_db_scalar_int(sx_db_conn *c, const char *sql, const sx_db_value *params,
+    size_t n, int64_t *out)
+{
+	return sx_db_scalar_int_or_null(c, sql, params, n, out, NULL);
+}
+
+/* Copies s for the caller (who frees it with free()). */
+static char *
+scalar_copy(const char *s)
+{
+	return strdup(s);
+}
+
+sx_db_err
+sx_db_scalar_text_or_null(sx_db_conn *c, const char *sql,
+    const sx_db_value *params, size_t n, char **out)
 {
 	sx_db_result *r;
 	const sx_db_cell *cell;
@@ -708,15 +754,23 @@ sx_db_scalar_text(sx_db_conn *c, const char *sql, const sx_db_value *params,
 	*out = NULL;
 	if ((err = scalar_cell(c, sql, params, n, &r, &cell)) != SX_DB_OK)
 		return err;
-	if (cell->type == SX_DB_NULL) {
-		err = sx_db_fail(c, SX_DB_ERR_TYPE, NULL, 0,
-		    "scalar is NULL, not text");
-	} else if ((s = sx_db_get_text(r, 0)) == NULL ||
-	    (*out = strdup(s)) == NULL) {
+	if (cell->type != SX_DB_NULL && ((s = sx_db_get_text(r, 0)) == NULL ||
+	    (*out = scalar_copy(s)) == NULL))
 		err = sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0,
 		    "out of memory copying a scalar");
-	}
 	sx_db_result_free(r);
+	return err;
+}
+
+sx_db_err
+sx_db_scalar_text(sx_db_conn *c, const char *sql, const sx_db_value *params,
+    size_t n, char **out)
+{
+	sx_db_err err = sx_db_scalar_text_or_null(c, sql, params, n, out);
+
+	if (err == SX_DB_OK && *out == NULL)
+		err = sx_db_fail(c, SX_DB_ERR_TYPE, NULL, 0, "scalar is NULL, not "
+		    "text (use sx_db_scalar_text_or_null or COALESCE)");
 	return err;
 }
 

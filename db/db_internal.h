@@ -96,6 +96,11 @@ const char *sx_db_cell_bytes(const sx_db_result *r, const sx_db_cell *cell);
 /* The current row's cell of col, or NULL when col or the row is out of
  * range. */
 const sx_db_cell *sx_db_result_cell(const sx_db_result *r, size_t col);
+/* The integer in cell (of r): an integer, a double with no fraction, or
+ * text/numeric that is one whole number. False (and *out = 0) for NULL,
+ * bool and anything else. */
+bool sx_db_cell_int(const sx_db_result *r, const sx_db_cell *cell,
+    int64_t *out);
 
 /* ---- drivers ---- */
 
@@ -145,9 +150,10 @@ struct sx_db_conn {
 				   DEALLOCATE */
 	bool autobegin;		/* a session: a statement outside a transaction
 				   begins one first (sx_db_set_autobegin) */
-	bool one_row;		/* sx_db_one runs: a read-only statement may
-				   stop after its first row (the driver may
-				   ignore it) */
+	unsigned max_rows;	/* sx_db_one (1), sx_db_exactly_one (2): a
+				   read-only statement may stop after this
+				   many rows (the driver may ignore it);
+				   0: all */
 	sx_db_stmtcache cache;
 	double opened_ms;	/* sx_now_ms() at open, for max lifetime */
 	double released_ms;	/* last hand-back to a pool, for idle checks */

@@ -296,12 +296,13 @@ sq_run(sx_db_conn *c, sqlite3_stmt *st, sx_db_result **out)
 	sqlite3_int64 before = sqlite3_total_changes64(db);
 	sx_db_result *r = NULL;
 	size_t nrows = 0;
-	/* sx_db_one of a query: the first row is all it reads, and the caller
-	 * resets the statement, so the step that would only report DONE is
-	 * skipped. Statements that write keep stepping: their changes and
-	 * counts settle only when they run to the end. */
-	bool first_only = c->one_row && out != NULL &&
-	    sqlite3_stmt_readonly(st);
+	/* sx_db_one (sx_db_exactly_one) of a query: the first row (two rows)
+	 * is all it reads, and the caller resets the statement, so the step
+	 * that would only report DONE is skipped. Statements that write keep
+	 * stepping: their changes and counts settle only when they run to the
+	 * end. */
+	size_t limit = c->max_rows > 0 && out != NULL &&
+	    sqlite3_stmt_readonly(st) ? c->max_rows : SIZE_MAX;
 	int rc = sqlite3_step(st);
 
 	if (out != NULL && (rc == SQLITE_ROW || rc == SQLITE_DONE) &&
@@ -311,7 +312,7 @@ sq_run(sx_db_conn *c, sqlite3_stmt *st, sx_db_result **out)
 		nrows++;
 		if (r != NULL && sq_row(r, st) < 0)
 			goto nomem;
-		if (first_only) {
+		if (nrows >= limit) {
 			rc = SQLITE_DONE;
 			break;
 		}

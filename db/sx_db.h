@@ -45,6 +45,7 @@ typedef enum sx_db_err {
 	SX_DB_ERR_STATE,	/* call not valid now (commit with no
 				   transaction...) */
 	SX_DB_ERR_NOMEM,
+	SX_DB_ERR_TOO_MANY,	/* sx_db_exactly_one: more than one row */
 	SX_DB_ERR__MAX
 } sx_db_err;
 
@@ -221,10 +222,26 @@ SX_API sx_db_err sx_db_exec_script(sx_db_conn *c, const char *sql);
  * no row came back. */
 SX_API sx_db_err sx_db_one(sx_db_conn *c, const char *sql,
     const sx_db_value *params, size_t n, sx_db_result **out);
+/* sx_db_one, and SX_DB_ERR_TOO_MANY (and *out = NULL) when the query
+ * returns more than one row: for a lookup that must be unique. */
+SX_API sx_db_err sx_db_exactly_one(sx_db_conn *c, const char *sql,
+    const sx_db_value *params, size_t n, sx_db_result **out);
+/* Scalars: the first column of the first row. SX_DB_NO_ROW when no row
+ * came back; SX_DB_ERR_TYPE when the value is NULL or is no whole number
+ * (an integer, a whole double, or text/numeric holding one: PostgreSQL's
+ * sum(bigint) is numeric; a bool counts as 0 or 1). */
 SX_API sx_db_err sx_db_scalar_int(sx_db_conn *c, const char *sql,
     const sx_db_value *params, size_t n, int64_t *out);
-/* Text scalar, copied into out (caller frees with free()). */
+/* The same, but a NULL value is SX_DB_OK with *is_null true (*out 0). */
+SX_API sx_db_err sx_db_scalar_int_or_null(sx_db_conn *c, const char *sql,
+    const sx_db_value *params, size_t n, int64_t *out, bool *is_null);
+/* Text scalar (any column type, as sx_db_get_text gives it), copied into
+ * *out: see "Ownership" at the top for who frees it. NULL is
+ * SX_DB_ERR_TYPE. */
 SX_API sx_db_err sx_db_scalar_text(sx_db_conn *c, const char *sql,
+    const sx_db_value *params, size_t n, char **out);
+/* The same, but a NULL value is SX_DB_OK with *out NULL. */
+SX_API sx_db_err sx_db_scalar_text_or_null(sx_db_conn *c, const char *sql,
     const sx_db_value *params, size_t n, char **out);
 
 /* Results: a cursor over materialised rows. */
@@ -247,9 +264,30 @@ SX_API bool sx_db_get_bool(const sx_db_result *r, size_t col);
 SX_API const char *sx_db_get_text(const sx_db_result *r, size_t col);
 SX_API const void *sx_db_get_blob(const sx_db_result *r, size_t col,
     size_t *len);
-/* By-name getters: the same, looking the column up by name. */
+/* By-name getters: the same, looking the column up by name (a missing
+ * column reads as NULL: 0 and NULL). */
 SX_API int64_t sx_db_int(const sx_db_result *r, const char *name);
 SX_API const char *sx_db_text(const sx_db_result *r, const char *name);
+/*
+ * Checked getters of the current row's column called name: true and *out
+ * set, or false (and *out 0, false or NULL) when there is no such column,
+ * no current row, the value is NULL, or it is not of the kind asked for.
+ * A missing column name is also logged to stderr, once per name.
+ *   sx_db_int_at: an integer, a whole double, text or numeric holding one
+ *     whole number ("abc", "1.5", a bool fail);
+ *   sx_db_double_at: any number, text or numeric holding one;
+ *   sx_db_bool_at: a bool, the integers 0 and 1 (SQLite's BOOLEAN), text
+ *     t/f/true/false/1/0;
+ *   sx_db_text_at: any non-NULL value as text (valid while r lives).
+ * Test the value itself for NULL with sx_db_is_null.
+ */
+SX_API bool sx_db_int_at(const sx_db_result *r, const char *name,
+    int64_t *out);
+SX_API bool sx_db_double_at(const sx_db_result *r, const char *name,
+    double *out);
+SX_API bool sx_db_bool_at(const sx_db_result *r, const char *name, bool *out);
+SX_API bool sx_db_text_at(const sx_db_result *r, const char *name,
+    const char **out);
 SX_API void sx_db_result_free(sx_db_result *r);
 
 /* JSON with honest types: ints as numbers, NULL as null, bools, ISO 8601

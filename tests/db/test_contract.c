@@ -976,3 +976,113 @@ CONTRACT(parameter_values_keep_their_types)
 	sx_db_result_free(res[0]);
 	sx_db_result_free(res[1]);
 }
+
+/* ---- checked getters, nullable scalars, exactly one ---- */
+
+/* Checked getters tell a value from a missing column, a NULL and a value
+ * of another kind, the same on both drivers. */
+CONTRACT(checked_getters)
+{
+	sx_db_result *r = NULL;
+	int64_t i = -1;
+	double d = -1;
+	bool b = true;
+	const char *s = "x";
+
+	cr_assert_eq(sx_db_one(ct.db, "SELECT CAST(7 AS BIGINT) AS id, "
+	    "'abc' AS word, CAST(NULL AS BIGINT) AS none, 2.5 AS half, "
+	    "CAST(4.0 AS DOUBLE PRECISION) AS whole, '42' AS digits, "
+	    "1 = 1 AS yes, CAST(0 AS BIGINT) AS zero", NULL, 0, &r), SX_DB_OK,
+	    "%s", sx_db_last_error(ct.db)->message);
+	cr_expect(sx_db_int_at(r, "id", &i));
+	cr_expect_eq(i, 7);
+	cr_expect_not(sx_db_int_at(r, "ID_misspelt", &i));
+	cr_expect_eq(i, 0);
+	cr_expect_not(sx_db_int_at(r, "word", &i));
+	cr_expect_not(sx_db_int_at(r, "none", &i));
+	cr_expect_not(sx_db_int_at(r, "half", &i));
+	cr_expect(sx_db_int_at(r, "whole", &i));
+	cr_expect_eq(i, 4);
+	cr_expect(sx_db_int_at(r, "digits", &i));
+	cr_expect_eq(i, 42);
+	cr_expect(sx_db_double_at(r, "half", &d));
+	cr_expect(d == 2.5);
+	cr_expect_not(sx_db_double_at(r, "word", &d));
+	cr_expect_not(sx_db_double_at(r, "none", &d));
+	cr_expect(sx_db_bool_at(r, "yes", &b));
+	cr_expect(b);
+	cr_expect(sx_db_bool_at(r, "zero", &b));
+	cr_expect_not(b);
+	cr_expect_not(sx_db_bool_at(r, "word", &b));
+	cr_expect(sx_db_text_at(r, "word", &s));
+	cr_expect_str_eq(s, "abc");
+	cr_expect(sx_db_text_at(r, "id", &s));
+	cr_expect_str_eq(s, "7");
+	cr_expect_not(sx_db_text_at(r, "none", &s));
+	cr_expect_null(s);
+	cr_expect_not(sx_db_text_at(r, "nmae", &s));
+	sx_db_result_free(r);
+}
+
+/* A NULL scalar is an answer of its own with the _or_null forms, an error
+ * (naming the fix) with the others; sum() of integers is an integer on
+ * both (numeric on PostgreSQL). */
+CONTRACT(nullable_scalars)
+{
+	int64_t v = -1;
+	bool is_null = false;
+	char *s = NULL;
+
+	dbtest_run(ct.db, "CREATE TABLE ns (x BIGINT)");
+	cr_expect_eq(sx_db_scalar_int_or_null(ct.db, "SELECT max(x) FROM ns",
+	    NULL, 0, &v, &is_null), SX_DB_OK);
+	cr_expect(is_null);
+	cr_expect_eq(sx_db_scalar_int(ct.db, "SELECT max(x) FROM ns", NULL, 0,
+	    &v), SX_DB_ERR_TYPE);
+	cr_expect(strstr(sx_db_last_error(ct.db)->message, "_or_null") != NULL);
+	cr_expect_eq(sx_db_scalar_text_or_null(ct.db, "SELECT max(x) FROM ns",
+	    NULL, 0, &s), SX_DB_OK);
+	cr_expect_null(s);
+	cr_expect_eq(sx_db_scalar_text(ct.db, "SELECT max(x) FROM ns", NULL, 0,
+	    &s), SX_DB_ERR_TYPE);
+	dbtest_run(ct.db, "INSERT INTO ns VALUES (2), (3)");
+	cr_expect_eq(sx_db_scalar_int_or_null(ct.db, "SELECT sum(x) FROM ns",
+	    NULL, 0, &v, &is_null), SX_DB_OK, "%s",
+	    sx_db_last_error(ct.db)->message);
+	cr_expect_not(is_null);
+	cr_expect_eq(v, 5);
+	cr_expect_eq(sx_db_scalar_int(ct.db, "SELECT 'abc'", NULL, 0, &v),
+	    SX_DB_ERR_TYPE);
+	cr_expect_eq(sx_db_scalar_text_or_null(ct.db, "SELECT max(x) FROM ns",
+	    NULL, 0, &s), SX_DB_OK);
+	cr_expect_str_eq(s, "3");
+	free(s);
+}
+
+/* sx_db_exactly_one: one row is OK, none SX_DB_NO_ROW, more
+ * SX_DB_ERR_TOO_MANY with no result; sx_db_one keeps taking the first. */
+CONTRACT(exactly_one_row)
+{
+	sx_db_result *r = NULL;
+	int64_t v = 0;
+
+	dbtest_run(ct.db, "CREATE TABLE eo (x BIGINT); "
+	    "INSERT INTO eo VALUES (1), (2), (2)");
+	cr_expect_eq(sx_db_exactly_one(ct.db, "SELECT x FROM eo WHERE x = $1",
+	    SX_PARAMS(1), &r), SX_DB_OK);
+	cr_expect(sx_db_int_at(r, "x", &v));
+	cr_expect_eq(v, 1);
+	sx_db_result_free(r);
+	cr_expect_eq(sx_db_exactly_one(ct.db, "SELECT x FROM eo WHERE x = $1",
+	    SX_PARAMS(3), &r), SX_DB_NO_ROW);
+	cr_expect_null(r);
+	cr_expect_eq(sx_db_exactly_one(ct.db, "SELECT x FROM eo WHERE x = $1",
+	    SX_PARAMS(2), &r), SX_DB_ERR_TOO_MANY);
+	cr_expect_null(r);
+	cr_expect_str_eq(sx_db_strerror(SX_DB_ERR_TOO_MANY),
+	    "query returned more than the one row expected");
+	cr_expect_eq(sx_db_one(ct.db, "SELECT x FROM eo ORDER BY x", NULL, 0,
+	    &r), SX_DB_OK);
+	cr_expect_eq(sx_db_rows(r), 1);
+	sx_db_result_free(r);
+}
