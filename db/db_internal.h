@@ -65,8 +65,9 @@ typedef struct sx_db_cell {
 
 typedef struct sx_db_colinfo {
 	size_t name_off;	/* offset of the NUL-terminated name in data */
-	bool json;		/* PostgreSQL json/jsonb: embed as JSON, not
-				   a string */
+	sx_db_type decl;	/* SQLite: the kind the column's declared type
+				   names (SX_DB_BOOL, SX_DB_TIMESTAMP,
+				   SX_DB_JSON), else SX_DB_NULL */
 } sx_db_colinfo;
 
 struct sx_db_result {
@@ -85,7 +86,7 @@ struct sx_db_result {
 sx_db_result *sx_db_result_new(size_t ncols);
 /* Each returns 0, or -1 when memory ran out. */
 int sx_db_result_set_col(sx_db_result *r, size_t col, const char *name,
-    bool json);
+    sx_db_type decl);
 /* Appends a row and returns its cells (all SX_DB_NULL), or NULL. */
 sx_db_cell *sx_db_result_add_row(sx_db_result *r);
 /* Stores a text/blob/numeric/timestamp value (copied, NUL-terminated). */

@@ -328,6 +328,8 @@ pg_type(Oid oid)
 		return SX_DB_TIMESTAMP;
 	case PG_BYTEA:
 		return SX_DB_BLOB;
+	case PG_JSON: case PG_JSONB:
+		return SX_DB_JSON;
 	default:
 		return SX_DB_TEXT;
 	}
@@ -419,7 +421,7 @@ pg_materialize(const PGresult *res)
 
 		types[j] = pg_type(oid);
 		if (sx_db_result_set_col(r, j, PQfname(res, (int)j),
-		    oid == PG_JSON || oid == PG_JSONB) < 0)
+		    SX_DB_NULL) < 0)
 			goto fail;
 	}
 	for (i = 0; i < nrows; i++) {

@@ -66,12 +66,13 @@ data_reserve(sx_db_result *r, size_t extra)
 }
 
 int
-sx_db_result_set_col(sx_db_result *r, size_t col, const char *name, bool json)
+sx_db_result_set_col(sx_db_result *r, size_t col, const char *name,
+    sx_db_type decl)
 {
 	size_t len = strlen(name) + 1;
 
 	r->cols[col].name_off = r->data_len;
-	r->cols[col].json = json;
+	r->cols[col].decl = decl;
 	/* Names are NUL-terminated inside the data bytes. */
 	if (data_reserve(r, len) < 0)
 		return -1;

@@ -222,6 +222,62 @@ sq_bind(sx_db_conn *c, sq_stmt *s, const sx_db_value *params, size_t n)
 	return SX_DB_OK;
 }
 
+/* The subtype SQLite's JSON functions give their results. */
+#define SQ_JSON_SUBTYPE 'J'
+
+/* The kind a column's declared type names, as PostgreSQL would type it:
+ * BOOLEAN/BOOL, TIMESTAMP/DATETIME/DATE, JSON/JSONB; else SX_DB_NULL. */
+static sx_db_type
+sq_decl_kind(const char *decl)
+{
+	if (decl == NULL)
+		return SX_DB_NULL;
+	if (strcasestr(decl, "BOOL") != NULL)
+		return SX_DB_BOOL;
+	if (strcasestr(decl, "JSON") != NULL)
+		return SX_DB_JSON;
+	if (strcasestr(decl, "TIME") != NULL || strcasestr(decl, "DATE") != NULL)
+		return SX_DB_TIMESTAMP;
+	return SX_DB_NULL;
+}
+
+/*
+ * Stores text t of column kind decl: JSON from SQLite's JSON functions,
+ * or valid JSON in a column declared JSON, as SX_DB_JSON; a date and time
+ * in a column declared TIMESTAMP/DATETIME as ISO 8601 the way PostgreSQL's
+ * come out ('T' between date and time, no trailing zeros in the fraction:
+ * "2024-01-02T03:04:05.12"); other text as text.
+ */
+static int
+sq_put_text(sx_db_result *r, sx_db_cell *cell, sx_db_type decl,
+    sqlite3_value *v)
+{
+	const char *t = (const char *)sqlite3_value_text(v);
+	size_t len = (size_t)sqlite3_value_bytes(v);
+	char iso[40];
+	cJSON *j;
+
+	if (sqlite3_value_subtype(v) == SQ_JSON_SUBTYPE)
+		return sx_db_result_put_bytes(r, cell, SX_DB_JSON, t, len);
+	if (decl == SX_DB_JSON && (j = cJSON_ParseWithLength(t, len)) != NULL) {
+		cJSON_Delete(j);
+		return sx_db_result_put_bytes(r, cell, SX_DB_JSON, t, len);
+	}
+	if (decl != SX_DB_TIMESTAMP || len < 10 || len >= sizeof(iso))
+		return sx_db_result_put_bytes(r, cell, SX_DB_TEXT, t, len);
+	memcpy(iso, t, len);
+	if (len >= 19 && iso[10] == ' ')
+		iso[10] = 'T';
+	if (len > 20 && iso[19] == '.' && strspn(iso + 20, "0123456789") ==
+	    len - 20) {
+		while (len > 20 && iso[len - 1] == '0')
+			len--;
+		if (len == 20)
+			len = 19;
+	}
+	return sx_db_result_put_bytes(r, cell, SX_DB_TIMESTAMP, iso, len);
+}
+
 /* Copies the current row of st into a new row of r. */
 static int
 sq_row(sx_db_result *r, sqlite3_stmt *st)
@@ -236,20 +292,21 @@ sq_row(sx_db_result *r, sqlite3_stmt *st)
 		case SQLITE_INTEGER:
 			row[i].type = SX_DB_INT;
 			row[i].v.i = sqlite3_column_int64(st, (int)i);
+			if (r->cols[i].decl == SX_DB_BOOL &&
+			    (row[i].v.i == 0 || row[i].v.i == 1)) {
+				row[i].type = SX_DB_BOOL;
+				row[i].v.b = row[i].v.i == 1;
+			}
 			break;
 		case SQLITE_FLOAT:
 			row[i].type = SX_DB_DOUBLE;
 			row[i].v.d = sqlite3_column_double(st, (int)i);
 			break;
-		case SQLITE_TEXT: {
-			const unsigned char *t =
-			    sqlite3_column_text(st, (int)i);
-
-			if (sx_db_result_put_bytes(r, &row[i], SX_DB_TEXT, t,
-			    (size_t)sqlite3_column_bytes(st, (int)i)) < 0)
+		case SQLITE_TEXT:
+			if (sq_put_text(r, &row[i], r->cols[i].decl,
+			    sqlite3_column_value(st, (int)i)) < 0)
 				return -1;
 			break;
-		}
 		case SQLITE_BLOB: {
 			const void *b = sqlite3_column_blob(st, (int)i);
 
@@ -280,7 +337,7 @@ sq_result_new(sqlite3_stmt *st)
 		const char *name = sqlite3_column_name(st, (int)i);
 
 		if (sx_db_result_set_col(r, i, name != NULL ? name : "",
-		    false) < 0) {
+		    sq_decl_kind(sqlite3_column_decltype(st, (int)i))) < 0) {
 			sx_db_result_free(r);
 			r = NULL;
 		}

@@ -79,6 +79,9 @@ typedef enum sx_db_type {
 	SX_DB_NUMERIC,		/* exact decimal carried as text (PostgreSQL
 				   numeric) */
 	SX_DB_TIMESTAMP,	/* ISO 8601 text */
+	SX_DB_JSON,		/* JSON text: PostgreSQL json/jsonb, SQLite's
+				   JSON functions and valid JSON in a column
+				   declared JSON; embedded by sx_db_row_json */
 	SX_DB_TYPE__MAX
 } sx_db_type;
 

@@ -1086,3 +1086,58 @@ CONTRACT(exactly_one_row)
 	cr_expect_eq(sx_db_rows(r), 1);
 	sx_db_result_free(r);
 }
+
+/* ---- the same JSON for the same row ---- */
+
+/* A row's JSON as text (must succeed), printed from the parsed text so
+ * that embedded JSON's own spacing does not count. */
+static char *
+row_json_text(const char *sql)
+{
+	sx_db_result *r = NULL;
+	cJSON *j;
+	char *s;
+
+	cr_assert_eq(sx_db_one(ct.db, sql, NULL, 0, &r), SX_DB_OK, "%s: %s", sql,
+	    sx_db_last_error(ct.db)->message);
+	cr_assert_not_null(j = sx_db_row_json(r));
+	s = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	cr_assert_not_null(j = cJSON_Parse(s), "%s", s);
+	free(s);
+	s = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	sx_db_result_free(r);
+	return s;
+}
+
+/* Timestamps in one format, BOOLEAN columns as true/false, JSON columns
+ * and the JSON aggregates of each dialect embedded as JSON: the same text
+ * on both drivers. */
+CONTRACT(same_json_for_same_row)
+{
+	const char *agg = is_pg() ?
+	    "SELECT p.id, (SELECT json_agg(json_build_object('n', c.n) ORDER BY "
+	    "c.n) FROM kid c WHERE c.pid = p.id) AS kids, json_build_object('a', "
+	    "1) AS obj FROM par p" :
+	    "SELECT p.id, (SELECT json_group_array(json_object('n', c.n)) FROM "
+	    "(SELECT n FROM kid WHERE pid = p.id ORDER BY n) c) AS kids, "
+	    "json_object('a', 1) AS obj FROM par p";
+	char *s;
+
+	dbtest_run(ct.db, "CREATE TABLE jr (id BIGINT, ok BOOLEAN, at TIMESTAMP, "
+	    "at2 TIMESTAMP, doc JSON, bad TEXT); CREATE TABLE par (id BIGINT); "
+	    "CREATE TABLE kid (pid BIGINT, n BIGINT)");
+	dbtest_run(ct.db, "INSERT INTO jr VALUES (1, TRUE, '2024-01-02 03:04:05', "
+	    "'2024-01-02 03:04:05.120', '{\"k\": [1, 2]}', '{not json'); "
+	    "INSERT INTO par VALUES (7); INSERT INTO kid VALUES (7, 2), (7, 1)");
+	s = row_json_text("SELECT id, ok, at, at2, doc, bad FROM jr");
+	cr_expect_str_eq(s, "{\"id\":1,\"ok\":true,\"at\":\"2024-01-02T03:04:05\","
+	    "\"at2\":\"2024-01-02T03:04:05.12\",\"doc\":{\"k\":[1,2]},"
+	    "\"bad\":\"{not json\"}");
+	free(s);
+	s = row_json_text(agg);
+	cr_expect_str_eq(s, "{\"id\":7,\"kids\":[{\"n\":1},{\"n\":2}],"
+	    "\"obj\":{\"a\":1}}");
+	free(s);
+}
