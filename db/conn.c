@@ -450,11 +450,86 @@ sx_db_close(sx_db_conn *c)
 {
 	if (c == NULL)
 		return;
+	sx_db_set_request_scope(c, false);
 	c->closing = true;
 	sx_db_stmtcache_destroy(&c->cache);
 	c->drv->close(c);
 	sx_buf_free(&c->errmsg);
 	free(c);
+}
+
+/* ---- request scope ---- */
+
+/* Scalar text handed out in request scope: freed with the scope. */
+typedef struct owned_text {
+	sx_db_owned own;
+	char s[];
+} owned_text;
+
+void
+sx_db_own(sx_db_conn *c, sx_db_owned *o)
+{
+	if (!c->scoped || o == NULL)
+		return;
+	o->next = c->owned;
+	o->prev = &c->owned;
+	if (c->owned != NULL)
+		c->owned->prev = &o->next;
+	c->owned = o;
+}
+
+void
+sx_db_disown(sx_db_owned *o)
+{
+	if (o->prev == NULL)
+		return;
+	*o->prev = o->next;
+	if (o->next != NULL)
+		o->next->prev = o->prev;
+	o->next = NULL;
+	o->prev = NULL;
+}
+
+/*
+ * Turning the scope on lists every result and scalar text the connection
+ * hands out from then on; turning it off frees whatever is still listed
+ * (what the caller did not free early) and stops listing. A pool turns it
+ * off when the connection comes back, and closing does too.
+ */
+void
+sx_db_set_request_scope(sx_db_conn *c, bool on)
+{
+	sx_db_owned *o;
+
+	if (c == NULL)
+		return;
+	while (!on && (o = c->owned) != NULL) {
+		sx_db_disown(o);
+		if (o->is_result)
+			sx_db_result_free((sx_db_result *)o);
+		else
+			free(o);
+	}
+	c->scoped = on;
+}
+
+/* A copy of s for a caller: listed with c in request scope (freed with
+ * it), else plain malloc'd memory the caller frees. NULL when out of
+ * memory. */
+static char *
+scalar_copy(sx_db_conn *c, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	owned_text *t;
+
+	if (!c->scoped)
+		return strdup(s);
+	if ((t = malloc(sizeof(*t) + len)) == NULL)
+		return NULL;
+	memset(&t->own, 0, sizeof(t->own));
+	sx_db_own(c, &t->own);
+	memcpy(t->s, s, len);
+	return t->s;
 }
 
 sx_db_dialect
@@ -609,6 +684,8 @@ sx_db_err
 sx_db_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
     sx_db_result **out)
 {
+	sx_db_err err;
+
 	if (out != NULL)
 		*out = NULL;
 	sx_db_clear_error(c);
@@ -617,9 +694,11 @@ sx_db_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 		return c->err.code;
 	if (c->autobegin && c->tx_depth == 0 && autobegin(c) != SX_DB_OK)
 		return c->err.code;
-	if (c->observer == NULL)
-		return c->drv->exec(c, sql, params, n, out);
-	return observed_exec(c, sql, params, n, out);
+	err = c->observer == NULL ? c->drv->exec(c, sql, params, n, out) :
+	    observed_exec(c, sql, params, n, out);
+	if (err == SX_DB_OK && out != NULL && *out != NULL)
+		sx_db_own(c, &(*out)->own);
+	return err;
 }
 
 sx_db_err
@@ -735,13 +814,6 @@ sx_db_scalar_int(sx_db_conn *c, const char *sql, const sx_db_value *params,
 	return sx_db_scalar_int_or_null(c, sql, params, n, out, NULL);
 }
 
-/* Copies s for the caller (who frees it with free()). */
-static char *
-scalar_copy(const char *s)
-{
-	return strdup(s);
-}
-
 sx_db_err
 sx_db_scalar_text_or_null(sx_db_conn *c, const char *sql,
     const sx_db_value *params, size_t n, char **out)
@@ -755,7 +827,7 @@ sx_db_scalar_text_or_null(sx_db_conn *c, const char *sql,
 	if ((err = scalar_cell(c, sql, params, n, &r, &cell)) != SX_DB_OK)
 		return err;
 	if (cell->type != SX_DB_NULL && ((s = sx_db_get_text(r, 0)) == NULL ||
-	    (*out = scalar_copy(s)) == NULL))
+	    (*out = scalar_copy(c, s)) == NULL))
 		err = sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0,
 		    "out of memory copying a scalar");
 	sx_db_result_free(r);
@@ -1024,6 +1096,9 @@ sx_db_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n,
 			res[i] = NULL;
 		}
 	}
+	for (i = 0; i < n && results != NULL; i++)
+		if (res[i] != NULL)
+			sx_db_own(c, &res[i]->own);
 	if (results == NULL)
 		free(res);
 	return err;

@@ -52,6 +52,18 @@ void sx_db_stmtcache_destroy(sx_db_stmtcache *sc);
 
 /* ---- results (result.c) ---- */
 
+/* A block listed with its connection while the connection is in request
+ * scope (sx_db_set_request_scope): a result, or scalar text. */
+typedef struct sx_db_owned {
+	struct sx_db_owned *next, **prev;	/* prev NULL: not listed */
+	bool is_result;
+} sx_db_owned;
+
+/* Lists o with c when c is in request scope. */
+void sx_db_own(sx_db_conn *c, sx_db_owned *o);
+/* Takes o off its connection's list, if it is on one. */
+void sx_db_disown(sx_db_owned *o);
+
 typedef struct sx_db_cell {
 	sx_db_type type;
 	uint32_t len;		/* text/blob length */
@@ -71,6 +83,7 @@ typedef struct sx_db_colinfo {
 } sx_db_colinfo;
 
 struct sx_db_result {
+	sx_db_owned own;	/* first: see sx_db_set_request_scope */
 	size_t nrows, ncols, cap_rows;
 	long cur;		/* -1 before the first row */
 	int64_t affected;
@@ -159,6 +172,9 @@ struct sx_db_conn {
 	double opened_ms;	/* sx_now_ms() at open, for max lifetime */
 	double released_ms;	/* last hand-back to a pool, for idle checks */
 	uint64_t hits_reported, misses_reported; /* cache counts the pool has */
+	bool scoped;		/* sx_db_set_request_scope: results and
+				   scalar text are listed in owned */
+	sx_db_owned *owned;
 	sx_db_observer observer;	/* sx_db_set_observer, or NULL */
 	void *observer_ctx;
 	void *drvdata;

@@ -29,6 +29,7 @@ sx_db_result_new(size_t ncols)
 	if ((r = malloc(head + cells + bytes)) == NULL)
 		return NULL;
 	memset(r, 0, sizeof(*r));
+	r->own.is_result = true;
 	r->ncols = ncols;
 	r->cur = -1;
 	r->cells = (sx_db_cell *)((char *)r + head);
@@ -567,6 +568,7 @@ sx_db_result_free(sx_db_result *r)
 
 	if (r == NULL)
 		return;
+	sx_db_disown(&r->own);
 	if (r->text_cache != NULL) {
 		for (i = 0; i < r->nrows * r->ncols; i++)
 			free(r->text_cache[i]);

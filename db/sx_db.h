@@ -317,6 +317,14 @@ SX_API sx_db_err sx_db_rollback_all(sx_db_conn *c);
  * nothing until a statement finds no transaction. A pool turns it off when
  * the connection comes back. */
 SX_API void sx_db_set_autobegin(sx_db_conn *c, bool on);
+/* Request scope (on for a connection the framework hands a request):
+ * while on, every result and sx_db_scalar_text string the connection
+ * returns is also listed with it, and turning it off frees whatever is
+ * still listed. sx_db_pool_release and sx_db_close turn it off, so what a
+ * handler forgets to free is freed when the request ends; freeing a result
+ * early with sx_db_result_free stays right. Scalar text in scope must not
+ * be freed by the caller. */
+SX_API void sx_db_set_request_scope(sx_db_conn *c, bool on);
 
 /* Batches: n statements sent to PostgreSQL in one round trip (pipeline
  * mode); on SQLite run in sequence. results[i] gets each result (caller

@@ -192,6 +192,8 @@ sx_deps_conn(sx_req *req, size_t i, sx_dbkey kind)
 	}
 	if (slot->conn != NULL && !slot->traced) {
 		sx_trace_attach(req, slot->conn);	/* trace.c */
+		/* What the handler does not free goes with the request. */
+		sx_db_set_request_scope(slot->conn, true);
 		slot->traced = true;
 	}
 	if (kind == SX_DBKEY_SESSION && !sx_db_in_transaction(slot->conn)) {

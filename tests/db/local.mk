@@ -5,7 +5,7 @@
 # program of its own so no other db test runs beside it.
 EXTRA_DIST += tests/db/dbtest.h
 if HAVE_CRITERION
-SX_DB_TESTS = tests/db/test_contract tests/db/test_sqlite tests/db/test_pg tests/db/test_pool tests/db/test_pg_restart
+SX_DB_TESTS = tests/db/test_contract tests/db/test_sqlite tests/db/test_pg tests/db/test_pool tests/db/test_pg_restart tests/db/test_handlers
 check_PROGRAMS += $(SX_DB_TESTS)
 TESTS += $(SX_DB_TESTS)
 tests_db_test_contract_SOURCES = tests/db/test_contract.c tests/db/dbtest.h
@@ -28,6 +28,10 @@ tests_db_test_pg_restart_SOURCES = tests/db/test_pg_restart.c tests/db/dbtest.h
 tests_db_test_pg_restart_CFLAGS = $(SX_TESTCFLAGS)
 tests_db_test_pg_restart_LDADD = $(SX_TESTLIBS)
 tests_db_test_pg_restart_LDFLAGS = $(SX_TESTLINK)
+tests_db_test_handlers_SOURCES = tests/db/test_handlers.c
+tests_db_test_handlers_CFLAGS = $(SX_TESTCFLAGS) -I$(top_srcdir)
+tests_db_test_handlers_LDADD = $(SX_TESTLIBS)
+tests_db_test_handlers_LDFLAGS = $(SX_TESTLINK)
 endif
 # SX_PARAMS's compile-time type check: a struct argument must not compile.
 dist_check_SCRIPTS += tests/db/params-typecheck.sh
