@@ -116,6 +116,21 @@ const sx_db_cell *sx_db_result_cell(const sx_db_result *r, size_t col);
 bool sx_db_cell_int(const sx_db_result *r, const sx_db_cell *cell,
     int64_t *out);
 
+/* ---- arrays (array.c) ---- */
+
+/* True for an array or JSON parameter (SX_PINTS, ..., SX_PJSON). */
+bool sx_db_is_array_param(const sx_db_value *v);
+/* Writes array or JSON parameter v to b in dialect d's form: a PostgreSQL
+ * array literal with its array type's OID in *oid (0: let the server
+ * infer), or JSON text. Returns 0, -1 when memory ran out, -2 for a value
+ * that cannot be bound (a NULL pointer, a cJSON array mixing kinds). */
+int sx_db_array_param(const sx_db_value *v, sx_db_dialect d, sx_buf *b,
+    unsigned *oid);
+/* Appends PostgreSQL array text v[0..len) (text output) to out as a JSON
+ * array; kind is 'n' for numbers, 'b' for booleans, 't' for text. Returns
+ * 0 or -1. */
+int sx_db_pg_array_json(const char *v, size_t len, char kind, sx_buf *out);
+
 /* ---- drivers ---- */
 
 typedef struct sx_db_driver {

@@ -281,6 +281,24 @@ pg_params(sx_db_conn *c, const sx_db_value *params, size_t n)
 			p->values[i] = v->v.b ? "t" : "f";
 			p->types[i] = PG_BOOL;
 			break;
+		case SX_DB_INTS:
+		case SX_DB_DOUBLES:
+		case SX_DB_TEXTS:
+		case SX_DB_JSON: {
+			unsigned oid;
+			int arc;
+
+			p->offs[i] = p->scratch.len;
+			arc = sx_db_array_param(v, SX_DB_POSTGRES, &p->scratch, &oid);
+			if (arc == -2)
+				return sx_db_fail(c, SX_DB_ERR_TYPE, NULL, 0,
+				    "parameter $%zu: an array from a NULL pointer, "
+				    "or a JSON array mixing numbers, text and "
+				    "booleans", i + 1);
+			p->types[i] = (Oid)oid;
+			rc = arc < 0 ? arc : sx_buf_putc(&p->scratch, '\0');
+			break;
+		}
 		case SX_DB_BLOB:
 			if (v->v.s.len > INT32_MAX)
 				return sx_db_fail(c, SX_DB_ERR_RANGE, NULL, 0,
@@ -403,6 +421,37 @@ pg_put_value(sx_db_result *r, sx_db_cell *cell, sx_db_type t, const char *v, siz
 	}
 }
 
+/* The element kind of an array type ('n' numbers, 'b' booleans, 't'
+ * text), or 0 for a type that is no array Sextant rewrites as JSON. */
+static char
+pg_array_kind(Oid oid)
+{
+	switch (oid) {
+	case 1005: case 1007: case 1016: case 1021: case 1022: case 1231:
+	case 1028:	/* int2[], int4[], int8[], float4[], float8[], numeric[], oid[] */
+		return 'n';
+	case 1000:	/* bool[] */
+		return 'b';
+	case 1009: case 1014: case 1015: case 2951:
+		return 't';	/* text[], char(n)[], varchar[], uuid[] */
+	default:
+		return 0;
+	}
+}
+
+/* Stores array text v as a JSON cell (sx_db_pg_array_json), through
+ * scratch. */
+static int
+pg_put_array(sx_db_result *r, sx_db_cell *cell, char kind, const char *v,
+    size_t len, sx_buf *scratch)
+{
+	sx_buf_reset(scratch);
+	if (sx_db_pg_array_json(v, len, kind, scratch) < 0)
+		return -1;
+	return sx_db_result_put_bytes(r, cell, SX_DB_JSON, scratch->data,
+	    scratch->len);
+}
+
 /* Copies a PGresult's rows into a new sx_db_result. */
 static sx_db_result *
 pg_materialize(const PGresult *res)
@@ -410,16 +459,22 @@ pg_materialize(const PGresult *res)
 	size_t ncols = (size_t)PQnfields(res), nrows = (size_t)PQntuples(res), i, j;
 	sx_db_result *r = sx_db_result_new(ncols);
 	sx_db_type *types;
+	char *arrays = NULL;
+	bool any_array = false;
+	sx_buf scratch = SX_BUF_INIT;
 	sx_db_cell *row;
 
 	if (r == NULL)
 		return NULL;
-	if ((types = malloc((ncols ? ncols : 1) * sizeof(*types))) == NULL)
+	if ((types = malloc((ncols ? ncols : 1) * (sizeof(*types) + 1))) == NULL)
 		goto fail;
+	arrays = (char *)(types + (ncols ? ncols : 1));
 	for (j = 0; j < ncols; j++) {
 		Oid oid = PQftype(res, (int)j);
 
 		types[j] = pg_type(oid);
+		arrays[j] = pg_array_kind(oid);
+		any_array = any_array || arrays[j] != 0;
 		if (sx_db_result_set_col(r, j, PQfname(res, (int)j),
 		    SX_DB_NULL) < 0)
 			goto fail;
@@ -430,6 +485,13 @@ pg_materialize(const PGresult *res)
 		for (j = 0; j < ncols; j++) {
 			if (PQgetisnull(res, (int)i, (int)j))
 				continue;
+			if (any_array && arrays[j] != 0) {
+				if (pg_put_array(r, &row[j], arrays[j],
+				    PQgetvalue(res, (int)i, (int)j), (size_t)
+				    PQgetlength(res, (int)i, (int)j), &scratch) < 0)
+					goto fail;
+				continue;
+			}
 			if (pg_put_value(r, &row[j], types[j], PQgetvalue(res, (int)i, (int)j),
 			    (size_t)PQgetlength(res, (int)i, (int)j)) < 0)
 				goto fail;
@@ -437,9 +499,11 @@ pg_materialize(const PGresult *res)
 	}
 	r->affected = strtoll(PQcmdTuples((PGresult *)res), NULL, 10);
 	free(types);
+	sx_buf_free(&scratch);
 	return r;
 fail:
 	free(types);
+	sx_buf_free(&scratch);
 	sx_db_result_free(r);
 	return NULL;
 }

@@ -180,10 +180,32 @@ sq_prepare(sx_db_conn *c, const char *sql, size_t len, bool persistent,
 	return SX_DB_OK;
 }
 
+/* Binds an array or JSON parameter as JSON text. */
+static int
+sq_bind_array(sqlite3_stmt *st, int slot, const sx_db_value *v)
+{
+	sx_buf b = SX_BUF_INIT;
+	unsigned oid;
+	int rc = sx_db_array_param(v, SX_DB_SQLITE, &b, &oid);
+
+	if (rc == 0)
+		rc = sqlite3_bind_text64(st, slot, b.data != NULL ? b.data : "",
+		    b.len, SQLITE_TRANSIENT, SQLITE_UTF8);
+	else
+		rc = rc == -1 ? SQLITE_NOMEM : SQLITE_MISMATCH;
+	sx_buf_free(&b);
+	return rc;
+}
+
 static int
 sq_bind_one(sqlite3_stmt *st, int slot, const sx_db_value *v)
 {
 	switch (v->type) {
+	case SX_DB_INTS:
+	case SX_DB_DOUBLES:
+	case SX_DB_TEXTS:
+	case SX_DB_JSON:
+		return sq_bind_array(st, slot, v);
 	case SX_DB_NULL:
 		return sqlite3_bind_null(st, slot);
 	case SX_DB_INT:
@@ -215,10 +237,20 @@ sq_bind(sx_db_conn *c, sq_stmt *s, const sx_db_value *params, size_t n)
 		return sx_db_fail(c, SX_DB_ERR_RANGE, NULL, SQLITE_RANGE,
 		    "statement uses $1..$%d but %zu parameters were given",
 		    s->maxparam, n);
-	for (i = 0; i < s->nslots; i++)
-		if (sq_bind_one(s->st, i + 1, &params[s->map[i] - 1]) !=
-		    SQLITE_OK)
+	for (i = 0; i < s->nslots; i++) {
+		const sx_db_value *v = &params[s->map[i] - 1];
+		int rc = sq_bind_one(s->st, i + 1, v);
+
+		if (rc == SQLITE_MISMATCH && sx_db_is_array_param(v))
+			return sx_db_fail(c, SX_DB_ERR_TYPE, NULL, rc, "parameter "
+			    "$%d: an array from a NULL pointer, or a JSON array "
+			    "mixing numbers, text and booleans", s->map[i]);
+		if (rc == SQLITE_NOMEM && sx_db_is_array_param(v))
+			return sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, rc,
+			    "out of memory binding parameters");
+		if (rc != SQLITE_OK)
 			return sq_fail(c);
+	}
 	return SX_DB_OK;
 }
 

@@ -81,7 +81,11 @@ typedef enum sx_db_type {
 	SX_DB_TIMESTAMP,	/* ISO 8601 text */
 	SX_DB_JSON,		/* JSON text: PostgreSQL json/jsonb, SQLite's
 				   JSON functions and valid JSON in a column
-				   declared JSON; embedded by sx_db_row_json */
+				   declared JSON; embedded by sx_db_row_json.
+				   As a parameter (SX_PJSON): a cJSON */
+	SX_DB_INTS,		/* parameters only: arrays from C (SX_PINTS, */
+	SX_DB_DOUBLES,		/* SX_PDOUBLES, SX_PTEXTS) */
+	SX_DB_TEXTS,
 	SX_DB_TYPE__MAX
 } sx_db_type;
 
@@ -97,6 +101,11 @@ typedef struct sx_db_value {
 			size_t len;
 		} s;			/* text (len may be SIZE_MAX: use
 					   strlen) and blob */
+		struct {
+			const void *p;
+			size_t n;
+		} a;			/* SX_DB_INTS, _DOUBLES, _TEXTS */
+		const cJSON *json;	/* SX_DB_JSON */
 	} v;
 } sx_db_value;
 
@@ -106,6 +115,42 @@ typedef struct sx_db_value {
 #define SX_PTEXT(x)  ((sx_db_value){.type = SX_DB_TEXT, .v.s = {(x), SIZE_MAX}})
 #define SX_PBLOB(p, n) ((sx_db_value){.type = SX_DB_BLOB, .v.s = {(p), (n)}})
 #define SX_PNULL     ((sx_db_value){.type = SX_DB_NULL})
+/*
+ * Arrays, copied from C when the statement runs (the arrays must live
+ * until then): on PostgreSQL an int8[], float8[] or text[] (a NULL string
+ * is a NULL element); on SQLite JSON text for json_each. SX_PJSON binds a
+ * cJSON: an array (nested arrays too) as int8[] (whole numbers), float8[],
+ * text[] or bool[] on PostgreSQL, anything else, and everything on SQLite,
+ * as JSON text. "id is one of these":
+ *   PostgreSQL: WHERE id = ANY($1)
+ *   SQLite:     WHERE id IN (SELECT value FROM json_each($1))
+ */
+#define SX_PINTS(p, n)    sx_db_p_ints((p), (n))
+#define SX_PDOUBLES(p, n) sx_db_p_doubles((p), (n))
+#define SX_PTEXTS(p, n)   sx_db_p_texts((p), (n))
+#define SX_PJSON(j)       sx_db_p_json(j)
+
+static inline sx_db_value
+sx_db_p_ints(const int64_t *p, size_t n)
+{
+	return (sx_db_value){.type = SX_DB_INTS, .v.a = {p, n}};
+}
+static inline sx_db_value
+sx_db_p_doubles(const double *p, size_t n)
+{
+	return (sx_db_value){.type = SX_DB_DOUBLES, .v.a = {p, n}};
+}
+static inline sx_db_value
+sx_db_p_texts(const char *const *p, size_t n)
+{
+	return (sx_db_value){.type = SX_DB_TEXTS, .v.a = {p, n}};
+}
+static inline sx_db_value
+sx_db_p_json(const cJSON *j)
+{
+	return j != NULL ? (sx_db_value){.type = SX_DB_JSON, .v.json = j} :
+	    SX_PNULL;
+}
 
 /* What SX_PARAM turns each C type into; a NULL string binds SQL NULL. */
 static inline sx_db_value sx_db_p_value(sx_db_value v) { return v; }
@@ -121,7 +166,8 @@ sx_db_p_text(const char *x)
 /*
  * One parameter from a C value, its type checked at compile time: int,
  * long, long long (int64_t), double, float, bool and char * / const char *
- * map to their sx_db_value; an sx_db_value (an SX_P* form) passes as is.
+ * map to their sx_db_value, a cJSON * to SX_PJSON; an sx_db_value (an
+ * SX_P* form) passes as is.
  * Any other type (a struct, a pointer to something else, unsigned or
  * narrow integers) is a compile error.
  */
@@ -134,7 +180,9 @@ sx_db_p_text(const char *x)
 	float: sx_db_p_double, \
 	bool: sx_db_p_bool, \
 	char *: sx_db_p_text, \
-	const char *: sx_db_p_text)(x)
+	const char *: sx_db_p_text, \
+	cJSON *: sx_db_p_json, \
+	const cJSON *: sx_db_p_json)(x)
 
 /* SX_PARAM over each argument, up to 24 (the preprocessor needs a bound). */
 #define SX_DB_MAP_(m, ...) SX_DB_MAP_N_(__VA_ARGS__, SX_DB_M24_, SX_DB_M23_, \

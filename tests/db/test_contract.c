@@ -1141,3 +1141,66 @@ CONTRACT(same_json_for_same_row)
 	    "\"obj\":{\"a\":1}}");
 	free(s);
 }
+
+/* ---- arrays ---- */
+
+/* "id is one of these" from a C array, a cJSON array and text, in each
+ * dialect's documented spelling. */
+CONTRACT(array_parameters)
+{
+	const char *any = is_pg() ?
+	    "SELECT count(*) FROM pt WHERE id = ANY($1)" :
+	    "SELECT count(*) FROM pt WHERE id IN (SELECT value FROM json_each($1))";
+	const char *any_name = is_pg() ?
+	    "SELECT count(*) FROM pt WHERE name = ANY($1)" :
+	    "SELECT count(*) FROM pt WHERE name IN (SELECT value FROM "
+	    "json_each($1))";
+	const char *any_n = is_pg() ?
+	    "SELECT count(*) FROM pt WHERE n = ANY($1)" :
+	    "SELECT count(*) FROM pt WHERE n IN (SELECT value FROM json_each($1))";
+	int64_t ids[] = {1, 3, 99};
+	double ns[] = {10, 30.5};
+	const char *names[] = {"bob", "cy", NULL, "q\"uote"};
+	cJSON *j = cJSON_Parse("[2, 3]");
+	cJSON *mixed = cJSON_Parse("[2, \"x\"]");
+
+	param_table();
+	cr_expect_eq(count_where(ct.db, any, SX_PARAMS(SX_PINTS(ids, 3))), 2);
+	cr_expect_eq(count_where(ct.db, any, SX_PARAMS(SX_PINTS(ids, 0))), 0);
+	cr_expect_eq(count_where(ct.db, any_n, SX_PARAMS(SX_PDOUBLES(ns, 2))), 1);
+	cr_expect_eq(count_where(ct.db, any_name, SX_PARAMS(SX_PTEXTS(names, 4))),
+	    2);
+	cr_expect_eq(count_where(ct.db, any, SX_PARAMS(j)), 2);
+	cr_expect_eq(sx_db_exec(ct.db, any, SX_PARAMS(SX_PINTS(NULL, 2)), NULL),
+	    SX_DB_ERR_TYPE);
+	if (is_pg())
+		cr_expect_eq(sx_db_exec(ct.db, any, SX_PARAMS(mixed), NULL),
+		    SX_DB_ERR_TYPE);
+	cJSON_Delete(j);
+	cJSON_Delete(mixed);
+}
+
+/* PostgreSQL arrays come out of sx_db_row_json as JSON arrays with their
+ * elements' types; SQLite's JSON arrays the same. */
+CONTRACT(arrays_to_json)
+{
+	char *s;
+
+	if (is_pg()) {
+		s = row_json_text("SELECT ARRAY[1, 2, NULL]::int8[] AS i, "
+		    "ARRAY[1.5, -2]::float4[] AS f4, ARRAY[0.25, 'NaN']::float8[] "
+		    "AS f8, ARRAY['a', 'b\"c', NULL, 'NULL', 'x,y']::text[] AS t, "
+		    "ARRAY[true, false]::bool[] AS b, ARRAY[[1, 2], [3, 4]]::int4[] "
+		    "AS m, '{}'::int8[] AS e");
+	} else {
+		s = row_json_text("SELECT json_array(1, 2, NULL) AS i, "
+		    "json_array(1.5, -2.0) AS f4, json_array(0.25, NULL) AS f8, "
+		    "json_array('a', 'b\"c', NULL, 'NULL', 'x,y') AS t, "
+		    "json('[true, false]') AS b, json_array(json_array(1, 2), "
+		    "json_array(3, 4)) AS m, json_array() AS e");
+	}
+	cr_expect_str_eq(s, "{\"i\":[1,2,null],\"f4\":[1.5,-2],\"f8\":[0.25,null],"
+	    "\"t\":[\"a\",\"b\\\"c\",null,\"NULL\",\"x,y\"],\"b\":[true,false],"
+	    "\"m\":[[1,2],[3,4]],\"e\":[]}");
+	free(s);
+}
