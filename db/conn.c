@@ -34,6 +34,8 @@ static const char *const sx_db_errs[SX_DB_ERR__MAX] = {
 	[SX_DB_ERR_STATE] = "call not valid in this state",
 	[SX_DB_ERR_NOMEM] = "out of memory",
 	[SX_DB_ERR_TOO_MANY] = "query returned more than the one row expected",
+	[SX_DB_ERR_TIMEOUT] = "statement timed out (raise statement_timeout_ms "
+	    "or make the query faster)",
 };
 
 static const char *const sx_db_dialects[SX_DB_DIALECT__MAX] = {
@@ -426,6 +428,10 @@ sx_db_open(const char *url, const sx_db_options *opt, sx_db_conn **out,
 		c->opt.busy_timeout_ms = 5000;
 	if (c->opt.connect_timeout_s <= 0)
 		c->opt.connect_timeout_s = 10;
+	if (c->opt.statement_timeout_ms == 0)
+		c->opt.statement_timeout_ms = 30000;
+	if (c->opt.lock_timeout_ms == 0)
+		c->opt.lock_timeout_ms = 5000;
 	c->err.message = "";
 	c->opened_ms = c->released_ms = sx_now_ms();
 	if (sx_db_stmtcache_init(&c->cache, c->opt.stmt_cache_size, stmt_evict,

@@ -87,8 +87,10 @@ pg_classify(PGconn *pg, const char *state)
 		return SX_DB_ERR_CONSTRAINT;
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
 		return SX_DB_ERR_SERIALIZATION;
-	if (strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0)
-		return SX_DB_ERR_BUSY;	/* lock_not_available, statement timeout */
+	if (strcmp(state, "55P03") == 0)
+		return SX_DB_ERR_BUSY;	/* lock_not_available: lock timeout */
+	if (strcmp(state, "57014") == 0)
+		return SX_DB_ERR_TIMEOUT;	/* query_canceled: statement timeout */
 	if (strncmp(state, "57P0", 4) == 0 && state[4] >= '1' && state[4] <= '3')
 		return SX_DB_ERR_LOST;	/* admin/crash shutdown, cannot connect now */
 	/* Connection exceptions, except a protocol violation on a live
@@ -127,6 +129,33 @@ pg_ignore_notice(void *arg, const char *message)
 	(void)message;	/* NOTICEs ("no transaction in progress"...) are not errors */
 }
 
+/*
+ * Sets the session's statement_timeout and lock_timeout from the options,
+ * in one round trip; one the URL sets itself (options=-c...), or set to
+ * -1, is left alone. Returns 0, or -1 when the server refused.
+ */
+static int
+pg_set_timeouts(const sx_db_conn *c, PGconn *pg, const char *url)
+{
+	char sql[96] = "";
+	size_t n = 0;
+	PGresult *res;
+	bool ok;
+
+	if (c->opt.statement_timeout_ms > 0 && strstr(url, "statement_timeout") == NULL)
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+		    "SET statement_timeout = %d;", c->opt.statement_timeout_ms);
+	if (c->opt.lock_timeout_ms > 0 && strstr(url, "lock_timeout") == NULL)
+		snprintf(sql + n, sizeof(sql) - n, "SET lock_timeout = %d;",
+		    c->opt.lock_timeout_ms);
+	if (sql[0] == '\0')
+		return 0;
+	res = PQexec(pg, sql);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
 static sx_db_err
 pg_open(sx_db_conn *c, const char *url, char *errbuf, size_t errlen)
 {
@@ -153,6 +182,13 @@ pg_open(sx_db_conn *c, const char *url, char *errbuf, size_t errlen)
 		return SX_DB_ERR_CONNECT;
 	}
 	PQsetNoticeProcessor(p->pg, pg_ignore_notice, NULL);
+	if (pg_set_timeouts(c, p->pg, url) < 0) {
+		sx_db_errbuf(errbuf, errlen, "could not set PostgreSQL's timeouts: "
+		    "%s", PQerrorMessage(p->pg));
+		PQfinish(p->pg);
+		free(p);
+		return SX_DB_ERR_CONNECT;
+	}
 	/* Timestamps are rewritten from ISO output; another DateStyle
 	 * (set on the role or database) would not parse. */
 	style = PQparameterStatus(p->pg, "DateStyle");

@@ -36,7 +36,7 @@ typedef enum sx_db_err {
 	SX_DB_ERR_CONSTRAINT,	/* other constraint (check, not null,
 				   exclusion) */
 	SX_DB_ERR_BUSY,		/* database busy or locked (SQLite), lock
-				   timeout */
+				   timeout (PostgreSQL 55P03) */
 	SX_DB_ERR_SERIALIZATION,/* serialization failure or deadlock: retry */
 	SX_DB_ERR_POOL_EXHAUSTED,/* no connection became free in time */
 	SX_DB_ERR_TYPE,		/* a value had another type than asked for */
@@ -46,6 +46,7 @@ typedef enum sx_db_err {
 				   transaction...) */
 	SX_DB_ERR_NOMEM,
 	SX_DB_ERR_TOO_MANY,	/* sx_db_exactly_one: more than one row */
+	SX_DB_ERR_TIMEOUT,	/* PostgreSQL statement timeout (57014) */
 	SX_DB_ERR__MAX
 } sx_db_err;
 
@@ -235,6 +236,12 @@ typedef struct sx_db_options {
 				   transaction mode) */
 	int busy_timeout_ms;	/* SQLite busy timeout; 0 = 5000 */
 	int connect_timeout_s;	/* PostgreSQL connect timeout; 0 = 10 */
+	int statement_timeout_ms; /* PostgreSQL statement_timeout; 0 = 30000,
+				   -1 = the server's (also when the URL sets
+				   statement_timeout) */
+	int lock_timeout_ms;	/* PostgreSQL lock_timeout; 0 = 5000, -1 =
+				   the server's (also when the URL sets
+				   lock_timeout) */
 } sx_db_options;
 
 /*

@@ -69,8 +69,21 @@ nearest(sx_req *req, sx_res *res)
 	return sx_json(res, 200, sx_db_result_json(r));
 }
 
+/* GET /slow: a statement that runs for two seconds. */
+static int
+slow(sx_req *req, sx_res *res)
+{
+	sx_db_conn *db = sx_db(req, "db");
+
+	if (db == NULL || sx_db_exec(db, "SELECT pg_sleep(2)", NULL, 0, NULL) !=
+	    SX_DB_OK)
+		return -1;
+	return sx_text(res, 200, "slept");
+}
+
 static const sx_route routes[] = {
 	{ SX_GET, "/forget", forget, SX_DEPS("db"), NULL, NULL },
+	{ SX_GET, "/slow", slow, SX_DEPS("db"), NULL, NULL },
 	{ SX_POST, "/vectors", put_vector, SX_DEPS("db"), NULL, NULL },
 	{ SX_POST, "/nearest", nearest, SX_DEPS("db"), NULL, NULL },
 };
@@ -82,12 +95,13 @@ static const sx_app app = { .name = "dbhandlers", SX_ROUTE_TABLE(routes),
 
 static char *url;
 
-/* A client over a fresh database of driver d holding the item table. */
+/* A client over a fresh database of driver d holding the item table,
+ * with config (a config file's "databases" entry for "db") if not NULL. */
 static sx_test_client *
-client(apptest_driver d)
+client_with(apptest_driver d, const char *config)
 {
 	sx_db_conn *c;
-	char *opt = NULL, err[256];
+	char *opt = NULL, *cfg = NULL, err[256];
 
 	url = apptest_url(d, "h");
 	cr_assert_eq(sx_db_open(url, NULL, &c, err, sizeof(err)), SX_DB_OK, "%s",
@@ -101,10 +115,26 @@ client(apptest_driver d)
 		    sx_db_last_error(c)->message);
 	sx_db_close(c);
 	cr_assert(asprintf(&opt, "db=%s", url) > 0);
-	sx_test_client *tc = apptest_client(&app, (const char *const[]){
-	    "--database", opt, NULL });
+	if (config != NULL) {
+		char *text = NULL;
+
+		cr_assert(asprintf(&text, "{\"databases\": {\"db\": %s}}",
+		    config) > 0);
+		cfg = apptest_file("config.json", text);
+		free(text);
+	}
+	sx_test_client *tc = apptest_client(&app, cfg != NULL ?
+	    (const char *const[]){ "--database", opt, "--config", cfg, NULL } :
+	    (const char *const[]){ "--database", opt, NULL });
 	free(opt);
+	free(cfg);
 	return tc;
+}
+
+static sx_test_client *
+client(apptest_driver d)
+{
+	return client_with(d, NULL);
 }
 
 static void
@@ -242,5 +272,59 @@ Test(db_handlers, nearest_vectors_pg)
 	}
 	sx_test_response_free(r);
 	sx_buf_free(&b);
+	done(tc);
+}
+
+/* Milliseconds a request takes, and its response. */
+static sx_test_response *
+timed(sx_test_client *tc, const char *path, double *ms)
+{
+	double t0 = sx_now_ms();
+	sx_test_response *r = apptest_request(tc, "GET", path, NULL);
+
+	*ms = sx_now_ms() - t0;
+	return r;
+}
+
+/* A request whose query waits on a table another session has locked
+ * answers 503 with Retry-After after about lock_timeout_ms. */
+Test(db_handlers, locked_table_answers_503_pg)
+{
+	sx_test_client *tc = client_with(APPTEST_PG, "{\"lock_timeout_ms\": 300}");
+	sx_db_conn *rival;
+	sx_test_response *r;
+	char err[256];
+	double ms;
+
+	cr_assert_eq(sx_db_open(url, NULL, &rival, err, sizeof(err)), SX_DB_OK,
+	    "%s", err);
+	cr_assert_eq(sx_db_begin(rival), SX_DB_OK);
+	cr_assert_eq(sx_db_exec(rival, "LOCK TABLE item IN ACCESS EXCLUSIVE MODE",
+	    NULL, 0, NULL), SX_DB_OK, "%s", sx_db_last_error(rival)->message);
+	r = timed(tc, "/forget", &ms);
+	cr_expect_eq(r->status, 503, "%d %s", r->status, r->body);
+	cr_expect_str_eq(sx_test_header(r, "Retry-After"), "1");
+	cr_expect(ms >= 250 && ms < 3000, "answered after %.0f ms", ms);
+	sx_test_response_free(r);
+	sx_db_rollback(rival);
+	sx_db_close(rival);
+	r = timed(tc, "/forget", &ms);
+	cr_expect_eq(r->status, 200, "%d %s", r->status, r->body);
+	sx_test_response_free(r);
+	done(tc);
+}
+
+/* A statement running past statement_timeout_ms answers 504. */
+Test(db_handlers, statement_timeout_answers_504_pg)
+{
+	sx_test_client *tc = client_with(APPTEST_PG,
+	    "{\"statement_timeout_ms\": 200}");
+	sx_test_response *r;
+	double ms;
+
+	r = timed(tc, "/slow", &ms);
+	cr_expect_eq(r->status, 504, "%d %s", r->status, r->body);
+	cr_expect(ms < 1500, "answered after %.0f ms", ms);
+	sx_test_response_free(r);
 	done(tc);
 }
