@@ -671,19 +671,19 @@ placeholder_count(const char *sql)
 	return max;
 }
 
-/* Checks that sql takes exactly n parameters, before anything is sent:
- * the same code and message on both drivers, and no statement that fails
- * on the server (which would abort a PostgreSQL transaction). */
-static sx_db_err
-check_count(sx_db_conn *c, const char *sql, size_t n)
+sx_db_err
+sx_db_count_mismatch(sx_db_conn *c, size_t want, size_t n)
 {
-	size_t want;
-
-	if (c->drv->counts_params ||
-	    (want = sql != NULL ? placeholder_count(sql) : 0) == n)
-		return SX_DB_OK;
 	return sx_db_fail(c, SX_DB_ERR_RANGE, NULL, 0, "statement uses "
 	    "$1..$%zu but %zu parameters were given", want, n);
+}
+
+sx_db_err
+sx_db_check_count(sx_db_conn *c, const char *sql, size_t n)
+{
+	size_t want = sql != NULL ? placeholder_count(sql) : 0;
+
+	return want == n ? SX_DB_OK : sx_db_count_mismatch(c, want, n);
 }
 
 sx_db_err
@@ -695,8 +695,7 @@ sx_db_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 	if (out != NULL)
 		*out = NULL;
 	sx_db_clear_error(c);
-	if (check_params(c, params, n) != SX_DB_OK ||
-	    check_count(c, sql, n) != SX_DB_OK)
+	if (check_params(c, params, n) != SX_DB_OK)
 		return c->err.code;
 	if (c->autobegin && c->tx_depth == 0 && autobegin(c) != SX_DB_OK)
 		return c->err.code;
@@ -1089,9 +1088,7 @@ sx_db_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n,
 		res[i] = NULL;
 	err = SX_DB_OK;
 	for (i = 0; i < n && err == SX_DB_OK; i++)
-		if ((err = check_params(c, stmts[i].params, stmts[i].n)) ==
-		    SX_DB_OK)
-			err = check_count(c, stmts[i].sql, stmts[i].n);
+		err = check_params(c, stmts[i].params, stmts[i].n);
 	if (err == SX_DB_OK && c->autobegin && c->tx_depth == 0)
 		err = autobegin(c);
 	if (err == SX_DB_OK)

@@ -159,10 +159,6 @@ typedef struct sx_db_driver {
 	/* Frees a statement the cache evicts (finalize / DEALLOCATE). */
 	void (*stmt_free)(sx_db_conn *c, void *stmt);
 	const char *begin_sql;	/* outermost BEGIN */
-	/* The driver checks the parameter count itself (SQLite, from the
-	 * prepared statement, which also catches foreign placeholder styles)
-	 * with the message conn.c gives for the others. */
-	bool counts_params;
 } sx_db_driver;
 
 extern const sx_db_driver sx_db_sqlite_driver;
@@ -208,6 +204,19 @@ void sx_db_errbuf(char *errbuf, size_t errlen, const char *fmt, ...)
 /* True when sql after the first statement holds only spaces, ';' and
  * comments. */
 bool sx_db_only_trailing_space(const char *tail);
+
+/*
+ * Parameter counts, checked before a statement is sent so that a wrong
+ * count is the same error with the same message on both drivers and never
+ * a failure on the server (which would abort a PostgreSQL transaction).
+ * SQLite reads the count from its prepared statement; PostgreSQL parses
+ * the SQL (sx_db_check_count: the highest $N outside strings, quoted names
+ * and comments) when it prepares a statement, and a cached statement
+ * keeps the count it was prepared with.
+ */
+sx_db_err sx_db_check_count(sx_db_conn *c, const char *sql, size_t n);
+/* Records the wrong-count error (want placeholders, n given). */
+sx_db_err sx_db_count_mismatch(sx_db_conn *c, size_t want, size_t n);
 
 /* Pool internals used by conn.c's ping. */
 sx_db_err sx_db_ping(sx_db_conn *c);

@@ -732,10 +732,16 @@ pg_prepared(sx_db_conn *c, const char *sql, size_t n)
 	pg_stmt *s = sx_db_stmtcache_get(&c->cache, sql, len, hash);
 	PGresult *res;
 
+	if (s != NULL && s->n != n) {
+		sx_db_count_mismatch(c, s->n, n);
+		return NULL;
+	}
 	if (s != NULL && pg_stmt_fits(s, p, n))
 		return s;
 	if (s != NULL)
 		sx_db_stmtcache_remove(&c->cache, sql, len, hash);
+	else if (sx_db_check_count(c, sql, n) != SX_DB_OK)
+		return NULL;
 	if ((s = pg_stmt_new(p, n)) == NULL) {
 		sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0, "out of memory preparing a statement");
 		return NULL;
@@ -857,6 +863,8 @@ pg_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 		}
 	} else {
 		c->cache.misses++;
+		if (sx_db_check_count(c, sql, n) != SX_DB_OK)
+			return c->err.code;
 		res = pg_typed(c, NULL, sql, n);
 	}
 	return pg_take_result(c, res, out);
@@ -952,7 +960,7 @@ pg_batch_send(sx_db_conn *c, const sx_db_stmt *st, const pg_batch_item *it,
 
 	if ((err = pg_params(c, st->params, st->n)) != SX_DB_OK)
 		return err;
-	if (!caching)
+	if (!caching)	/* checked in pg_batch before anything was sent */
 		ok = PQsendQueryParams(p->pg, st->sql, (int)st->n, p->types, p->values,
 		    p->lengths, p->formats, 0);
 	else
@@ -1051,6 +1059,10 @@ pg_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **result
 		return SX_DB_OK;
 	if ((items = calloc(n, sizeof(*items))) == NULL)
 		return sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0, "out of memory for a batch");
+	for (i = 0; i < n && !caching; i++)
+		if ((err = sx_db_check_count(c, stmts[i].sql, stmts[i].n)) !=
+		    SX_DB_OK)
+			goto done;
 	if (caching && (err = pg_batch_plan(c, stmts, n, items, &caching)) !=
 	    SX_DB_OK)
 		goto done;

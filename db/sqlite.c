@@ -16,12 +16,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sqlite3.h>
 
 /* A prepared statement and its slot → parameter map. */
 typedef struct sq_stmt {
 	sqlite3_stmt *st;
+	sx_db_type *kinds;	/* each column's sq_decl_kind, found once */
+	int nkinds;		/* columns kinds holds */
 	int nslots;
 	int maxparam;		/* highest $N used */
 	int map[];		/* map[slot - 1] = N of "$N" */
@@ -122,6 +125,7 @@ sq_stmt_free(sx_db_conn *c, void *p)
 
 	(void)c;
 	sqlite3_finalize(s->st);
+	free(s->kinds);
 	free(s);
 }
 
@@ -160,6 +164,8 @@ sq_prepare(sx_db_conn *c, const char *sql, size_t len, bool persistent,
 		    "out of memory preparing a statement");
 	}
 	s->st = st;
+	s->kinds = NULL;
+	s->nkinds = 0;
 	s->nslots = nslots;
 	s->maxparam = 0;
 	for (i = 1; i <= nslots; i++) {
@@ -258,18 +264,32 @@ sq_bind(sx_db_conn *c, sq_stmt *s, const sx_db_value *params, size_t n)
 #define SQ_JSON_SUBTYPE 'J'
 
 /* The kind a column's declared type names, as PostgreSQL would type it:
- * BOOLEAN/BOOL, TIMESTAMP/DATETIME/DATE, JSON/JSONB; else SX_DB_NULL. */
+ * one holding BOOL (BOOLEAN), JSON, TIME or DATE (TIMESTAMP, DATETIME);
+ * else SX_DB_NULL. One pass, comparing only where a word may start: this
+ * runs for every column of every result. */
 static sx_db_type
 sq_decl_kind(const char *decl)
 {
-	if (decl == NULL)
-		return SX_DB_NULL;
-	if (strcasestr(decl, "BOOL") != NULL)
-		return SX_DB_BOOL;
-	if (strcasestr(decl, "JSON") != NULL)
-		return SX_DB_JSON;
-	if (strcasestr(decl, "TIME") != NULL || strcasestr(decl, "DATE") != NULL)
-		return SX_DB_TIMESTAMP;
+	for (const char *d = decl; d != NULL && *d != '\0'; d++) {
+		switch (*d | 0x20) {
+		case 'b':
+			if (strncasecmp(d, "BOOL", 4) == 0)
+				return SX_DB_BOOL;
+			break;
+		case 'j':
+			if (strncasecmp(d, "JSON", 4) == 0)
+				return SX_DB_JSON;
+			break;
+		case 't':
+		case 'd':
+			if (strncasecmp(d, "TIME", 4) == 0 ||
+			    strncasecmp(d, "DATE", 4) == 0)
+				return SX_DB_TIMESTAMP;
+			break;
+		default:
+			break;
+		}
+	}
 	return SX_DB_NULL;
 }
 
@@ -354,22 +374,43 @@ sq_row(sx_db_result *r, sqlite3_stmt *st)
 	return 0;
 }
 
+/* The declared kinds of s's columns, looked up on the statement's first
+ * result (and again when its column count changed with the schema);
+ * NULL when memory ran out. */
+static const sx_db_type *
+sq_kinds(sq_stmt *s, int ncols)
+{
+	sx_db_type *k;
+
+	if (s->kinds != NULL && s->nkinds == ncols)
+		return s->kinds;
+	if ((k = realloc(s->kinds, (size_t)(ncols > 0 ? ncols : 1) *
+	    sizeof(*k))) == NULL)
+		return NULL;
+	for (int i = 0; i < ncols; i++)
+		k[i] = sq_decl_kind(sqlite3_column_decltype(s->st, i));
+	s->kinds = k;
+	s->nkinds = ncols;
+	return k;
+}
+
 /*
- * A new result shaped like st's columns. Called after the first step: a
+ * A new result shaped like s's columns. Called after the first step: a
  * schema change re-prepares the statement inside sqlite3_step, and the
  * column count read before it can be the old one.
  */
 static sx_db_result *
-sq_result_new(sqlite3_stmt *st)
+sq_result_new(sq_stmt *s)
 {
-	size_t i, ncols = (size_t)sqlite3_column_count(st);
-	sx_db_result *r = sx_db_result_new(ncols);
+	size_t i, ncols = (size_t)sqlite3_column_count(s->st);
+	const sx_db_type *kinds = sq_kinds(s, (int)ncols);
+	sx_db_result *r = kinds != NULL ? sx_db_result_new(ncols) : NULL;
 
 	for (i = 0; r != NULL && i < ncols; i++) {
-		const char *name = sqlite3_column_name(st, (int)i);
+		const char *name = sqlite3_column_name(s->st, (int)i);
 
 		if (sx_db_result_set_col(r, i, name != NULL ? name : "",
-		    sq_decl_kind(sqlite3_column_decltype(st, (int)i))) < 0) {
+		    kinds[i]) < 0) {
 			sx_db_result_free(r);
 			r = NULL;
 		}
@@ -379,8 +420,9 @@ sq_result_new(sqlite3_stmt *st)
 
 /* Steps a bound statement to the end, materialising rows when out is set. */
 static sx_db_err
-sq_run(sx_db_conn *c, sqlite3_stmt *st, sx_db_result **out)
+sq_run(sx_db_conn *c, sq_stmt *s, sx_db_result **out)
 {
+	sqlite3_stmt *st = s->st;
 	sqlite3 *db = sq_db(c);
 	sqlite3_int64 before = sqlite3_total_changes64(db);
 	sx_db_result *r = NULL;
@@ -395,7 +437,7 @@ sq_run(sx_db_conn *c, sqlite3_stmt *st, sx_db_result **out)
 	int rc = sqlite3_step(st);
 
 	if (out != NULL && (rc == SQLITE_ROW || rc == SQLITE_DONE) &&
-	    (r = sq_result_new(st)) == NULL)
+	    (r = sq_result_new(s)) == NULL)
 		goto nomem;
 	for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
 		nrows++;
@@ -445,7 +487,7 @@ sq_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 			caching = false;
 	}
 	if ((err = sq_bind(c, s, params, n)) == SX_DB_OK)
-		err = sq_run(c, s->st, out);
+		err = sq_run(c, s, out);
 	if (caching) {
 		sqlite3_reset(s->st);
 		/* drop pointers into the caller's memory */
@@ -527,5 +569,4 @@ const sx_db_driver sx_db_sqlite_driver = {
 	.seems_alive = sq_seems_alive,
 	.stmt_free = sq_stmt_free,
 	.begin_sql = "BEGIN IMMEDIATE",
-	.counts_params = true,
 };
