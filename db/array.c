@@ -68,8 +68,8 @@ json_kind(const cJSON *a, int *kind)
 		if (cJSON_IsNull(e))
 			continue;
 		if (cJSON_IsNumber(e))
-			k = e->valuedouble == (double)(int64_t)e->valuedouble &&
-			    fabs(e->valuedouble) < 9e15 ? ARR_INT8 : ARR_FLOAT8;
+			k = fabs(e->valuedouble) < 9e15 && e->valuedouble ==
+			    (double)(int64_t)e->valuedouble ? ARR_INT8 : ARR_FLOAT8;
 		else if (cJSON_IsString(e))
 			k = ARR_TEXT;
 		else if (cJSON_IsBool(e))
