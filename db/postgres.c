@@ -755,7 +755,8 @@ pg_prepared(sx_db_conn *c, const char *sql, size_t n)
 		return NULL;
 	}
 	PQclear(res);
-	memcpy(s->types, p->types, n * sizeof(Oid));
+	if (n > 0)
+		memcpy(s->types, p->types, n * sizeof(Oid));
 	if (sx_db_stmtcache_put(&c->cache, sql, len, hash, s) < 0) {
 		c->closing = true;	/* not cached: forget it without a round trip */
 		pg_stmt_free(c, s);
