@@ -41,7 +41,8 @@ enum {
 	PG_BOOL = 16, PG_BYTEA = 17, PG_INT8 = 20, PG_INT2 = 21, PG_INT4 = 23,
 	PG_TEXT = 25, PG_OID = 26, PG_JSON = 114, PG_FLOAT4 = 700, PG_FLOAT8 = 701,
 	PG_DATE = 1082, PG_TIMESTAMP = 1114, PG_TIMESTAMPTZ = 1184,
-	PG_NUMERIC = 1700, PG_JSONB = 3802,
+	PG_NUMERIC = 1700, PG_JSONB = 3802, PG_INT8_ARRAY = 1016,
+	PG_FLOAT8_ARRAY = 1022,
 };
 
 /* The driver's per-connection state: the libpq handle and scratch arrays
@@ -700,10 +701,20 @@ pg_typed(sx_db_conn *c, const char *name, const char *sql, size_t n)
 	}
 }
 
+/* True when a value sent as type have reads right as type want: the same
+ * type, text where the server typed the parameter or made it text, an
+ * integer (or integer array) where a double (array) was. */
+static bool
+pg_type_fits(Oid have, Oid want)
+{
+	return have == want || (have == 0 && want == PG_TEXT) ||
+	    (have == PG_INT8 && want == PG_FLOAT8) ||
+	    (have == PG_INT8_ARRAY && want == PG_FLOAT8_ARRAY);
+}
+
 /*
  * True when a statement prepared with s's types takes the parameters now in
- * p: a NULL fits any type; a value fits the type it was prepared with, and
- * text also fits a parameter the server typed or that became text.
+ * p: a NULL fits any type; a value fits as pg_type_fits says.
  * Otherwise (an int where a double was, a value where a NULL was inferred)
  * the statement is prepared again.
  */
@@ -715,8 +726,7 @@ pg_stmt_fits(const pg_stmt *s, const pg_conn *p, size_t n)
 	if (s->n != n)
 		return false;
 	for (i = 0; i < n; i++)
-		if (p->values[i] != NULL && p->types[i] != s->types[i] &&
-		    !(p->types[i] == 0 && s->types[i] == PG_TEXT))
+		if (p->values[i] != NULL && !pg_type_fits(p->types[i], s->types[i]))
 			return false;
 	return true;
 }
