@@ -33,6 +33,9 @@ static const char *const sx_db_errs[SX_DB_ERR__MAX] = {
 	[SX_DB_ERR_RANGE] = "column or parameter out of range",
 	[SX_DB_ERR_STATE] = "call not valid in this state",
 	[SX_DB_ERR_NOMEM] = "out of memory",
+	[SX_DB_ERR_TOO_MANY] = "query returned more than the one row expected",
+	[SX_DB_ERR_TIMEOUT] = "statement timed out (raise statement_timeout_ms "
+	    "or make the query faster)",
 };
 
 static const char *const sx_db_dialects[SX_DB_DIALECT__MAX] = {
@@ -425,6 +428,10 @@ sx_db_open(const char *url, const sx_db_options *opt, sx_db_conn **out,
 		c->opt.busy_timeout_ms = 5000;
 	if (c->opt.connect_timeout_s <= 0)
 		c->opt.connect_timeout_s = 10;
+	if (c->opt.statement_timeout_ms == 0)
+		c->opt.statement_timeout_ms = 30000;
+	if (c->opt.lock_timeout_ms == 0)
+		c->opt.lock_timeout_ms = 5000;
 	c->err.message = "";
 	c->opened_ms = c->released_ms = sx_now_ms();
 	if (sx_db_stmtcache_init(&c->cache, c->opt.stmt_cache_size, stmt_evict,
@@ -449,11 +456,86 @@ sx_db_close(sx_db_conn *c)
 {
 	if (c == NULL)
 		return;
+	sx_db_set_request_scope(c, false);
 	c->closing = true;
 	sx_db_stmtcache_destroy(&c->cache);
 	c->drv->close(c);
 	sx_buf_free(&c->errmsg);
 	free(c);
+}
+
+/* ---- request scope ---- */
+
+/* Scalar text handed out in request scope: freed with the scope. */
+typedef struct owned_text {
+	sx_db_owned own;
+	char s[];
+} owned_text;
+
+void
+sx_db_own(sx_db_conn *c, sx_db_owned *o)
+{
+	if (!c->scoped || o == NULL)
+		return;
+	o->next = c->owned;
+	o->prev = &c->owned;
+	if (c->owned != NULL)
+		c->owned->prev = &o->next;
+	c->owned = o;
+}
+
+void
+sx_db_disown(sx_db_owned *o)
+{
+	if (o->prev == NULL)
+		return;
+	*o->prev = o->next;
+	if (o->next != NULL)
+		o->next->prev = o->prev;
+	o->next = NULL;
+	o->prev = NULL;
+}
+
+/*
+ * Turning the scope on lists every result and scalar text the connection
+ * hands out from then on; turning it off frees whatever is still listed
+ * (what the caller did not free early) and stops listing. A pool turns it
+ * off when the connection comes back, and closing does too.
+ */
+void
+sx_db_set_request_scope(sx_db_conn *c, bool on)
+{
+	sx_db_owned *o;
+
+	if (c == NULL)
+		return;
+	while (!on && (o = c->owned) != NULL) {
+		sx_db_disown(o);
+		if (o->is_result)
+			sx_db_result_free((sx_db_result *)o);
+		else
+			free(o);
+	}
+	c->scoped = on;
+}
+
+/* A copy of s for a caller: listed with c in request scope (freed with
+ * it), else plain malloc'd memory the caller frees. NULL when out of
+ * memory. */
+static char *
+scalar_copy(sx_db_conn *c, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	owned_text *t;
+
+	if (!c->scoped)
+		return strdup(s);
+	if ((t = malloc(sizeof(*t) + len)) == NULL)
+		return NULL;
+	memset(&t->own, 0, sizeof(t->own));
+	sx_db_own(c, &t->own);
+	memcpy(t->s, s, len);
+	return t->s;
 }
 
 sx_db_dialect
@@ -510,10 +592,106 @@ check_params(sx_db_conn *c, const sx_db_value *params, size_t n)
 	return SX_DB_OK;
 }
 
+/* True for a character that may continue an identifier ("a$1" is one). */
+static bool
+ident_char(char ch)
+{
+	return isalnum((unsigned char)ch) || ch == '_' || ch == '$';
+}
+
+/* Skips a quoted string or identifier starting at p (its opening quote);
+ * an E'...' string also takes backslash escapes. Returns what follows. */
+static const char *
+skip_quoted(const char *sql, const char *p)
+{
+	char q = *p;
+	bool esc = q == '\'' && p > sql && (p[-1] == 'E' || p[-1] == 'e') &&
+	    (p - 1 == sql || !ident_char(p[-2]));
+
+	for (p++; *p != '\0' && *p != q; p++)
+		if (esc && *p == '\\' && p[1] != '\0')
+			p++;
+	return *p != '\0' ? p + 1 : p;
+}
+
+/* At p, a '$': skips a dollar-quoted string ($$...$$, $tag$...$tag$) and
+ * returns what follows, or returns p when none starts there. */
+static const char *
+skip_dollar_quoted(const char *sql, const char *p)
+{
+	const char *t = p + 1, *end;
+	size_t tl;
+
+	if (p > sql && ident_char(p[-1]))
+		return p;
+	while (isalnum((unsigned char)*t) || *t == '_')
+		t++;
+	if (*t != '$')
+		return p;
+	tl = (size_t)(t + 1 - p);
+	for (end = t + 1; (end = strchr(end, '$')) != NULL; end++)
+		if (strncmp(end, p, tl) == 0)
+			return end + tl;
+	return p + strlen(p);
+}
+
+/*
+ * The highest $N placeholder of sql, skipping strings, quoted
+ * identifiers, comments and dollar-quoted bodies: the parameter count the
+ * statement takes on both drivers.
+ */
+static size_t
+placeholder_count(const char *sql)
+{
+	const char *p = sql, *next;
+	size_t max = 0;
+
+	while (*p != '\0') {
+		if (*p == '\'' || *p == '"') {
+			p = skip_quoted(sql, p);
+		} else if (p[0] == '-' && p[1] == '-') {
+			p += strcspn(p, "\n");
+		} else if (p[0] == '/' && p[1] == '*') {
+			next = strstr(p + 2, "*/");
+			p = next != NULL ? next + 2 : p + strlen(p);
+		} else if (*p == '$' && isdigit((unsigned char)p[1]) &&
+		    (p == sql || !ident_char(p[-1]))) {
+			size_t num = 0;
+
+			for (p++; isdigit((unsigned char)*p); p++)
+				num = num < 100000 ? num * 10 + (size_t)(*p - '0') :
+				    num;
+			max = num > max ? num : max;
+		} else if (*p == '$' && (next = skip_dollar_quoted(sql, p)) != p) {
+			p = next;
+		} else {
+			p++;
+		}
+	}
+	return max;
+}
+
+sx_db_err
+sx_db_count_mismatch(sx_db_conn *c, size_t want, size_t n)
+{
+	return sx_db_fail(c, SX_DB_ERR_RANGE, NULL, 0, "statement uses "
+	    "$1..$%zu but %zu parameters were given", want, n);
+}
+
+sx_db_err
+sx_db_check_count(sx_db_conn *c, const char *sql, size_t n)
+{
+	size_t want = sql != NULL ? placeholder_count(sql) : 0;
+
+	return want == n ? SX_DB_OK : sx_db_count_mismatch(c, want, n);
+}
+
 sx_db_err
 sx_db_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
     sx_db_result **out)
 {
+	sx_db_err err;
+
 	if (out != NULL)
 		*out = NULL;
 	sx_db_clear_error(c);
@@ -521,9 +699,11 @@ sx_db_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 		return c->err.code;
 	if (c->autobegin && c->tx_depth == 0 && autobegin(c) != SX_DB_OK)
 		return c->err.code;
-	if (c->observer == NULL)
-		return c->drv->exec(c, sql, params, n, out);
-	return observed_exec(c, sql, params, n, out);
+	err = c->observer == NULL ? c->drv->exec(c, sql, params, n, out) :
+	    observed_exec(c, sql, params, n, out);
+	if (err == SX_DB_OK && out != NULL && *out != NULL)
+		sx_db_own(c, &(*out)->own);
+	return err;
 }
 
 sx_db_err
@@ -537,28 +717,55 @@ sx_db_exec_script(sx_db_conn *c, const char *sql)
 
 /* One row: the result stays positioned before its first row, and the
  * getters read row 0 until sx_db_next moves. */
-sx_db_err
-sx_db_one(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
-    sx_db_result **out)
+/* Runs a query for at most max rows (the driver may stop reading there)
+ * and hands back its result: SX_DB_NO_ROW (and *out = NULL) when no row
+ * came back. */
+static sx_db_err
+run_rows(sx_db_conn *c, const char *sql, const sx_db_value *params,
+    size_t n, unsigned max, sx_db_result **out)
 {
 	sx_db_result *r;
 	sx_db_err err;
 
 	*out = NULL;
-	c->one_row = true;
+	c->max_rows = max;
 	err = sx_db_exec(c, sql, params, n, &r);
-	c->one_row = false;
+	c->max_rows = 0;
 	if (err != SX_DB_OK)
 		return err;
-	/* The same answer on every driver: the first row only. */
-	if (r->nrows > 1)
-		r->nrows = 1;
 	if (sx_db_rows(r) == 0) {
 		sx_db_result_free(r);
 		return SX_DB_NO_ROW;
 	}
 	*out = r;
 	return SX_DB_OK;
+}
+
+sx_db_err
+sx_db_one(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
+    sx_db_result **out)
+{
+	sx_db_err err = run_rows(c, sql, params, n, 1, out);
+
+	/* The same answer on every driver: the first row only. */
+	if (err == SX_DB_OK && (*out)->nrows > 1)
+		(*out)->nrows = 1;
+	return err;
+}
+
+sx_db_err
+sx_db_exactly_one(sx_db_conn *c, const char *sql, const sx_db_value *params,
+    size_t n, sx_db_result **out)
+{
+	sx_db_err err = run_rows(c, sql, params, n, 2, out);
+
+	if (err != SX_DB_OK || (*out)->nrows == 1)
+		return err;
+	sx_db_result_free(*out);
+	*out = NULL;
+	return sx_db_fail(c, SX_DB_ERR_TOO_MANY, NULL, 0, "query returned more "
+	    "than one row where exactly one was expected (add to its WHERE, or "
+	    "use sx_db_one for the first row)");
 }
 
 /* Runs a one-row query and hands back its first cell (or an error). */
@@ -580,30 +787,41 @@ scalar_cell(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 }
 
 sx_db_err
-sx_db_scalar_int(sx_db_conn *c, const char *sql, const sx_db_value *params,
-    size_t n, int64_t *out)
+sx_db_scalar_int_or_null(sx_db_conn *c, const char *sql,
+    const sx_db_value *params, size_t n, int64_t *out, bool *is_null)
 {
 	sx_db_result *r;
 	const sx_db_cell *cell;
 	sx_db_err err;
 
 	*out = 0;
+	if (is_null != NULL)
+		*is_null = false;
 	if ((err = scalar_cell(c, sql, params, n, &r, &cell)) != SX_DB_OK)
 		return err;
-	if (cell->type == SX_DB_INT || cell->type == SX_DB_BOOL) {
-		*out = sx_db_get_int(r, 0);
-	} else {
+	if (cell->type == SX_DB_NULL && is_null != NULL)
+		*is_null = true;
+	else if (cell->type == SX_DB_BOOL)	/* EXISTS (...) on PostgreSQL */
+		*out = cell->v.b;
+	else if (!sx_db_cell_int(r, cell, out))
 		err = sx_db_fail(c, SX_DB_ERR_TYPE, NULL, 0,
-		    "scalar is %s, not an integer", cell->type == SX_DB_NULL ?
-		    "NULL" : "not an integer column");
-	}
+		    "scalar is %s, not an integer%s", cell->type == SX_DB_NULL ?
+		    "NULL" : "another type", cell->type == SX_DB_NULL ?
+		    " (use sx_db_scalar_int_or_null or COALESCE)" : "");
 	sx_db_result_free(r);
 	return err;
 }
 
 sx_db_err
-sx_db_scalar_text(sx_db_conn *c, const char *sql, const sx_db_value *params,
-    size_t n, char **out)
+sx_db_scalar_int(sx_db_conn *c, const char *sql, const sx_db_value *params,
+    size_t n, int64_t *out)
+{
+	return sx_db_scalar_int_or_null(c, sql, params, n, out, NULL);
+}
+
+sx_db_err
+sx_db_scalar_text_or_null(sx_db_conn *c, const char *sql,
+    const sx_db_value *params, size_t n, char **out)
 {
 	sx_db_result *r;
 	const sx_db_cell *cell;
@@ -613,15 +831,23 @@ sx_db_scalar_text(sx_db_conn *c, const char *sql, const sx_db_value *params,
 	*out = NULL;
 	if ((err = scalar_cell(c, sql, params, n, &r, &cell)) != SX_DB_OK)
 		return err;
-	if (cell->type == SX_DB_NULL) {
-		err = sx_db_fail(c, SX_DB_ERR_TYPE, NULL, 0,
-		    "scalar is NULL, not text");
-	} else if ((s = sx_db_get_text(r, 0)) == NULL ||
-	    (*out = strdup(s)) == NULL) {
+	if (cell->type != SX_DB_NULL && ((s = sx_db_get_text(r, 0)) == NULL ||
+	    (*out = scalar_copy(c, s)) == NULL))
 		err = sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0,
 		    "out of memory copying a scalar");
-	}
 	sx_db_result_free(r);
+	return err;
+}
+
+sx_db_err
+sx_db_scalar_text(sx_db_conn *c, const char *sql, const sx_db_value *params,
+    size_t n, char **out)
+{
+	sx_db_err err = sx_db_scalar_text_or_null(c, sql, params, n, out);
+
+	if (err == SX_DB_OK && *out == NULL)
+		err = sx_db_fail(c, SX_DB_ERR_TYPE, NULL, 0, "scalar is NULL, not "
+		    "text (use sx_db_scalar_text_or_null or COALESCE)");
 	return err;
 }
 
@@ -881,6 +1107,9 @@ sx_db_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n,
 			res[i] = NULL;
 		}
 	}
+	for (i = 0; i < n && results != NULL; i++)
+		if (res[i] != NULL)
+			sx_db_own(c, &res[i]->own);
 	if (results == NULL)
 		free(res);
 	return err;

@@ -52,6 +52,18 @@ void sx_db_stmtcache_destroy(sx_db_stmtcache *sc);
 
 /* ---- results (result.c) ---- */
 
+/* A block listed with its connection while the connection is in request
+ * scope (sx_db_set_request_scope): a result, or scalar text. */
+typedef struct sx_db_owned {
+	struct sx_db_owned *next, **prev;	/* prev NULL: not listed */
+	bool is_result;
+} sx_db_owned;
+
+/* Lists o with c when c is in request scope. */
+void sx_db_own(sx_db_conn *c, sx_db_owned *o);
+/* Takes o off its connection's list, if it is on one. */
+void sx_db_disown(sx_db_owned *o);
+
 typedef struct sx_db_cell {
 	sx_db_type type;
 	uint32_t len;		/* text/blob length */
@@ -65,11 +77,13 @@ typedef struct sx_db_cell {
 
 typedef struct sx_db_colinfo {
 	size_t name_off;	/* offset of the NUL-terminated name in data */
-	bool json;		/* PostgreSQL json/jsonb: embed as JSON, not
-				   a string */
+	sx_db_type decl;	/* SQLite: the kind the column's declared type
+				   names (SX_DB_BOOL, SX_DB_TIMESTAMP,
+				   SX_DB_JSON), else SX_DB_NULL */
 } sx_db_colinfo;
 
 struct sx_db_result {
+	sx_db_owned own;	/* first: see sx_db_set_request_scope */
 	size_t nrows, ncols, cap_rows;
 	long cur;		/* -1 before the first row */
 	int64_t affected;
@@ -85,7 +99,7 @@ struct sx_db_result {
 sx_db_result *sx_db_result_new(size_t ncols);
 /* Each returns 0, or -1 when memory ran out. */
 int sx_db_result_set_col(sx_db_result *r, size_t col, const char *name,
-    bool json);
+    sx_db_type decl);
 /* Appends a row and returns its cells (all SX_DB_NULL), or NULL. */
 sx_db_cell *sx_db_result_add_row(sx_db_result *r);
 /* Stores a text/blob/numeric/timestamp value (copied, NUL-terminated). */
@@ -96,6 +110,26 @@ const char *sx_db_cell_bytes(const sx_db_result *r, const sx_db_cell *cell);
 /* The current row's cell of col, or NULL when col or the row is out of
  * range. */
 const sx_db_cell *sx_db_result_cell(const sx_db_result *r, size_t col);
+/* The integer in cell (of r): an integer, a double with no fraction, or
+ * text/numeric that is one whole number. False (and *out = 0) for NULL,
+ * bool and anything else. */
+bool sx_db_cell_int(const sx_db_result *r, const sx_db_cell *cell,
+    int64_t *out);
+
+/* ---- arrays (array.c) ---- */
+
+/* True for an array or JSON parameter (SX_PINTS, ..., SX_PJSON). */
+bool sx_db_is_array_param(const sx_db_value *v);
+/* Writes array or JSON parameter v to b in dialect d's form: a PostgreSQL
+ * array literal with its array type's OID in *oid (0: let the server
+ * infer), or JSON text. Returns 0, -1 when memory ran out, -2 for a value
+ * that cannot be bound (a NULL pointer, a cJSON array mixing kinds). */
+int sx_db_array_param(const sx_db_value *v, sx_db_dialect d, sx_buf *b,
+    unsigned *oid);
+/* Appends PostgreSQL array text v[0..len) (text output) to out as a JSON
+ * array; kind is 'n' for numbers, 'b' for booleans, 't' for text. Returns
+ * 0 or -1. */
+int sx_db_pg_array_json(const char *v, size_t len, char kind, sx_buf *out);
 
 /* ---- drivers ---- */
 
@@ -145,13 +179,17 @@ struct sx_db_conn {
 	bool autobegin;		/* a session: a statement outside a transaction
 				   begins one first (sx_db_set_autobegin) */
 	bool begin_read;	/* sx_db_set_begin_read: begin_read_sql */
-	bool one_row;		/* sx_db_one runs: a read-only statement may
-				   stop after its first row (the driver may
-				   ignore it) */
+	unsigned max_rows;	/* sx_db_one (1), sx_db_exactly_one (2): a
+				   read-only statement may stop after this
+				   many rows (the driver may ignore it);
+				   0: all */
 	sx_db_stmtcache cache;
 	double opened_ms;	/* sx_now_ms() at open, for max lifetime */
 	double released_ms;	/* last hand-back to a pool, for idle checks */
 	uint64_t hits_reported, misses_reported; /* cache counts the pool has */
+	bool scoped;		/* sx_db_set_request_scope: results and
+				   scalar text are listed in owned */
+	sx_db_owned *owned;
 	sx_db_observer observer;	/* sx_db_set_observer, or NULL */
 	void *observer_ctx;
 	void *drvdata;
@@ -170,6 +208,19 @@ void sx_db_errbuf(char *errbuf, size_t errlen, const char *fmt, ...)
 /* True when sql after the first statement holds only spaces, ';' and
  * comments. */
 bool sx_db_only_trailing_space(const char *tail);
+
+/*
+ * Parameter counts, checked before a statement is sent so that a wrong
+ * count is the same error with the same message on both drivers and never
+ * a failure on the server (which would abort a PostgreSQL transaction).
+ * SQLite reads the count from its prepared statement; PostgreSQL parses
+ * the SQL (sx_db_check_count: the highest $N outside strings, quoted names
+ * and comments) when it prepares a statement, and a cached statement
+ * keeps the count it was prepared with.
+ */
+sx_db_err sx_db_check_count(sx_db_conn *c, const char *sql, size_t n);
+/* Records the wrong-count error (want placeholders, n given). */
+sx_db_err sx_db_count_mismatch(sx_db_conn *c, size_t want, size_t n);
 
 /* Pool internals used by conn.c's ping. */
 sx_db_err sx_db_ping(sx_db_conn *c);

@@ -27,7 +27,7 @@ is_json_number(const char *s)
 }
 
 static cJSON *
-cell_json(const sx_db_result *r, size_t col, const sx_db_cell *cell)
+cell_json(const sx_db_result *r, const sx_db_cell *cell)
 {
 	const char *s;
 	char digits[24];
@@ -59,11 +59,10 @@ cell_json(const sx_db_result *r, size_t col, const sx_db_cell *cell)
 		sx_buf_free(&b);
 		return item;
 	}
+	case SX_DB_JSON:	/* checked by the server or the driver */
+		return cJSON_CreateRaw(sx_db_cell_bytes(r, cell));
 	default:
-		s = sx_db_cell_bytes(r, cell);
-		if (r->cols[col].json)
-			return cJSON_CreateRaw(s);	/* the server checked it is JSON */
-		return cJSON_CreateString(s);
+		return cJSON_CreateString(sx_db_cell_bytes(r, cell));
 	}
 }
 
@@ -77,7 +76,7 @@ row_json(const sx_db_result *r, size_t row)
 	if (obj == NULL)
 		return NULL;
 	for (col = 0; col < r->ncols; col++) {
-		item = cell_json(r, col, &r->cells[row * r->ncols + col]);
+		item = cell_json(r, &r->cells[row * r->ncols + col]);
 		if (item == NULL) {
 			cJSON_Delete(obj);
 			return NULL;

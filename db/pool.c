@@ -203,6 +203,7 @@ sx_db_pool_release(sx_db_pool *p, sx_db_conn *c)
 	c->misses_reported = c->cache.misses;
 	c->autobegin = false;
 	c->begin_read = false;
+	sx_db_set_request_scope(c, false);
 	if (!c->broken && sx_db_in_transaction(c) &&
 	    (sx_db_rollback_all(c) != SX_DB_OK || c->drv->native_in_tx(c)))
 		c->broken = true;

@@ -1,8 +1,15 @@
 /*
  * postgres.c: the PostgreSQL driver over libpq.
  *
- * Parameters go in text format (the server infers their types from the
- * statement, as for a literal), except blobs, sent in binary as bytea.
+ * Parameters go in text format (blobs in binary) with the type their C
+ * value has: int8, float8, bool, bytea. Text and NULL go untyped (OID 0), so
+ * the server infers them from the statement as for a literal and a string
+ * still binds to a timestamptz, jsonb, uuid or enum column. When the
+ * statement leaves an untyped parameter's type open ("$1 IS NULL OR name =
+ * $1" names $1 first where nothing types it), the statement is prepared
+ * again with those parameters as text, and then with the NULL ones as int8
+ * (pg_typed); inside a transaction each try runs under a savepoint, so a
+ * failed try does not abort it.
  * Results come back in text format and are typed by column OID: integers,
  * floats and booleans are parsed, numerics kept as exact digits, timestamps
  * rewritten to ISO 8601, bytea unescaped, json/jsonb flagged for embedding.
@@ -19,20 +26,23 @@
  */
 #include "db_internal.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libpq-fe.h>
 
 /* Type OIDs (pg_type.oid); stable across server versions. */
 enum {
 	PG_BOOL = 16, PG_BYTEA = 17, PG_INT8 = 20, PG_INT2 = 21, PG_INT4 = 23,
-	PG_OID = 26, PG_JSON = 114, PG_FLOAT4 = 700, PG_FLOAT8 = 701,
+	PG_TEXT = 25, PG_OID = 26, PG_JSON = 114, PG_FLOAT4 = 700, PG_FLOAT8 = 701,
 	PG_DATE = 1082, PG_TIMESTAMP = 1114, PG_TIMESTAMPTZ = 1184,
-	PG_NUMERIC = 1700, PG_JSONB = 3802,
+	PG_NUMERIC = 1700, PG_JSONB = 3802, PG_INT8_ARRAY = 1016,
+	PG_FLOAT8_ARRAY = 1022,
 };
 
 /* The driver's per-connection state: the libpq handle and scratch arrays
@@ -48,9 +58,12 @@ typedef struct pg_conn {
 	sx_buf scratch;		/* formatted numbers, NUL-terminated copies */
 } pg_conn;
 
-/* A cached prepared statement. */
+/* A cached prepared statement and the parameter types it was prepared
+ * with (see pg_stmt_fits). */
 typedef struct pg_stmt {
 	char name[24];
+	size_t n;
+	Oid types[];
 } pg_stmt;
 
 static pg_conn *
@@ -75,8 +88,10 @@ pg_classify(PGconn *pg, const char *state)
 		return SX_DB_ERR_CONSTRAINT;
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
 		return SX_DB_ERR_SERIALIZATION;
-	if (strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0)
-		return SX_DB_ERR_BUSY;	/* lock_not_available, statement timeout */
+	if (strcmp(state, "55P03") == 0)
+		return SX_DB_ERR_BUSY;	/* lock_not_available: lock timeout */
+	if (strcmp(state, "57014") == 0)
+		return SX_DB_ERR_TIMEOUT;	/* query_canceled: statement timeout */
 	if (strncmp(state, "57P0", 4) == 0 && state[4] >= '1' && state[4] <= '3')
 		return SX_DB_ERR_LOST;	/* admin/crash shutdown, cannot connect now */
 	/* Connection exceptions, except a protocol violation on a live
@@ -115,6 +130,33 @@ pg_ignore_notice(void *arg, const char *message)
 	(void)message;	/* NOTICEs ("no transaction in progress"...) are not errors */
 }
 
+/*
+ * Sets the session's statement_timeout and lock_timeout from the options,
+ * in one round trip; one the URL sets itself (options=-c...), or set to
+ * -1, is left alone. Returns 0, or -1 when the server refused.
+ */
+static int
+pg_set_timeouts(const sx_db_conn *c, PGconn *pg, const char *url)
+{
+	char sql[96] = "";
+	size_t n = 0;
+	PGresult *res;
+	bool ok;
+
+	if (c->opt.statement_timeout_ms > 0 && strstr(url, "statement_timeout") == NULL)
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+		    "SET statement_timeout = %d;", c->opt.statement_timeout_ms);
+	if (c->opt.lock_timeout_ms > 0 && strstr(url, "lock_timeout") == NULL)
+		snprintf(sql + n, sizeof(sql) - n, "SET lock_timeout = %d;",
+		    c->opt.lock_timeout_ms);
+	if (sql[0] == '\0')
+		return 0;
+	res = PQexec(pg, sql);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
 static sx_db_err
 pg_open(sx_db_conn *c, const char *url, char *errbuf, size_t errlen)
 {
@@ -141,6 +183,13 @@ pg_open(sx_db_conn *c, const char *url, char *errbuf, size_t errlen)
 		return SX_DB_ERR_CONNECT;
 	}
 	PQsetNoticeProcessor(p->pg, pg_ignore_notice, NULL);
+	if (pg_set_timeouts(c, p->pg, url) < 0) {
+		sx_db_errbuf(errbuf, errlen, "could not set PostgreSQL's timeouts: "
+		    "%s", PQerrorMessage(p->pg));
+		PQfinish(p->pg);
+		free(p);
+		return SX_DB_ERR_CONNECT;
+	}
 	/* Timestamps are rewritten from ISO output; another DateStyle
 	 * (set on the role or database) would not parse. */
 	style = PQparameterStatus(p->pg, "DateStyle");
@@ -227,7 +276,8 @@ pg_put_double(sx_buf *b, double d)
 	return sx_buf_printf(b, "%.17g", d);
 }
 
-/* Converts params into libpq's arrays (text format; bytea in binary). */
+/* Converts params into libpq's arrays (text format; bytea in binary) and
+ * their types (int8, float8, bool, bytea; 0 for text and NULL). */
 static sx_db_err
 pg_params(sx_db_conn *c, const sx_db_value *params, size_t n)
 {
@@ -253,18 +303,39 @@ pg_params(sx_db_conn *c, const sx_db_value *params, size_t n)
 		case SX_DB_NULL:
 			break;
 		case SX_DB_INT:
+			p->types[i] = PG_INT8;
 			p->offs[i] = p->scratch.len;
 			rc = sx_buf_printf(&p->scratch, "%lld", (long long)v->v.i);
 			rc = rc < 0 ? rc : sx_buf_putc(&p->scratch, '\0');
 			break;
 		case SX_DB_DOUBLE:
+			p->types[i] = PG_FLOAT8;
 			p->offs[i] = p->scratch.len;
 			rc = pg_put_double(&p->scratch, v->v.d);
 			rc = rc < 0 ? rc : sx_buf_putc(&p->scratch, '\0');
 			break;
 		case SX_DB_BOOL:
 			p->values[i] = v->v.b ? "t" : "f";
+			p->types[i] = PG_BOOL;
 			break;
+		case SX_DB_INTS:
+		case SX_DB_DOUBLES:
+		case SX_DB_TEXTS:
+		case SX_DB_JSON: {
+			unsigned oid;
+			int arc;
+
+			p->offs[i] = p->scratch.len;
+			arc = sx_db_array_param(v, SX_DB_POSTGRES, &p->scratch, &oid);
+			if (arc == -2)
+				return sx_db_fail(c, SX_DB_ERR_TYPE, NULL, 0,
+				    "parameter $%zu: an array from a NULL pointer, "
+				    "or a JSON array mixing numbers, text and "
+				    "booleans", i + 1);
+			p->types[i] = (Oid)oid;
+			rc = arc < 0 ? arc : sx_buf_putc(&p->scratch, '\0');
+			break;
+		}
 		case SX_DB_BLOB:
 			if (v->v.s.len > INT32_MAX)
 				return sx_db_fail(c, SX_DB_ERR_RANGE, NULL, 0,
@@ -312,6 +383,8 @@ pg_type(Oid oid)
 		return SX_DB_TIMESTAMP;
 	case PG_BYTEA:
 		return SX_DB_BLOB;
+	case PG_JSON: case PG_JSONB:
+		return SX_DB_JSON;
 	default:
 		return SX_DB_TEXT;
 	}
@@ -385,6 +458,37 @@ pg_put_value(sx_db_result *r, sx_db_cell *cell, sx_db_type t, const char *v, siz
 	}
 }
 
+/* The element kind of an array type ('n' numbers, 'b' booleans, 't'
+ * text), or 0 for a type that is no array Sextant rewrites as JSON. */
+static char
+pg_array_kind(Oid oid)
+{
+	switch (oid) {
+	case 1005: case 1007: case 1016: case 1021: case 1022: case 1231:
+	case 1028:	/* int2[], int4[], int8[], float4[], float8[], numeric[], oid[] */
+		return 'n';
+	case 1000:	/* bool[] */
+		return 'b';
+	case 1009: case 1014: case 1015: case 2951:
+		return 't';	/* text[], char(n)[], varchar[], uuid[] */
+	default:
+		return 0;
+	}
+}
+
+/* Stores array text v as a JSON cell (sx_db_pg_array_json), through
+ * scratch. */
+static int
+pg_put_array(sx_db_result *r, sx_db_cell *cell, char kind, const char *v,
+    size_t len, sx_buf *scratch)
+{
+	sx_buf_reset(scratch);
+	if (sx_db_pg_array_json(v, len, kind, scratch) < 0)
+		return -1;
+	return sx_db_result_put_bytes(r, cell, SX_DB_JSON, scratch->data,
+	    scratch->len);
+}
+
 /* Copies a PGresult's rows into a new sx_db_result. */
 static sx_db_result *
 pg_materialize(const PGresult *res)
@@ -392,18 +496,24 @@ pg_materialize(const PGresult *res)
 	size_t ncols = (size_t)PQnfields(res), nrows = (size_t)PQntuples(res), i, j;
 	sx_db_result *r = sx_db_result_new(ncols);
 	sx_db_type *types;
+	char *arrays = NULL;
+	bool any_array = false;
+	sx_buf scratch = SX_BUF_INIT;
 	sx_db_cell *row;
 
 	if (r == NULL)
 		return NULL;
-	if ((types = malloc((ncols ? ncols : 1) * sizeof(*types))) == NULL)
+	if ((types = malloc((ncols ? ncols : 1) * (sizeof(*types) + 1))) == NULL)
 		goto fail;
+	arrays = (char *)(types + (ncols ? ncols : 1));
 	for (j = 0; j < ncols; j++) {
 		Oid oid = PQftype(res, (int)j);
 
 		types[j] = pg_type(oid);
+		arrays[j] = pg_array_kind(oid);
+		any_array = any_array || arrays[j] != 0;
 		if (sx_db_result_set_col(r, j, PQfname(res, (int)j),
-		    oid == PG_JSON || oid == PG_JSONB) < 0)
+		    SX_DB_NULL) < 0)
 			goto fail;
 	}
 	for (i = 0; i < nrows; i++) {
@@ -412,6 +522,13 @@ pg_materialize(const PGresult *res)
 		for (j = 0; j < ncols; j++) {
 			if (PQgetisnull(res, (int)i, (int)j))
 				continue;
+			if (any_array && arrays[j] != 0) {
+				if (pg_put_array(r, &row[j], arrays[j],
+				    PQgetvalue(res, (int)i, (int)j), (size_t)
+				    PQgetlength(res, (int)i, (int)j), &scratch) < 0)
+					goto fail;
+				continue;
+			}
 			if (pg_put_value(r, &row[j], types[j], PQgetvalue(res, (int)i, (int)j),
 			    (size_t)PQgetlength(res, (int)i, (int)j)) < 0)
 				goto fail;
@@ -419,9 +536,11 @@ pg_materialize(const PGresult *res)
 	}
 	r->affected = strtoll(PQcmdTuples((PGresult *)res), NULL, 10);
 	free(types);
+	sx_buf_free(&scratch);
 	return r;
 fail:
 	free(types);
+	sx_buf_free(&scratch);
 	sx_db_result_free(r);
 	return NULL;
 }
@@ -450,17 +569,170 @@ pg_take_result(sx_db_conn *c, PGresult *res, sx_db_result **out)
 }
 
 static pg_stmt *
-pg_stmt_new(pg_conn *p)
+pg_stmt_new(pg_conn *p, size_t n)
 {
-	pg_stmt *s = malloc(sizeof(*s));
+	pg_stmt *s = malloc(sizeof(*s) + n * sizeof(Oid));
 
-	if (s != NULL)
+	if (s != NULL) {
 		snprintf(s->name, sizeof(s->name), "sx_s%u", ++p->next_name);
+		s->n = n;
+	}
 	return s;
 }
 
-/* The cached statement for sql, prepared now if new; NULL on failure
- * (error recorded). */
+/* Reads one command's result (up to its NULL terminator). Returns it, or
+ * NULL when the connection gave nothing. */
+static PGresult *
+pg_batch_read(PGconn *pg)
+{
+	PGresult *res = PQgetResult(pg), *extra;
+
+	if (res != NULL && PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+		while ((extra = PQgetResult(pg)) != NULL)
+			PQclear(extra);
+	return res;
+}
+
+/* Sends the statement with the parameters and types in p: prepared under
+ * name, or run at once (unnamed) when name is NULL. */
+static int
+pg_send_try(pg_conn *p, const char *name, const char *sql, size_t n)
+{
+	if (name != NULL)
+		return PQsendPrepare(p->pg, name, sql, (int)n, p->types);
+	return PQsendQueryParams(p->pg, sql, (int)n, p->types, p->values,
+	    p->lengths, p->formats, 0);
+}
+
+/*
+ * One try at the statement (see pg_send_try); returns its result. Inside
+ * a transaction it is sent between SAVEPOINT and RELEASE in the same round
+ * trip, and a failure rolls back to the savepoint, so a try that fails
+ * (a type left open, a syntax error) leaves the transaction usable.
+ */
+static PGresult *
+pg_guarded(sx_db_conn *c, const char *name, const char *sql, size_t n)
+{
+	pg_conn *p = pgc(c);
+	PGresult *res = NULL;
+
+	if (PQtransactionStatus(p->pg) != PQTRANS_INTRANS)
+		return name != NULL ? PQprepare(p->pg, name, sql, (int)n, p->types) :
+		    PQexecParams(p->pg, sql, (int)n, p->types, p->values, p->lengths,
+		    p->formats, 0);
+	if (!PQenterPipelineMode(p->pg))
+		return NULL;
+	if (PQsendQueryParams(p->pg, "SAVEPOINT sx_try", 0, NULL, NULL, NULL, NULL, 0) &&
+	    pg_send_try(p, name, sql, n) &&
+	    PQsendQueryParams(p->pg, "RELEASE SAVEPOINT sx_try", 0, NULL, NULL, NULL,
+	    NULL, 0) && PQpipelineSync(p->pg)) {
+		PQclear(pg_batch_read(p->pg));
+		res = pg_batch_read(p->pg);
+		PQclear(pg_batch_read(p->pg));
+		PQclear(PQgetResult(p->pg));	/* the Sync */
+	}
+	if (!PQexitPipelineMode(p->pg)) {
+		sx_db_fail(c, SX_DB_ERR_LOST, NULL, 0, "could not leave pipeline "
+		    "mode: %s", PQerrorMessage(p->pg));
+		PQclear(res);
+		return NULL;
+	}
+	if (PQtransactionStatus(p->pg) == PQTRANS_INERROR)
+		PQclear(PQexec(p->pg, "ROLLBACK TO SAVEPOINT sx_try; "
+		    "RELEASE SAVEPOINT sx_try"));
+	return res;
+}
+
+/* True when res failed for a reason another choice of parameter types may
+ * cure: a type left open (42P08, 42P18) or, once the open ones are text, no
+ * operator or function for them (42883, 42725) or a column of another type
+ * (42804). */
+static bool
+pg_type_retry(const PGresult *res, int step)
+{
+	const char *state = res != NULL ? PQresultErrorField(res,
+	    PG_DIAG_SQLSTATE) : NULL;
+
+	if (state == NULL)
+		return false;
+	if (strcmp(state, "42P08") == 0 || strcmp(state, "42P18") == 0)
+		return true;
+	return step > 0 && (strcmp(state, "42883") == 0 ||
+	    strcmp(state, "42725") == 0 || strcmp(state, "42804") == 0);
+}
+
+/* The next choice of types for the untyped parameters: step 0 makes every
+ * untyped one text, step 1 makes the NULL ones int8. False when nothing
+ * changes (no further choice). */
+static bool
+pg_widen(pg_conn *p, size_t n, int step)
+{
+	bool changed = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (step == 0 && p->types[i] == 0) {
+			p->types[i] = PG_TEXT;
+			changed = true;
+		} else if (step == 1 && p->types[i] == PG_TEXT &&
+		    p->values[i] == NULL) {
+			p->types[i] = PG_INT8;
+			changed = true;
+		}
+	}
+	return changed;
+}
+
+/* Prepares (name) or runs (NULL name) the statement, choosing types again
+ * while the server cannot type the untyped parameters (see the top of the
+ * file). Returns the last try's result; p->types holds its types. */
+static PGresult *
+pg_typed(sx_db_conn *c, const char *name, const char *sql, size_t n)
+{
+	pg_conn *p = pgc(c);
+	PGresult *res;
+	int step;
+
+	for (step = 0;; step++) {
+		res = pg_guarded(c, name, sql, n);
+		if (step > 1 || !pg_type_retry(res, step) || !pg_widen(p, n, step))
+			return res;
+		PQclear(res);
+	}
+}
+
+/* True when a value sent as type have reads right as type want: the same
+ * type, text where the server typed the parameter or made it text, an
+ * integer (or integer array) where a double (array) was. */
+static bool
+pg_type_fits(Oid have, Oid want)
+{
+	return have == want || (have == 0 && want == PG_TEXT) ||
+	    (have == PG_INT8 && want == PG_FLOAT8) ||
+	    (have == PG_INT8_ARRAY && want == PG_FLOAT8_ARRAY);
+}
+
+/*
+ * True when a statement prepared with s's types takes the parameters now in
+ * p: a NULL fits any type; a value fits as pg_type_fits says.
+ * Otherwise (an int where a double was, a value where a NULL was inferred)
+ * the statement is prepared again.
+ */
+static bool
+pg_stmt_fits(const pg_stmt *s, const pg_conn *p, size_t n)
+{
+	size_t i;
+
+	if (s->n != n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (p->values[i] != NULL && !pg_type_fits(p->types[i], s->types[i]))
+			return false;
+	return true;
+}
+
+/* The cached statement for sql fitting the parameters in p (pg_params),
+ * prepared now if new or unfit; NULL on failure (error recorded). */
 static pg_stmt *
 pg_prepared(sx_db_conn *c, const char *sql, size_t n)
 {
@@ -470,20 +742,31 @@ pg_prepared(sx_db_conn *c, const char *sql, size_t n)
 	pg_stmt *s = sx_db_stmtcache_get(&c->cache, sql, len, hash);
 	PGresult *res;
 
-	if (s != NULL)
+	if (s != NULL && s->n != n) {
+		sx_db_count_mismatch(c, s->n, n);
+		return NULL;
+	}
+	if (s != NULL && pg_stmt_fits(s, p, n))
 		return s;
-	if ((s = pg_stmt_new(p)) == NULL) {
+	if (s != NULL)
+		sx_db_stmtcache_remove(&c->cache, sql, len, hash);
+	else if (sx_db_check_count(c, sql, n) != SX_DB_OK)
+		return NULL;
+	if ((s = pg_stmt_new(p, n)) == NULL) {
 		sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0, "out of memory preparing a statement");
 		return NULL;
 	}
-	res = PQprepare(p->pg, s->name, sql, (int)n, p->types);
+	res = pg_typed(c, s->name, sql, n);
 	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
-		pg_fail(c, res);
+		if (c->err.code == SX_DB_OK)
+			pg_fail(c, res);
 		PQclear(res);
 		free(s);
 		return NULL;
 	}
 	PQclear(res);
+	if (n > 0)
+		memcpy(s->types, p->types, n * sizeof(Oid));
 	if (sx_db_stmtcache_put(&c->cache, sql, len, hash, s) < 0) {
 		c->closing = true;	/* not cached: forget it without a round trip */
 		pg_stmt_free(c, s);
@@ -513,6 +796,38 @@ pg_stale_plan(const PGresult *res)
 	    strcmp(fn, "RevalidateCachedQuery") == 0;
 }
 
+static sx_db_err pg_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n,
+    sx_db_result **results);
+
+/* True when sql starts (after spaces and comments) with INSERT, UPDATE,
+ * DELETE or MERGE: a write, the statements that fail on data. */
+static bool
+pg_is_write(const char *sql)
+{
+	static const char *const kw[] = {"INSERT", "UPDATE", "DELETE", "MERGE"};
+
+	for (;;) {
+		sql += strspn(sql, " \t\r\n(");
+		if (sql[0] == '-' && sql[1] == '-')
+			sql += strcspn(sql, "\n");
+		else if (sql[0] == '/' && sql[1] == '*' && strstr(sql, "*/") != NULL)
+			sql = strstr(sql, "*/") + 2;
+		else
+			break;
+	}
+	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
+		if (strncasecmp(sql, kw[i], strlen(kw[i])) == 0 &&
+		    !isalnum((unsigned char)sql[strlen(kw[i])]))
+			return true;
+	return false;
+}
+
+/*
+ * Runs one statement. A write inside a transaction runs as a batch of
+ * one: SAVEPOINT, the statement and RELEASE in one round trip, rolled back
+ * to the savepoint when it fails, so the transaction stays usable as it
+ * does on SQLite (statement-level rollback). Reads pay nothing.
+ */
 static sx_db_err
 pg_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
     sx_db_result **out)
@@ -522,6 +837,18 @@ pg_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 	pg_stmt *s;
 	sx_db_err err;
 
+	if (c->tx_depth > 0 && pg_is_write(sql) &&
+	    PQtransactionStatus(p->pg) == PQTRANS_INTRANS) {
+		sx_db_stmt one = {sql, params, n};
+		sx_db_result *r = NULL;
+
+		err = pg_batch(c, &one, 1, &r);
+		if (out != NULL)
+			*out = r;
+		else
+			sx_db_result_free(r);
+		return err;
+	}
 	if ((err = pg_params(c, params, n)) != SX_DB_OK)
 		return err;
 	if (c->cache.capacity > 0) {
@@ -547,8 +874,9 @@ pg_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 		}
 	} else {
 		c->cache.misses++;
-		res = PQexecParams(p->pg, sql, (int)n, p->types, p->values, p->lengths,
-		    p->formats, 0);
+		if (sx_db_check_count(c, sql, n) != SX_DB_OK)
+			return c->err.code;
+		res = pg_typed(c, NULL, sql, n);
 	}
 	return pg_take_result(c, res, out);
 }
@@ -596,37 +924,46 @@ pg_seems_alive(sx_db_conn *c)
 	return true;
 }
 
-/* Per-statement plan of a batch. */
+/* Per-statement plan of a batch: the name of its prepared statement. */
 typedef struct pg_batch_item {
-	pg_stmt *stmt;		/* NULL: run unnamed (cache off) */
-	bool prepare;		/* first use: PREPARE in the pipeline */
-	bool prepared;		/* the server accepted that PREPARE */
+	char name[24];
 } pg_batch_item;
 
-/* Finds or plans the statement of stmts[i], sharing a new statement with an
- * earlier item of the same batch. Returns 0 or -1 (out of memory). */
-static int
-pg_batch_plan(sx_db_conn *c, const sx_db_stmt *stmts, pg_batch_item *items, size_t i)
+/*
+ * Prepares (or finds) every statement of the batch before the pipeline
+ * starts, each with its own parameters' types (pg_prepared), so the
+ * pipeline only runs them. Sets *caching false when a statement prepared
+ * for an earlier item is gone again (more new statements than the cache
+ * holds, or one SQL text with two sets of types): the batch then runs them
+ * unnamed. Returns SX_DB_OK or the error of a statement that would not
+ * prepare.
+ */
+static sx_db_err
+pg_batch_plan(sx_db_conn *c, const sx_db_stmt *stmts, size_t n,
+    pg_batch_item *items, bool *caching)
 {
-	size_t len = strlen(stmts[i].sql), j;
+	pg_stmt *s;
+	size_t i, len;
 
-	items[i].stmt = sx_db_stmtcache_get(&c->cache, stmts[i].sql, len,
-	    sx_db_sql_hash(stmts[i].sql, len));
-	if (items[i].stmt != NULL)
-		return 0;
-	for (j = 0; j < i; j++) {
-		if (items[j].prepare && strcmp(stmts[j].sql, stmts[i].sql) == 0) {
-			items[i].stmt = items[j].stmt;
-			return 0;
-		}
+	for (i = 0; i < n; i++) {
+		if (pg_params(c, stmts[i].params, stmts[i].n) != SX_DB_OK ||
+		    (s = pg_prepared(c, stmts[i].sql, stmts[i].n)) == NULL)
+			return c->err.code;
+		memcpy(items[i].name, s->name, sizeof(items[i].name));
 	}
-	items[i].prepare = true;
-	return (items[i].stmt = pg_stmt_new(pgc(c))) == NULL ? -1 : 0;
+	for (i = 0; i < n && *caching; i++) {
+		len = strlen(stmts[i].sql);
+		s = sx_db_stmtcache_get(&c->cache, stmts[i].sql, len,
+		    sx_db_sql_hash(stmts[i].sql, len));
+		*caching = s != NULL && strcmp(s->name, items[i].name) == 0;
+	}
+	return SX_DB_OK;
 }
 
 /* Queues statement i of the batch on the pipeline. Returns SX_DB_OK or an error. */
 static sx_db_err
-pg_batch_send(sx_db_conn *c, const sx_db_stmt *st, pg_batch_item *it, bool caching)
+pg_batch_send(sx_db_conn *c, const sx_db_stmt *st, const pg_batch_item *it,
+    bool caching)
 {
 	pg_conn *p = pgc(c);
 	sx_db_err err;
@@ -634,28 +971,13 @@ pg_batch_send(sx_db_conn *c, const sx_db_stmt *st, pg_batch_item *it, bool cachi
 
 	if ((err = pg_params(c, st->params, st->n)) != SX_DB_OK)
 		return err;
-	if (!caching)
+	if (!caching)	/* checked in pg_batch before anything was sent */
 		ok = PQsendQueryParams(p->pg, st->sql, (int)st->n, p->types, p->values,
 		    p->lengths, p->formats, 0);
-	else if (it->prepare && !PQsendPrepare(p->pg, it->stmt->name, st->sql, (int)st->n, p->types))
-		ok = 0;
 	else
-		ok = PQsendQueryPrepared(p->pg, it->stmt->name, (int)st->n, p->values,
+		ok = PQsendQueryPrepared(p->pg, it->name, (int)st->n, p->values,
 		    p->lengths, p->formats, 0);
 	return ok ? SX_DB_OK : pg_fail(c, NULL);
-}
-
-/* Reads one command's result (up to its NULL terminator). Returns it, or
- * NULL when the connection gave nothing. */
-static PGresult *
-pg_batch_read(PGconn *pg)
-{
-	PGresult *res = PQgetResult(pg), *extra;
-
-	if (res != NULL && PQresultStatus(res) != PGRES_PIPELINE_SYNC)
-		while ((extra = PQgetResult(pg)) != NULL)
-			PQclear(extra);
-	return res;
 }
 
 /*
@@ -665,8 +987,7 @@ pg_batch_read(PGconn *pg)
  * the caller.
  */
 static sx_db_err
-pg_batch_collect(sx_db_conn *c, pg_batch_item *items, size_t n,
-    sx_db_result **results, sx_db_err err)
+pg_batch_collect(sx_db_conn *c, size_t n, sx_db_result **results, sx_db_err err)
 {
 	PGconn *pg = pgc(c)->pg;
 	sx_db_err e;
@@ -674,15 +995,6 @@ pg_batch_collect(sx_db_conn *c, pg_batch_item *items, size_t n,
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (items[i].prepare) {
-			if ((res = pg_batch_read(pg)) == NULL)
-				return pg_fail(c, NULL);
-			if (PQresultStatus(res) == PGRES_COMMAND_OK)
-				items[i].prepared = true;
-			else if (PQresultStatus(res) != PGRES_PIPELINE_ABORTED && err == SX_DB_OK)
-				err = pg_fail(c, res);
-			PQclear(res);
-		}
 		if ((res = pg_batch_read(pg)) == NULL)
 			return pg_fail(c, NULL);
 		if (PQresultStatus(res) == PGRES_PIPELINE_ABORTED) {
@@ -724,27 +1036,6 @@ pg_batch_send_control(sx_db_conn *c, const char *sql)
 	return SX_DB_OK;
 }
 
-/* After the pipeline: caches the statements it prepared (evictions need
- * plain round trips, not allowed inside the pipeline) and frees the rest. */
-static void
-pg_batch_settle(sx_db_conn *c, const sx_db_stmt *stmts, pg_batch_item *items, size_t n)
-{
-	size_t i, len;
-
-	for (i = 0; i < n; i++) {
-		if (!items[i].prepare)
-			continue;
-		len = strlen(stmts[i].sql);
-		if (items[i].prepared && !c->broken &&
-		    sx_db_stmtcache_put(&c->cache, stmts[i].sql, len,
-		    sx_db_sql_hash(stmts[i].sql, len), items[i].stmt) == 0)
-			continue;
-		c->closing = !items[i].prepared;	/* never made: nothing to DEALLOCATE */
-		pg_stmt_free(c, items[i].stmt);
-		c->closing = false;
-	}
-}
-
 /* After a failed batch inside a transaction: back to before the batch,
  * keeping the batch's error as the one reported. A transaction already
  * aborted before the batch (its SAVEPOINT failed) stays aborted. */
@@ -769,7 +1060,7 @@ pg_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **result
 	bool caching = c->cache.capacity > 0;
 	pg_batch_item *items;
 	sx_db_err err = SX_DB_OK;
-	size_t i, planned = 0;
+	size_t i;
 	/* Inside a transaction the batch runs in a savepoint, so a failure
 	 * undoes the batch only (outside one, the pipeline is an implicit
 	 * transaction of its own). */
@@ -779,11 +1070,13 @@ pg_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **result
 		return SX_DB_OK;
 	if ((items = calloc(n, sizeof(*items))) == NULL)
 		return sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0, "out of memory for a batch");
-	for (; planned < n && caching; planned++)
-		if (pg_batch_plan(c, stmts, items, planned) < 0) {
-			err = sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, 0, "out of memory for a batch");
+	for (i = 0; i < n && !caching; i++)
+		if ((err = sx_db_check_count(c, stmts[i].sql, stmts[i].n)) !=
+		    SX_DB_OK)
 			goto done;
-		}
+	if (caching && (err = pg_batch_plan(c, stmts, n, items, &caching)) !=
+	    SX_DB_OK)
+		goto done;
 	if (!PQenterPipelineMode(pg)) {
 		err = pg_fail(c, NULL);
 		goto done;
@@ -800,7 +1093,7 @@ pg_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **result
 		if (in_tx)
 			err = pg_batch_control(c, err, false);
 		if (!c->broken)
-			err = pg_batch_collect(c, items, n, results, err);
+			err = pg_batch_collect(c, n, results, err);
 		if (in_tx && !c->broken)
 			err = pg_batch_control(c, err, false);
 		if (!c->broken)
@@ -813,13 +1106,12 @@ pg_batch(sx_db_conn *c, const sx_db_stmt *stmts, size_t n, sx_db_result **result
 	if (!c->broken && !PQexitPipelineMode(pg))
 		sx_db_fail(c, SX_DB_ERR_LOST, NULL, 0, "could not leave pipeline mode: %s",
 		    PQerrorMessage(pg));
-	if (in_tx && err != SX_DB_OK && !c->broken)
+	/* A serialization failure or deadlock dooms the whole transaction
+	 * (it must be retried from the start): it stays aborted. */
+	if (in_tx && err != SX_DB_OK && err != SX_DB_ERR_SERIALIZATION &&
+	    !c->broken)
 		pg_batch_undo(c);
 done:
-	for (i = 0; i < planned; i++)
-		if (!items[i].prepare)
-			items[i].stmt = NULL;
-	pg_batch_settle(c, stmts, items, planned);
 	free(items);
 	return err != SX_DB_OK ? err : c->err.code;
 }

@@ -8,7 +8,9 @@
  */
 #include "db_internal.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,7 @@ sx_db_result_new(size_t ncols)
 	if ((r = malloc(head + cells + bytes)) == NULL)
 		return NULL;
 	memset(r, 0, sizeof(*r));
+	r->own.is_result = true;
 	r->ncols = ncols;
 	r->cur = -1;
 	r->cells = (sx_db_cell *)((char *)r + head);
@@ -64,12 +67,13 @@ data_reserve(sx_db_result *r, size_t extra)
 }
 
 int
-sx_db_result_set_col(sx_db_result *r, size_t col, const char *name, bool json)
+sx_db_result_set_col(sx_db_result *r, size_t col, const char *name,
+    sx_db_type decl)
 {
 	size_t len = strlen(name) + 1;
 
 	r->cols[col].name_off = r->data_len;
-	r->cols[col].json = json;
+	r->cols[col].decl = decl;
 	/* Names are NUL-terminated inside the data bytes. */
 	if (data_reserve(r, len) < 0)
 		return -1;
@@ -359,6 +363,188 @@ sx_db_get_blob(const sx_db_result *r, size_t col, size_t *len)
 	return sx_db_cell_bytes(r, cell);
 }
 
+/* ---- checked getters ---- */
+
+/* Whole-string number parses: false unless all of s is the number. */
+static bool
+parse_int(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0')
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool
+parse_double(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno == ERANGE || end == s || *end != '\0')
+		return false;
+	*out = v;
+	return true;
+}
+
+bool
+sx_db_cell_int(const sx_db_result *r, const sx_db_cell *cell, int64_t *out)
+{
+	double d;
+
+	*out = 0;
+	switch (cell->type) {
+	case SX_DB_INT:
+		*out = cell->v.i;
+		return true;
+	case SX_DB_DOUBLE:
+		d = cell->v.d;
+		break;
+	case SX_DB_TEXT:
+	case SX_DB_NUMERIC:
+		if (parse_int(sx_db_cell_bytes(r, cell), out))
+			return true;
+		if (!parse_double(sx_db_cell_bytes(r, cell), &d))
+			return false;
+		break;
+	default:
+		return false;
+	}
+	/* A double counts when it is a whole number within int64_t. */
+	if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) ||
+	    d != (double)(int64_t)d)
+		return false;
+	*out = (int64_t)d;
+	return true;
+}
+
+/* Names looked up in vain, each logged once per process (up to 64). */
+static struct {
+	pthread_mutex_t mu;
+	uint64_t seen[64];
+	size_t n;
+} missing = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+/* Logs to stderr, once per name, that no column of r is called name. */
+static void
+log_missing(const sx_db_result *r, const char *name)
+{
+	uint64_t h = sx_db_sql_hash(name, strlen(name));
+	bool first = true;
+	size_t i;
+
+	pthread_mutex_lock(&missing.mu);
+	for (i = 0; i < missing.n && first; i++)
+		first = missing.seen[i] != h;
+	if (first && missing.n < sizeof(missing.seen) / sizeof(missing.seen[0]))
+		missing.seen[missing.n++] = h;
+	else
+		first = false;
+	pthread_mutex_unlock(&missing.mu);
+	if (!first)
+		return;
+	fprintf(stderr, "sextant db: no column \"%s\" in a result with %zu "
+	    "column(s)%s%s (check the name against the query's SELECT list)\n",
+	    name, r->ncols, r->ncols > 0 ? ", the first " : "",
+	    r->ncols > 0 ? sx_db_col_name(r, 0) : "");
+}
+
+/* The current row's cell called name for a checked getter; NULL when
+ * there is no such column (logged once) or no current row. */
+static const sx_db_cell *
+named_cell(const sx_db_result *r, const char *name)
+{
+	int col = sx_db_col_index(r, name);
+
+	if (col < 0) {
+		if (r != NULL && name != NULL)
+			log_missing(r, name);
+		return NULL;
+	}
+	return sx_db_result_cell(r, (size_t)col);
+}
+
+bool
+sx_db_int_at(const sx_db_result *r, const char *name, int64_t *out)
+{
+	const sx_db_cell *cell = named_cell(r, name);
+
+	*out = 0;
+	return cell != NULL && sx_db_cell_int(r, cell, out);
+}
+
+bool
+sx_db_double_at(const sx_db_result *r, const char *name, double *out)
+{
+	const sx_db_cell *cell = named_cell(r, name);
+
+	*out = 0;
+	if (cell == NULL)
+		return false;
+	switch (cell->type) {
+	case SX_DB_INT:
+		*out = (double)cell->v.i;
+		return true;
+	case SX_DB_DOUBLE:
+		*out = cell->v.d;
+		return true;
+	case SX_DB_TEXT:
+	case SX_DB_NUMERIC:
+		return parse_double(sx_db_cell_bytes(r, cell), out);
+	default:
+		return false;
+	}
+}
+
+bool
+sx_db_bool_at(const sx_db_result *r, const char *name, bool *out)
+{
+	const sx_db_cell *cell = named_cell(r, name);
+	const char *s;
+
+	*out = false;
+	if (cell == NULL)
+		return false;
+	switch (cell->type) {
+	case SX_DB_BOOL:
+		*out = cell->v.b;
+		return true;
+	case SX_DB_INT:	/* SQLite's BOOLEAN */
+		if (cell->v.i != 0 && cell->v.i != 1)
+			return false;
+		*out = cell->v.i == 1;
+		return true;
+	case SX_DB_TEXT:
+		s = sx_db_cell_bytes(r, cell);
+		if (strcmp(s, "t") == 0 || strcmp(s, "true") == 0 ||
+		    strcmp(s, "1") == 0)
+			return *out = true;
+		return strcmp(s, "f") == 0 || strcmp(s, "false") == 0 ||
+		    strcmp(s, "0") == 0;
+	default:
+		return false;
+	}
+}
+
+bool
+sx_db_text_at(const sx_db_result *r, const char *name, const char **out)
+{
+	const sx_db_cell *cell = named_cell(r, name);
+
+	*out = NULL;
+	if (cell == NULL || cell->type == SX_DB_NULL)
+		return false;
+	*out = sx_db_get_text(r, (size_t)sx_db_col_index(r, name));
+	return *out != NULL;
+}
+
 int64_t
 sx_db_int(const sx_db_result *r, const char *name)
 {
@@ -382,6 +568,7 @@ sx_db_result_free(sx_db_result *r)
 
 	if (r == NULL)
 		return;
+	sx_db_disown(&r->own);
 	if (r->text_cache != NULL) {
 		for (i = 0; i < r->nrows * r->ncols; i++)
 			free(r->text_cache[i]);

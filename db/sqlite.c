@@ -25,12 +25,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sqlite3.h>
 
 /* A prepared statement and its slot → parameter map. */
 typedef struct sq_stmt {
 	sqlite3_stmt *st;
+	sx_db_type *kinds;	/* each column's sq_decl_kind, found once */
+	int nkinds;		/* columns kinds holds */
 	int nslots;
 	int maxparam;		/* highest $N used */
 	int map[];		/* map[slot - 1] = N of "$N" */
@@ -166,6 +169,7 @@ sq_stmt_free(sx_db_conn *c, void *p)
 
 	(void)c;
 	sqlite3_finalize(s->st);
+	free(s->kinds);
 	free(s);
 }
 
@@ -204,6 +208,8 @@ sq_prepare(sx_db_conn *c, const char *sql, size_t len, bool persistent,
 		    "out of memory preparing a statement");
 	}
 	s->st = st;
+	s->kinds = NULL;
+	s->nkinds = 0;
 	s->nslots = nslots;
 	s->maxparam = 0;
 	for (i = 1; i <= nslots; i++) {
@@ -224,10 +230,32 @@ sq_prepare(sx_db_conn *c, const char *sql, size_t len, bool persistent,
 	return SX_DB_OK;
 }
 
+/* Binds an array or JSON parameter as JSON text. */
+static int
+sq_bind_array(sqlite3_stmt *st, int slot, const sx_db_value *v)
+{
+	sx_buf b = SX_BUF_INIT;
+	unsigned oid;
+	int rc = sx_db_array_param(v, SX_DB_SQLITE, &b, &oid);
+
+	if (rc == 0)
+		rc = sqlite3_bind_text64(st, slot, b.data != NULL ? b.data : "",
+		    b.len, SQLITE_TRANSIENT, SQLITE_UTF8);
+	else
+		rc = rc == -1 ? SQLITE_NOMEM : SQLITE_MISMATCH;
+	sx_buf_free(&b);
+	return rc;
+}
+
 static int
 sq_bind_one(sqlite3_stmt *st, int slot, const sx_db_value *v)
 {
 	switch (v->type) {
+	case SX_DB_INTS:
+	case SX_DB_DOUBLES:
+	case SX_DB_TEXTS:
+	case SX_DB_JSON:
+		return sq_bind_array(st, slot, v);
 	case SX_DB_NULL:
 		return sqlite3_bind_null(st, slot);
 	case SX_DB_INT:
@@ -259,11 +287,91 @@ sq_bind(sx_db_conn *c, sq_stmt *s, const sx_db_value *params, size_t n)
 		return sx_db_fail(c, SX_DB_ERR_RANGE, NULL, SQLITE_RANGE,
 		    "statement uses $1..$%d but %zu parameters were given",
 		    s->maxparam, n);
-	for (i = 0; i < s->nslots; i++)
-		if (sq_bind_one(s->st, i + 1, &params[s->map[i] - 1]) !=
-		    SQLITE_OK)
+	for (i = 0; i < s->nslots; i++) {
+		const sx_db_value *v = &params[s->map[i] - 1];
+		int rc = sq_bind_one(s->st, i + 1, v);
+
+		if (rc == SQLITE_MISMATCH && sx_db_is_array_param(v))
+			return sx_db_fail(c, SX_DB_ERR_TYPE, NULL, rc, "parameter "
+			    "$%d: an array from a NULL pointer, or a JSON array "
+			    "mixing numbers, text and booleans", s->map[i]);
+		if (rc == SQLITE_NOMEM && sx_db_is_array_param(v))
+			return sx_db_fail(c, SX_DB_ERR_NOMEM, NULL, rc,
+			    "out of memory binding parameters");
+		if (rc != SQLITE_OK)
 			return sq_fail(c);
+	}
 	return SX_DB_OK;
+}
+
+/* The subtype SQLite's JSON functions give their results. */
+#define SQ_JSON_SUBTYPE 'J'
+
+/* The kind a column's declared type names, as PostgreSQL would type it:
+ * one holding BOOL (BOOLEAN), JSON, TIME or DATE (TIMESTAMP, DATETIME);
+ * else SX_DB_NULL. One pass, comparing only where a word may start: this
+ * runs for every column of every result. */
+static sx_db_type
+sq_decl_kind(const char *decl)
+{
+	for (const char *d = decl; d != NULL && *d != '\0'; d++) {
+		switch (*d | 0x20) {
+		case 'b':
+			if (strncasecmp(d, "BOOL", 4) == 0)
+				return SX_DB_BOOL;
+			break;
+		case 'j':
+			if (strncasecmp(d, "JSON", 4) == 0)
+				return SX_DB_JSON;
+			break;
+		case 't':
+		case 'd':
+			if (strncasecmp(d, "TIME", 4) == 0 ||
+			    strncasecmp(d, "DATE", 4) == 0)
+				return SX_DB_TIMESTAMP;
+			break;
+		default:
+			break;
+		}
+	}
+	return SX_DB_NULL;
+}
+
+/*
+ * Stores text t of column kind decl: JSON from SQLite's JSON functions,
+ * or valid JSON in a column declared JSON, as SX_DB_JSON; a date and time
+ * in a column declared TIMESTAMP/DATETIME as ISO 8601 the way PostgreSQL's
+ * come out ('T' between date and time, no trailing zeros in the fraction:
+ * "2024-01-02T03:04:05.12"); other text as text.
+ */
+static int
+sq_put_text(sx_db_result *r, sx_db_cell *cell, sx_db_type decl,
+    sqlite3_value *v)
+{
+	const char *t = (const char *)sqlite3_value_text(v);
+	size_t len = (size_t)sqlite3_value_bytes(v);
+	char iso[40];
+	cJSON *j;
+
+	if (sqlite3_value_subtype(v) == SQ_JSON_SUBTYPE)
+		return sx_db_result_put_bytes(r, cell, SX_DB_JSON, t, len);
+	if (decl == SX_DB_JSON && (j = cJSON_ParseWithLength(t, len)) != NULL) {
+		cJSON_Delete(j);
+		return sx_db_result_put_bytes(r, cell, SX_DB_JSON, t, len);
+	}
+	if (decl != SX_DB_TIMESTAMP || len < 10 || len >= sizeof(iso))
+		return sx_db_result_put_bytes(r, cell, SX_DB_TEXT, t, len);
+	memcpy(iso, t, len);
+	if (len >= 19 && iso[10] == ' ')
+		iso[10] = 'T';
+	if (len > 20 && iso[19] == '.' && strspn(iso + 20, "0123456789") ==
+	    len - 20) {
+		while (len > 20 && iso[len - 1] == '0')
+			len--;
+		if (len == 20)
+			len = 19;
+	}
+	return sx_db_result_put_bytes(r, cell, SX_DB_TIMESTAMP, iso, len);
 }
 
 /* Copies the current row of st into a new row of r. */
@@ -280,20 +388,21 @@ sq_row(sx_db_result *r, sqlite3_stmt *st)
 		case SQLITE_INTEGER:
 			row[i].type = SX_DB_INT;
 			row[i].v.i = sqlite3_column_int64(st, (int)i);
+			if (r->cols[i].decl == SX_DB_BOOL &&
+			    (row[i].v.i == 0 || row[i].v.i == 1)) {
+				row[i].type = SX_DB_BOOL;
+				row[i].v.b = row[i].v.i == 1;
+			}
 			break;
 		case SQLITE_FLOAT:
 			row[i].type = SX_DB_DOUBLE;
 			row[i].v.d = sqlite3_column_double(st, (int)i);
 			break;
-		case SQLITE_TEXT: {
-			const unsigned char *t =
-			    sqlite3_column_text(st, (int)i);
-
-			if (sx_db_result_put_bytes(r, &row[i], SX_DB_TEXT, t,
-			    (size_t)sqlite3_column_bytes(st, (int)i)) < 0)
+		case SQLITE_TEXT:
+			if (sq_put_text(r, &row[i], r->cols[i].decl,
+			    sqlite3_column_value(st, (int)i)) < 0)
 				return -1;
 			break;
-		}
 		case SQLITE_BLOB: {
 			const void *b = sqlite3_column_blob(st, (int)i);
 
@@ -309,22 +418,43 @@ sq_row(sx_db_result *r, sqlite3_stmt *st)
 	return 0;
 }
 
+/* The declared kinds of s's columns, looked up on the statement's first
+ * result (and again when its column count changed with the schema);
+ * NULL when memory ran out. */
+static const sx_db_type *
+sq_kinds(sq_stmt *s, int ncols)
+{
+	sx_db_type *k;
+
+	if (s->kinds != NULL && s->nkinds == ncols)
+		return s->kinds;
+	if ((k = realloc(s->kinds, (size_t)(ncols > 0 ? ncols : 1) *
+	    sizeof(*k))) == NULL)
+		return NULL;
+	for (int i = 0; i < ncols; i++)
+		k[i] = sq_decl_kind(sqlite3_column_decltype(s->st, i));
+	s->kinds = k;
+	s->nkinds = ncols;
+	return k;
+}
+
 /*
- * A new result shaped like st's columns. Called after the first step: a
+ * A new result shaped like s's columns. Called after the first step: a
  * schema change re-prepares the statement inside sqlite3_step, and the
  * column count read before it can be the old one.
  */
 static sx_db_result *
-sq_result_new(sqlite3_stmt *st)
+sq_result_new(sq_stmt *s)
 {
-	size_t i, ncols = (size_t)sqlite3_column_count(st);
-	sx_db_result *r = sx_db_result_new(ncols);
+	size_t i, ncols = (size_t)sqlite3_column_count(s->st);
+	const sx_db_type *kinds = sq_kinds(s, (int)ncols);
+	sx_db_result *r = kinds != NULL ? sx_db_result_new(ncols) : NULL;
 
 	for (i = 0; r != NULL && i < ncols; i++) {
-		const char *name = sqlite3_column_name(st, (int)i);
+		const char *name = sqlite3_column_name(s->st, (int)i);
 
 		if (sx_db_result_set_col(r, i, name != NULL ? name : "",
-		    false) < 0) {
+		    kinds[i]) < 0) {
 			sx_db_result_free(r);
 			r = NULL;
 		}
@@ -334,28 +464,30 @@ sq_result_new(sqlite3_stmt *st)
 
 /* Steps a bound statement to the end, materialising rows when out is set. */
 static sx_db_err
-sq_run(sx_db_conn *c, sqlite3_stmt *st, sx_db_result **out)
+sq_run(sx_db_conn *c, sq_stmt *s, sx_db_result **out)
 {
+	sqlite3_stmt *st = s->st;
 	sqlite3 *db = sq_db(c);
 	sqlite3_int64 before = sqlite3_total_changes64(db);
 	sx_db_result *r = NULL;
 	size_t nrows = 0;
-	/* sx_db_one of a query: the first row is all it reads, and the caller
-	 * resets the statement, so the step that would only report DONE is
-	 * skipped. Statements that write keep stepping: their changes and
-	 * counts settle only when they run to the end. */
-	bool first_only = c->one_row && out != NULL &&
-	    sqlite3_stmt_readonly(st);
+	/* sx_db_one (sx_db_exactly_one) of a query: the first row (two rows)
+	 * is all it reads, and the caller resets the statement, so the step
+	 * that would only report DONE is skipped. Statements that write keep
+	 * stepping: their changes and counts settle only when they run to the
+	 * end. */
+	size_t limit = c->max_rows > 0 && out != NULL &&
+	    sqlite3_stmt_readonly(st) ? c->max_rows : SIZE_MAX;
 	int rc = sqlite3_step(st);
 
 	if (out != NULL && (rc == SQLITE_ROW || rc == SQLITE_DONE) &&
-	    (r = sq_result_new(st)) == NULL)
+	    (r = sq_result_new(s)) == NULL)
 		goto nomem;
 	for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
 		nrows++;
 		if (r != NULL && sq_row(r, st) < 0)
 			goto nomem;
-		if (first_only) {
+		if (nrows >= limit) {
 			rc = SQLITE_DONE;
 			break;
 		}
@@ -399,7 +531,7 @@ sq_exec(sx_db_conn *c, const char *sql, const sx_db_value *params, size_t n,
 			caching = false;
 	}
 	if ((err = sq_bind(c, s, params, n)) == SX_DB_OK)
-		err = sq_run(c, s->st, out);
+		err = sq_run(c, s, out);
 	if (caching) {
 		sqlite3_reset(s->st);
 		/* drop pointers into the caller's memory */

@@ -36,7 +36,7 @@ typedef enum sx_db_err {
 	SX_DB_ERR_CONSTRAINT,	/* other constraint (check, not null,
 				   exclusion) */
 	SX_DB_ERR_BUSY,		/* database busy or locked (SQLite), lock
-				   timeout */
+				   timeout (PostgreSQL 55P03) */
 	SX_DB_ERR_SERIALIZATION,/* serialization failure or deadlock: retry */
 	SX_DB_ERR_POOL_EXHAUSTED,/* no connection became free in time */
 	SX_DB_ERR_TYPE,		/* a value had another type than asked for */
@@ -45,6 +45,8 @@ typedef enum sx_db_err {
 	SX_DB_ERR_STATE,	/* call not valid now (commit with no
 				   transaction...) */
 	SX_DB_ERR_NOMEM,
+	SX_DB_ERR_TOO_MANY,	/* sx_db_exactly_one: more than one row */
+	SX_DB_ERR_TIMEOUT,	/* PostgreSQL statement timeout (57014) */
 	SX_DB_ERR__MAX
 } sx_db_err;
 
@@ -78,6 +80,13 @@ typedef enum sx_db_type {
 	SX_DB_NUMERIC,		/* exact decimal carried as text (PostgreSQL
 				   numeric) */
 	SX_DB_TIMESTAMP,	/* ISO 8601 text */
+	SX_DB_JSON,		/* JSON text: PostgreSQL json/jsonb, SQLite's
+				   JSON functions and valid JSON in a column
+				   declared JSON; embedded by sx_db_row_json.
+				   As a parameter (SX_PJSON): a cJSON */
+	SX_DB_INTS,		/* parameters only: arrays from C (SX_PINTS, */
+	SX_DB_DOUBLES,		/* SX_PDOUBLES, SX_PTEXTS) */
+	SX_DB_TEXTS,
 	SX_DB_TYPE__MAX
 } sx_db_type;
 
@@ -93,6 +102,11 @@ typedef struct sx_db_value {
 			size_t len;
 		} s;			/* text (len may be SIZE_MAX: use
 					   strlen) and blob */
+		struct {
+			const void *p;
+			size_t n;
+		} a;			/* SX_DB_INTS, _DOUBLES, _TEXTS */
+		const cJSON *json;	/* SX_DB_JSON */
 	} v;
 } sx_db_value;
 
@@ -102,6 +116,42 @@ typedef struct sx_db_value {
 #define SX_PTEXT(x)  ((sx_db_value){.type = SX_DB_TEXT, .v.s = {(x), SIZE_MAX}})
 #define SX_PBLOB(p, n) ((sx_db_value){.type = SX_DB_BLOB, .v.s = {(p), (n)}})
 #define SX_PNULL     ((sx_db_value){.type = SX_DB_NULL})
+/*
+ * Arrays, copied from C when the statement runs (the arrays must live
+ * until then): on PostgreSQL an int8[], float8[] or text[] (a NULL string
+ * is a NULL element); on SQLite JSON text for json_each. SX_PJSON binds a
+ * cJSON: an array (nested arrays too) as int8[] (whole numbers), float8[],
+ * text[] or bool[] on PostgreSQL, anything else, and everything on SQLite,
+ * as JSON text. "id is one of these":
+ *   PostgreSQL: WHERE id = ANY($1)
+ *   SQLite:     WHERE id IN (SELECT value FROM json_each($1))
+ */
+#define SX_PINTS(p, n)    sx_db_p_ints((p), (n))
+#define SX_PDOUBLES(p, n) sx_db_p_doubles((p), (n))
+#define SX_PTEXTS(p, n)   sx_db_p_texts((p), (n))
+#define SX_PJSON(j)       sx_db_p_json(j)
+
+static inline sx_db_value
+sx_db_p_ints(const int64_t *p, size_t n)
+{
+	return (sx_db_value){.type = SX_DB_INTS, .v.a = {p, n}};
+}
+static inline sx_db_value
+sx_db_p_doubles(const double *p, size_t n)
+{
+	return (sx_db_value){.type = SX_DB_DOUBLES, .v.a = {p, n}};
+}
+static inline sx_db_value
+sx_db_p_texts(const char *const *p, size_t n)
+{
+	return (sx_db_value){.type = SX_DB_TEXTS, .v.a = {p, n}};
+}
+static inline sx_db_value
+sx_db_p_json(const cJSON *j)
+{
+	return j != NULL ? (sx_db_value){.type = SX_DB_JSON, .v.json = j} :
+	    SX_PNULL;
+}
 
 /* What SX_PARAM turns each C type into; a NULL string binds SQL NULL. */
 static inline sx_db_value sx_db_p_value(sx_db_value v) { return v; }
@@ -117,7 +167,8 @@ sx_db_p_text(const char *x)
 /*
  * One parameter from a C value, its type checked at compile time: int,
  * long, long long (int64_t), double, float, bool and char * / const char *
- * map to their sx_db_value; an sx_db_value (an SX_P* form) passes as is.
+ * map to their sx_db_value, a cJSON * to SX_PJSON; an sx_db_value (an
+ * SX_P* form) passes as is.
  * Any other type (a struct, a pointer to something else, unsigned or
  * narrow integers) is a compile error.
  */
@@ -130,7 +181,9 @@ sx_db_p_text(const char *x)
 	float: sx_db_p_double, \
 	bool: sx_db_p_bool, \
 	char *: sx_db_p_text, \
-	const char *: sx_db_p_text)(x)
+	const char *: sx_db_p_text, \
+	cJSON *: sx_db_p_json, \
+	const cJSON *: sx_db_p_json)(x)
 
 /* SX_PARAM over each argument, up to 24 (the preprocessor needs a bound). */
 #define SX_DB_MAP_(m, ...) SX_DB_MAP_N_(__VA_ARGS__, SX_DB_M24_, SX_DB_M23_, \
@@ -183,6 +236,12 @@ typedef struct sx_db_options {
 				   transaction mode) */
 	int busy_timeout_ms;	/* SQLite busy timeout; 0 = 5000 */
 	int connect_timeout_s;	/* PostgreSQL connect timeout; 0 = 10 */
+	int statement_timeout_ms; /* PostgreSQL statement_timeout; 0 = 30000,
+				   -1 = the server's (also when the URL sets
+				   statement_timeout) */
+	int lock_timeout_ms;	/* PostgreSQL lock_timeout; 0 = 5000, -1 =
+				   the server's (also when the URL sets
+				   lock_timeout) */
 } sx_db_options;
 
 /*
@@ -221,10 +280,26 @@ SX_API sx_db_err sx_db_exec_script(sx_db_conn *c, const char *sql);
  * no row came back. */
 SX_API sx_db_err sx_db_one(sx_db_conn *c, const char *sql,
     const sx_db_value *params, size_t n, sx_db_result **out);
+/* sx_db_one, and SX_DB_ERR_TOO_MANY (and *out = NULL) when the query
+ * returns more than one row: for a lookup that must be unique. */
+SX_API sx_db_err sx_db_exactly_one(sx_db_conn *c, const char *sql,
+    const sx_db_value *params, size_t n, sx_db_result **out);
+/* Scalars: the first column of the first row. SX_DB_NO_ROW when no row
+ * came back; SX_DB_ERR_TYPE when the value is NULL or is no whole number
+ * (an integer, a whole double, or text/numeric holding one: PostgreSQL's
+ * sum(bigint) is numeric; a bool counts as 0 or 1). */
 SX_API sx_db_err sx_db_scalar_int(sx_db_conn *c, const char *sql,
     const sx_db_value *params, size_t n, int64_t *out);
-/* Text scalar, copied into out (caller frees with free()). */
+/* The same, but a NULL value is SX_DB_OK with *is_null true (*out 0). */
+SX_API sx_db_err sx_db_scalar_int_or_null(sx_db_conn *c, const char *sql,
+    const sx_db_value *params, size_t n, int64_t *out, bool *is_null);
+/* Text scalar (any column type, as sx_db_get_text gives it), copied into
+ * *out: see "Ownership" at the top for who frees it. NULL is
+ * SX_DB_ERR_TYPE. */
 SX_API sx_db_err sx_db_scalar_text(sx_db_conn *c, const char *sql,
+    const sx_db_value *params, size_t n, char **out);
+/* The same, but a NULL value is SX_DB_OK with *out NULL. */
+SX_API sx_db_err sx_db_scalar_text_or_null(sx_db_conn *c, const char *sql,
     const sx_db_value *params, size_t n, char **out);
 
 /* Results: a cursor over materialised rows. */
@@ -247,9 +322,30 @@ SX_API bool sx_db_get_bool(const sx_db_result *r, size_t col);
 SX_API const char *sx_db_get_text(const sx_db_result *r, size_t col);
 SX_API const void *sx_db_get_blob(const sx_db_result *r, size_t col,
     size_t *len);
-/* By-name getters: the same, looking the column up by name. */
+/* By-name getters: the same, looking the column up by name (a missing
+ * column reads as NULL: 0 and NULL). */
 SX_API int64_t sx_db_int(const sx_db_result *r, const char *name);
 SX_API const char *sx_db_text(const sx_db_result *r, const char *name);
+/*
+ * Checked getters of the current row's column called name: true and *out
+ * set, or false (and *out 0, false or NULL) when there is no such column,
+ * no current row, the value is NULL, or it is not of the kind asked for.
+ * A missing column name is also logged to stderr, once per name.
+ *   sx_db_int_at: an integer, a whole double, text or numeric holding one
+ *     whole number ("abc", "1.5", a bool fail);
+ *   sx_db_double_at: any number, text or numeric holding one;
+ *   sx_db_bool_at: a bool, the integers 0 and 1 (SQLite's BOOLEAN), text
+ *     t/f/true/false/1/0;
+ *   sx_db_text_at: any non-NULL value as text (valid while r lives).
+ * Test the value itself for NULL with sx_db_is_null.
+ */
+SX_API bool sx_db_int_at(const sx_db_result *r, const char *name,
+    int64_t *out);
+SX_API bool sx_db_double_at(const sx_db_result *r, const char *name,
+    double *out);
+SX_API bool sx_db_bool_at(const sx_db_result *r, const char *name, bool *out);
+SX_API bool sx_db_text_at(const sx_db_result *r, const char *name,
+    const char **out);
 SX_API void sx_db_result_free(sx_db_result *r);
 
 /* JSON with honest types: ints as numbers, NULL as null, bools, ISO 8601
@@ -291,6 +387,14 @@ SX_API void sx_db_set_autobegin(sx_db_conn *c, bool on);
  * it changes nothing.
  */
 SX_API void sx_db_set_begin_read(sx_db_conn *c, bool on);
+/* Request scope (on for a connection the framework hands a request):
+ * while on, every result and sx_db_scalar_text string the connection
+ * returns is also listed with it, and turning it off frees whatever is
+ * still listed. sx_db_pool_release and sx_db_close turn it off, so what a
+ * handler forgets to free is freed when the request ends; freeing a result
+ * early with sx_db_result_free stays right. Scalar text in scope must not
+ * be freed by the caller. */
+SX_API void sx_db_set_request_scope(sx_db_conn *c, bool on);
 
 /* Batches: n statements sent to PostgreSQL in one round trip (pipeline
  * mode); on SQLite run in sequence. results[i] gets each result (caller

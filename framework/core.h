@@ -174,6 +174,10 @@ void sx_dbset_free(struct sx_dbset *dbs);
 void sx_tx_finalize(sx_req *req, bool handler_failed);
 /* Hands every connection the request took back to its pool. */
 void sx_deps_release(sx_req *req);
+/* After a handler failed: 503 when one of the request's connections last
+ * failed on a lock timeout, busy database, serialization failure or lost
+ * connection, 504 on a statement timeout, else 0; *why names it. */
+int sx_deps_failure_status(const sx_req *req, const char **why);
 
 /* ---- sessions.c (the sessions extension in the request pipeline) ------- */
 

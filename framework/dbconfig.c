@@ -36,7 +36,8 @@ static const char *const default_keys[SX_DBKEY__MAX] = {
 static const char *const file_fields[] = {
 	"url", "commit_mode", "pool_size", "stmt_cache_size",
 	"extra_commit_statuses", "extra_rollback_statuses", "migrations_dir",
-	"busy_timeout_ms", "acquire_timeout_ms",
+	"busy_timeout_ms", "acquire_timeout_ms", "statement_timeout_ms",
+	"lock_timeout_ms",
 };
 
 static void
@@ -238,7 +239,8 @@ file_check_fields(const sx_dbconf *db, const cJSON *o, char *err, size_t errlen)
 			    "setting \"%s\" (known: url, commit_mode, pool_size, "
 			    "stmt_cache_size, extra_commit_statuses, "
 			    "extra_rollback_statuses, migrations_dir, "
-			    "busy_timeout_ms, acquire_timeout_ms)",
+			    "busy_timeout_ms, acquire_timeout_ms, "
+			    "statement_timeout_ms, lock_timeout_ms)",
 			    db->keys[SX_DBKEY_SESSION], v->string);
 			return -1;
 		}
@@ -270,7 +272,11 @@ conf_from_file_entry(struct sx_dbset *dbs, sx_dbconf *db, const cJSON *o,
 	    file_int(db, o, "busy_timeout_ms", 1, &db->busy_timeout_ms, err,
 	    errlen) < 0 ||
 	    file_int(db, o, "acquire_timeout_ms", 1, &db->acquire_timeout_ms,
-	    err, errlen) < 0)
+	    err, errlen) < 0 ||
+	    file_int(db, o, "statement_timeout_ms", -1,
+	    &db->statement_timeout_ms, err, errlen) < 0 ||
+	    file_int(db, o, "lock_timeout_ms", -1, &db->lock_timeout_ms, err,
+	    errlen) < 0)
 		return -1;
 	if (mode != NULL) {
 		int m = parse_mode(mode);

@@ -12,7 +12,8 @@
  *            "pool_size": 5, "stmt_cache_size": 64,
  *            "extra_commit_statuses": [418], "extra_rollback_statuses": [],
  *            "migrations_dir": "db/migrations",
- *            "busy_timeout_ms": 5000, "acquire_timeout_ms": 5000}}}
+ *            "busy_timeout_ms": 5000, "acquire_timeout_ms": 5000,
+ *            "statement_timeout_ms": 30000, "lock_timeout_ms": 5000}}}
  *   3. the command line: --database KEY=URL, --commit-mode KEY=MODE.
  * Keys themselves come only from code: the file and the command line name a
  * database by one of them.
@@ -47,6 +48,8 @@ typedef struct sx_dbconf {
 	int stmt_cache_size;
 	int busy_timeout_ms;	/* 0 = driver default */
 	int acquire_timeout_ms;	/* 0 = pool default */
+	int statement_timeout_ms; /* PostgreSQL; 0 = 30000, -1 = server's */
+	int lock_timeout_ms;	/* PostgreSQL; 0 = 5000, -1 = server's */
 	const char *migrations_dir;
 } sx_dbconf;
 

@@ -24,22 +24,25 @@ run_handler(sx_req *req)
 	failed = guard == SX_GUARD_FAILED || req->route->handler(req, res) != 0;
 
 	if (failed) {
-		int status = req->pending_status ? req->pending_status : 500;
+		const char *why = req->pending_error;
+		int status = req->pending_status ? req->pending_status :
+		    sx_deps_failure_status(req, &why);
+
+		status = status != 0 ? status : 500;
 
 		/* An error status the handler set stands; otherwise the
 		 * dependency's failure (503 pool exhausted) or a 500. */
 		if (sx_res_get_status(res) < 400) {
 			sx_res_clear(res);
-			sx_error(res, status, req->pending_error ?
-			    req->pending_error : "internal error in the handler");
+			sx_error(res, status, why != NULL ? why :
+			    "internal error in the handler");
 			if (status == 503)
 				sx_res_header(res, "Retry-After", "1");
 		}
 		if (guard != SX_GUARD_FAILED)	/* guards.c logged it */
 			sx_req_log(req, "handler for %s %s failed: %s",
 			    sx_methods[req->route->method], req->route->pattern,
-			    req->pending_error ? req->pending_error :
-			    "returned an error");
+			    why != NULL ? why : "returned an error");
 	}
 	return failed;
 }

@@ -81,7 +81,7 @@ sx_templates_free(struct sx_tpl_set *t)
  * and the client gets a 500; the call then returns -1.
  */
 int
-sx_render(sx_res *res, int status, const char *template_name, const cJSON *data)
+sx_render(sx_res *res, int status, const char *template_name, cJSON *data)
 {
 	sx_req *req = res->req;
 	sx_runtime *rt = req != NULL ? req->rt : NULL;
@@ -97,7 +97,8 @@ sx_render(sx_res *res, int status, const char *template_name, const cJSON *data)
 		e = sx_tpl_render(rt->templates, template_name, view != NULL ?
 		    view : data, &res->body, msg, sizeof(msg));
 	}
-	cJSON_Delete(view);	/* references data, which stays the caller's */
+	cJSON_Delete(view);	/* references data */
+	cJSON_Delete(data);	/* the call owns it, as sx_json does */
 	if (e == SX_TPL_OK) {
 		if (sx_res_status(res, status) < 0 ||
 		    sx_res_header(res, "Content-Type", "text/html; charset=utf-8") < 0)

@@ -75,6 +75,8 @@ open_one(struct sx_dbset *dbs, size_t i, char *err, size_t errlen)
 		.conn = {
 			.stmt_cache_size = db->stmt_cache_size,
 			.busy_timeout_ms = db->busy_timeout_ms,
+			.statement_timeout_ms = db->statement_timeout_ms,
+			.lock_timeout_ms = db->lock_timeout_ms,
 		},
 	};
 	char why[512];
@@ -145,11 +147,14 @@ sx_route_declares(const sx_route *route, const char *key)
 	return false;
 }
 
-/* 503 for what passes (busy, exhausted, down), 500 for the rest. */
+/* 503 for what passes (busy, exhausted, down), 504 for a statement
+ * timeout, 500 for the rest. */
 static int
 unavailable_status(sx_db_err err)
 {
 	switch (err) {
+	case SX_DB_ERR_TIMEOUT:
+		return 504;
 	case SX_DB_ERR_POOL_EXHAUSTED:
 	case SX_DB_ERR_CONNECT:
 	case SX_DB_ERR_LOST:
@@ -193,6 +198,8 @@ sx_deps_conn(sx_req *req, size_t i, sx_dbkey kind)
 	}
 	if (slot->conn != NULL && !slot->traced) {
 		sx_trace_attach(req, slot->conn);	/* trace.c */
+		/* What the handler does not free goes with the request. */
+		sx_db_set_request_scope(slot->conn, true);
 		slot->traced = true;
 	}
 	if (kind == SX_DBKEY_SESSION && !sx_db_in_transaction(slot->conn)) {
@@ -211,6 +218,25 @@ sx_deps_conn(sx_req *req, size_t i, sx_dbkey kind)
 	}
 	req->db_ms += sx_now_ms() - t0;
 	return slot->conn;
+}
+
+int
+sx_deps_failure_status(const sx_req *req, const char **why)
+{
+	const struct sx_dbset *dbs = req->rt->dbs;
+	const sx_db_error_info *e;
+	int status;
+
+	for (size_t i = 0; req->deps != NULL && dbs != NULL && i < dbs->n; i++) {
+		if (req->deps->slots[i].conn == NULL)
+			continue;
+		e = sx_db_last_error(req->deps->slots[i].conn);
+		if ((status = unavailable_status(e->code)) != 500) {
+			*why = sx_db_strerror(e->code);
+			return status;
+		}
+	}
+	return 0;
 }
 
 void

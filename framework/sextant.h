@@ -22,13 +22,17 @@
  *    freed by the handler.
  *  - Injected objects (sx_db() connections and pools) belong to the
  *    request: released when it ends, never freed or closed by the handler.
- *  - A cJSON given to sx_json() belongs to the call, which frees it; one
- *    given to sx_render() stays the caller's (cJSON_Delete it).
- *  - What the database layer returns belongs to the caller (sx_db.h): an
- *    sx_db_result is freed with sx_db_result_free, the text of
- *    sx_db_scalar_text with free(), the JSON of sx_db_row_json and
- *    sx_db_result_json with cJSON_Delete. Strings read from a result live
- *    as long as the result.
+ *  - A cJSON given to sx_json() or sx_render() belongs to the call, which
+ *    frees it, even when the call fails: never cJSON_Delete it after.
+ *  - What the database layer returns while serving a request, through a
+ *    connection the request handed out (sx_db()), belongs to the request:
+ *    an sx_db_result not freed with sx_db_result_free is freed when the
+ *    request ends (freeing it early stays allowed), and sx_db_scalar_text's
+ *    string is request memory (never free() it). Outside a request (a
+ *    connection you opened or acquired yourself) they are the caller's
+ *    (sx_db.h). The JSON of sx_db_row_json and sx_db_result_json is always
+ *    the caller's: hand it to sx_json()/sx_render() or cJSON_Delete it.
+ *    Strings read from a result live as long as the result.
  *  - The test client and its responses are freed with sx_test_client_free
  *    and sx_test_response_free.
  */
@@ -402,9 +406,10 @@ SX_API int sx_json(sx_res *res, int status, cJSON *json);
 SX_API int sx_redirect(sx_res *res, int status, const char *location);
 /* {"error": message, "request_id": id} (or an HTML page if the client asked). */
 SX_API int sx_error(sx_res *res, int status, const char *message);
-/* Renders the named template of the app's templates folder over data. */
+/* Renders the named template of the app's templates folder over data and
+ * frees data (ownership passes to the call, as with sx_json). */
 SX_API int sx_render(sx_res *res, int status, const char *template_name,
-    const cJSON *data);
+    cJSON *data);
 
 /* ---- Test client ----------------------------------------------------------------- */
 

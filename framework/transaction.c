@@ -82,7 +82,8 @@ commit_failed(sx_req *req, const sx_dbconf *db, sx_db_conn *conn,
     sx_db_err err, const char *committed)
 {
 	const sx_db_error_info *e = sx_db_last_error(conn);
-	bool retry = err == SX_DB_ERR_BUSY || err == SX_DB_ERR_SERIALIZATION;
+	bool retry = err == SX_DB_ERR_BUSY || err == SX_DB_ERR_SERIALIZATION ||
+	    err == SX_DB_ERR_TIMEOUT;
 	int was = sx_res_get_status(req->res), status = retry ? 503 : 500;
 	const char *key = db->keys[SX_DBKEY_SESSION];
 

@@ -7,6 +7,13 @@
  *   (c) the same as (a) on PostgreSQL (SX_TEST_PG_URL)
  *   (d) PostgreSQL: one 20-statement batch vs 20 sequential prepared queries
  *
+ * `bench_db ops [N]` instead times N one-row lookups and N one-row updates,
+ * each inside a transaction, on SQLite and (with SX_TEST_PG_URL) on
+ * PostgreSQL, for before/after figures of the layer itself. Under
+ * valgrind --tool=callgrind --toggle-collect=op_lookup (or op_write) it
+ * counts the instructions one operation costs in the client, a figure a
+ * loaded machine does not blur.
+ *
  * The two sides of each comparison run in alternating rounds and each keeps
  * its best round, so a load spike on a shared machine hits both alike.
  */
@@ -219,11 +226,84 @@ bench_postgres(const char *url)
 	sx_db_close(uncached);
 }
 
+/* One primary-key lookup inside the open transaction. */
+__attribute__((noinline)) static void
+op_lookup(sx_db_conn *c, int i)
+{
+	sx_db_result *r;
+
+	if (sx_db_one(c, LOOKUP_SQL, SX_PARAMS(SX_PINT(1 + i % ROWS)), &r) != SX_DB_OK)
+		die("lookup", c);
+	sink += strlen(sx_db_get_text(r, 1)) + (size_t)sx_db_get_int(r, 2);
+	sx_db_result_free(r);
+}
+
+/* One one-row UPDATE inside the open transaction. */
+__attribute__((noinline)) static void
+op_write(sx_db_conn *c, int i)
+{
+	if (sx_db_exec(c, "UPDATE bench SET n = n + 1 WHERE id = $1",
+	    SX_PARAMS(SX_PINT(1 + i % ROWS)), NULL) != SX_DB_OK)
+		die("update", c);
+}
+
+/* n lookups and n updates on url inside one transaction each batch of
+ * 100, after a warm-up; prints microseconds per operation. */
+static void
+ops(const char *name, const char *url, const char *create, int n)
+{
+	sx_db_conn *c = open_or_die(url, 0);
+	double t0, t_lookup = 0, t_write = 0;
+	int i;
+
+	fill(c, create);
+	for (i = 0; i < 200; i++) {	/* warm: statements prepared */
+		if (i % 100 == 0 && sx_db_begin(c) != SX_DB_OK)
+			die("begin", c);
+		op_lookup(c, i);
+		op_write(c, i);
+		if (i % 100 == 99 && sx_db_commit(c) != SX_DB_OK)
+			die("commit", c);
+	}
+	for (i = 0; i < n; i++) {
+		if (i % 100 == 0 && sx_db_begin(c) != SX_DB_OK)
+			die("begin", c);
+		t0 = sx_now_ms();
+		op_lookup(c, i);
+		t_lookup += sx_now_ms() - t0;
+		t0 = sx_now_ms();
+		op_write(c, i);
+		t_write += sx_now_ms() - t0;
+		if ((i % 100 == 99 || i == n - 1) && sx_db_commit(c) != SX_DB_OK)
+			die("commit", c);
+	}
+	printf("%s: one-row lookup %.2f us, one-row update %.2f us (inside a "
+	    "transaction, mean of %d)\n", name, t_lookup * 1000 / n,
+	    t_write * 1000 / n, n);
+	sx_db_exec_script(c, "DROP TABLE bench");
+	sx_db_close(c);
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	const char *pg = getenv("SX_TEST_PG_URL");
 
+	if (argc > 1 && strcmp(argv[1], "ops") == 0) {
+		int n = argc > 2 ? atoi(argv[2]) : 2000;
+		char dir[] = "/tmp/sx-bench-XXXXXX", url[160];
+
+		if (mkdtemp(dir) == NULL)
+			return 1;
+		snprintf(url, sizeof(url), "sqlite:%s/ops.db", dir);
+		ops("sqlite", url, "CREATE TABLE bench (id INTEGER PRIMARY KEY, "
+		    "name TEXT, n INTEGER)", n);
+		if (pg != NULL && *pg != '\0')
+			ops("postgres", pg, "DROP TABLE IF EXISTS bench; CREATE TABLE "
+			    "bench (id int PRIMARY KEY, name text, n int8)", n);
+		snprintf(url, sizeof(url), "rm -rf %s", dir);
+		return system(url) == 0 ? 0 : 1;
+	}
 	bench_sqlite();
 	if (pg != NULL && *pg != '\0')
 		bench_postgres(pg);

@@ -373,8 +373,12 @@ fortunes(sx_req *req, sx_res *res)
 	f[n++] = (fortune){ 0, EXTRA_FORTUNE };
 	qsort(f, n, sizeof(*f), by_message);
 	data = fortunes_json(f, n);
-	rc = stamp(res) < 0 ? -1 : sx_render(res, 200, "fortunes", data);
-	cJSON_Delete(data);
+	if (stamp(res) < 0) {
+		cJSON_Delete(data);
+		rc = -1;
+	} else {
+		rc = sx_render(res, 200, "fortunes", data);	/* frees data */
+	}
 	sx_db_result_free(r);
 	return rc;
 }

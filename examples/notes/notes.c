@@ -166,8 +166,7 @@ page(sx_req *req, sx_res *res, int status, const char *tpl, cJSON *data)
 		cJSON_AddStringToObject(data, "flash", flash->valuestring);
 		sx_session_remove(s, "flash");
 	}
-	rc = sx_render(res, status, tpl, data);
-	cJSON_Delete(data);
+	rc = sx_render(res, status, tpl, data);	/* frees data */
 	return rc;
 }
 

@@ -246,7 +246,8 @@ Test(dbconfig, config_file_mistakes_are_refused)
 		  "config file: databases.db_session has no setting \"pool_sise\" "
 		  "(known: url, commit_mode, pool_size, stmt_cache_size, "
 		  "extra_commit_statuses, extra_rollback_statuses, migrations_dir, "
-		  "busy_timeout_ms, acquire_timeout_ms)" },
+		  "busy_timeout_ms, acquire_timeout_ms, statement_timeout_ms, "
+		  "lock_timeout_ms)" },
 		{ "{\"databases\": {\"other\": {\"url\": \"sqlite:o.db\"}}}",
 		  "config file: databases.other: no database has the key \"other\" "
 		  "(known: db_session, db_connection, db_pool)" },

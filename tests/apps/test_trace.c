@@ -18,8 +18,7 @@ query(sx_req *req, sx_res *res)
 
 	if (db == NULL || sx_db_scalar_text(db, sql, NULL, 0, &text) != SX_DB_OK)
 		return -1;
-	rc = sx_text(res, 200, text);
-	free(text);
+	rc = sx_text(res, 200, text);	/* text is request memory */
 	return rc;
 }
 

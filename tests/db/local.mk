@@ -5,7 +5,7 @@
 # program of its own so no other db test runs beside it.
 EXTRA_DIST += tests/db/dbtest.h
 if HAVE_CRITERION
-SX_DB_TESTS = tests/db/test_contract tests/db/test_sqlite tests/db/test_pg tests/db/test_pool tests/db/test_pg_restart
+SX_DB_TESTS = tests/db/test_contract tests/db/test_sqlite tests/db/test_pg tests/db/test_pool tests/db/test_pg_restart tests/db/test_handlers
 check_PROGRAMS += $(SX_DB_TESTS)
 TESTS += $(SX_DB_TESTS)
 tests_db_test_contract_SOURCES = tests/db/test_contract.c tests/db/dbtest.h
@@ -35,7 +35,14 @@ tests_db_test_sqlite_readers_SOURCES = tests/db/test_sqlite_readers.c
 tests_db_test_sqlite_readers_CFLAGS = $(SX_TESTCFLAGS)
 tests_db_test_sqlite_readers_LDADD = $(SX_TESTLIBS)
 tests_db_test_sqlite_readers_LDFLAGS = $(SX_TESTLINK)
+tests_db_test_handlers_SOURCES = tests/db/test_handlers.c
+tests_db_test_handlers_CFLAGS = $(SX_TESTCFLAGS) -I$(top_srcdir)
+tests_db_test_handlers_LDADD = $(SX_TESTLIBS)
+tests_db_test_handlers_LDFLAGS = $(SX_TESTLINK)
 endif
 # SX_PARAMS's compile-time type check: a struct argument must not compile.
 dist_check_SCRIPTS += tests/db/params-typecheck.sh
 TESTS += tests/db/params-typecheck.sh
+# Every C snippet of db/README.md and sextant_db(3) compiles.
+dist_check_SCRIPTS += tests/db/doc-snippets.sh
+TESTS += tests/db/doc-snippets.sh

@@ -262,3 +262,36 @@ Test(pg, terminated_backend_is_lost)
 	cr_expect_not(sx_db_in_transaction(db));
 	sx_db_close(killer);
 }
+
+/* statement_timeout_ms and lock_timeout_ms set the session's timeouts
+ * (30 s and 5 s by default; -1 leaves the server's); a statement timeout
+ * is SX_DB_ERR_TIMEOUT (57014). */
+Test(pg, timeouts_from_options)
+{
+	sx_db_options quick = {.statement_timeout_ms = 100, .lock_timeout_ms = 60};
+	sx_db_options server = {.statement_timeout_ms = -1, .lock_timeout_ms = -1};
+	sx_db_conn *c = dbtest_open(url, &quick), *s = dbtest_open(url, &server);
+	char *v = NULL;
+
+	cr_assert_eq(sx_db_scalar_text(db, "SHOW statement_timeout", NULL, 0, &v),
+	    SX_DB_OK);
+	cr_expect_str_eq(v, "30s");
+	free(v);
+	cr_assert_eq(sx_db_scalar_text(db, "SHOW lock_timeout", NULL, 0, &v),
+	    SX_DB_OK);
+	cr_expect_str_eq(v, "5s");
+	free(v);
+	cr_assert_eq(sx_db_scalar_text(s, "SHOW lock_timeout", NULL, 0, &v),
+	    SX_DB_OK);
+	cr_expect_str_eq(v, "0");
+	free(v);
+	cr_expect_eq(sx_db_exec(c, "SELECT pg_sleep(1)", NULL, 0, NULL),
+	    SX_DB_ERR_TIMEOUT);
+	cr_expect_str_eq(sx_db_last_error(c)->sqlstate, "57014");
+	cr_assert_eq(sx_db_scalar_text(c, "SHOW lock_timeout", NULL, 0, &v),
+	    SX_DB_OK);
+	cr_expect_str_eq(v, "60ms");
+	free(v);
+	sx_db_close(c);
+	sx_db_close(s);
+}

@@ -23,8 +23,7 @@ notes_page(sx_req *req, sx_res *res)
 	int rc;
 
 	(void)req;
-	rc = sx_render(res, 201, "notes", data);
-	cJSON_Delete(data);
+	rc = sx_render(res, 201, "notes", data);	/* frees data */
 	return rc;
 }
 
