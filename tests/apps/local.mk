@@ -81,3 +81,9 @@ clean-local: clean-notes-browser
 clean-notes-browser:
 	rm -rf tests/browser/notes-browser.out
 .PHONY: clean-notes-browser
+check_PROGRAMS += tests/apps/test_bookmarks
+TESTS += tests/apps/test_bookmarks
+tests_apps_test_bookmarks_SOURCES = tests/apps/test_bookmarks.c
+tests_apps_test_bookmarks_CFLAGS = $(SX_APPTEST_CFLAGS)
+tests_apps_test_bookmarks_LDADD = $(SX_TESTLIBS)
+tests_apps_test_bookmarks_LDFLAGS = $(SX_TESTLINK)
