@@ -338,8 +338,13 @@ sx_json(sx_res *res, int status, cJSON *json)
 	char *s;
 	int rc;
 
-	if (json == NULL)
+	if (json == NULL) {
+		/* a hint for the log (dispatch.c), never for the client */
+		if (res->req != NULL && res->req->pending_error == NULL)
+			res->req->pending_error = "sx_json() was given NULL (a "
+			    "cJSON constructor failed or returned nothing)";
 		return -1;
+	}
 	s = cJSON_PrintUnformatted(json);
 	cJSON_Delete(json);
 	if (s == NULL)
@@ -415,6 +420,13 @@ sx_res_serialize(sx_res *res, const sx_io *io, bool with_body)
 	for (size_t i = 0; i < res->n_headers; i++)
 		sx_buf_printf(&head, "%s: %s\r\n", res->headers[i].name,
 		    res->headers[i].value);
+	/* Browsers must not guess a type from the body (a text/plain
+	 * answer run as HTML); a body with no type is plain bytes. */
+	if (sx_res_get_header(res, "X-Content-Type-Options") == NULL)
+		sx_buf_puts(&head, "X-Content-Type-Options: nosniff\r\n");
+	if (!bodyless && (res->has_file || res->body.len > 0) &&
+	    sx_res_get_header(res, "Content-Type") == NULL)
+		sx_buf_puts(&head, "Content-Type: application/octet-stream\r\n");
 	if (!bodyless)
 		sx_buf_printf(&head, "Content-Length: %llu\r\n", res->has_file ?
 		    (unsigned long long)res->file_len :

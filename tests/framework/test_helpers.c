@@ -99,7 +99,37 @@ h_broken(sx_req *req, sx_res *res)
 	    "SELECT x FROM no_such_table", NULL, 0);
 }
 
+static int
+h_nojson(sx_req *req, sx_res *res)
+{
+	(void)req;
+	return sx_json(res, 200, NULL);
+}
+
+static int
+h_raw(sx_req *req, sx_res *res)
+{
+	(void)req;
+	return sx_res_write(res, "\x01\x02", 2);
+}
+
+/* Fails after a database error without answering it. */
+static int
+h_dbfail(sx_req *req, sx_res *res)
+{
+	sx_db_conn *db = sx_db(req, "db_session");
+
+	(void)res;
+	if (db == NULL)
+		return -1;
+	return sx_db_exec(db, "SELECT x FROM no_such_table\nWHERE 1", NULL, 0,
+	    NULL) == SX_DB_OK ? 0 : -1;
+}
+
 static const sx_route routes[] = {
+	{ SX_GET, "/nojson", h_nojson, NULL, "nojson", NULL },
+	{ SX_GET, "/raw", h_raw, NULL, "raw", NULL },
+	{ SX_GET, "/dbfail", h_dbfail, SX_DEPS("db_session"), "dbfail", NULL },
 	{ SX_GET, "/q", h_query, NULL, "q", NULL },
 	{ SX_GET, "/page", h_page, SX_DEPS("db_session"), "page", NULL },
 	{ SX_POST, "/validate", h_validate, NULL, "validate", NULL },
@@ -330,6 +360,96 @@ Test(helpers, rows_and_one_row)
 	r = get("/one/9");
 	cr_assert_eq(r->status, 404, "%s", r->body);
 	cr_assert_not_null(strstr(r->body, "no such row"));
+	sx_test_response_free(r);
+}
+
+/* The log's text (malloc'd). */
+static char *
+log_text(void)
+{
+	FILE *f = fopen(log_path, "r");
+	char *text = NULL;
+	size_t cap = 0;
+
+	cr_assert_not_null(f);
+	if (getdelim(&text, &cap, '\0', f) < 0) {
+		free(text);
+		text = strdup("");
+	}
+	fclose(f);
+	return text;
+}
+
+/* A developer's mistake is "internal error" and the request id for the
+ * client, the hint in the log. */
+Test(helpers, hints_go_to_the_log)
+{
+	sx_test_response *r = get("/nojson");
+	char *log;
+
+	cr_assert_eq(r->status, 500, "%s", r->body);
+	cr_assert_str_eq(error_of(r), "internal error");
+	cr_assert(cJSON_IsString(cJSON_GetObjectItem(r->json, "request_id")));
+	sx_test_response_free(r);
+	log = log_text();
+	cr_assert_not_null(strstr(log, "handler for GET /nojson failed: sx_json() "
+	    "was given NULL"), "%s", log);
+	free(log);
+}
+
+/* A handler failing after a database error: the log names the driver's
+ * message, the SQLite code and the SQL's first line. */
+Test(helpers, failed_statement_in_the_log)
+{
+	sx_test_response *r = get("/dbfail");
+	char *log;
+
+	cr_assert_eq(r->status, 500, "%s", r->body);
+	cr_assert_str_eq(error_of(r), "internal error");
+	sx_test_response_free(r);
+	log = log_text();
+	cr_assert_not_null(strstr(log, "handler for GET /dbfail failed: returned "
+	    "an error; last database error: SQL error: no such table: "
+	    "no_such_table (SQLite code 1) in: SELECT x FROM no_such_table ..."),
+	    "%s", log);
+	free(log);
+}
+
+Test(helpers, debug_shows_the_cause)
+{
+	char err[256], db[160];
+	sx_test_client *dbg;
+	sx_test_response *r;
+
+	snprintf(db, sizeof(db), "db_session=%s", url);
+	dbg = sx_test_client_new(&app, (const char *const[]){ "--database", db,
+	    "--log", log_path, "--debug", NULL }, err, sizeof(err));
+	cr_assert_not_null(dbg, "%s", err);
+	r = sx_test_request(dbg, "GET", "/dbfail", NULL, NULL, 0);
+	cr_assert_eq(r->status, 500);
+	cr_assert_not_null(strstr(error_of(r), "internal error: the handler "
+	    "returned an error; database: SQL error: no such table"), "%s", r->body);
+	sx_test_response_free(r);
+	sx_test_client_free(dbg);
+}
+
+/* Every response says nosniff; a body without a type is plain bytes. */
+Test(helpers, content_type_headers)
+{
+	sx_test_response *r = get("/raw");
+
+	cr_assert_eq(r->status, 200);
+	cr_assert_str_eq(sx_test_header(r, "Content-Type"),
+	    "application/octet-stream");
+	cr_assert_str_eq(sx_test_header(r, "X-Content-Type-Options"), "nosniff");
+	sx_test_response_free(r);
+	r = get("/q");
+	cr_assert_str_eq(sx_test_header(r, "Content-Type"), "application/json");
+	cr_assert_str_eq(sx_test_header(r, "X-Content-Type-Options"), "nosniff");
+	sx_test_response_free(r);
+	r = get("/no-route");
+	cr_assert_eq(r->status, 404);
+	cr_assert_str_eq(sx_test_header(r, "X-Content-Type-Options"), "nosniff");
 	sx_test_response_free(r);
 }
 
