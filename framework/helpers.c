@@ -112,6 +112,30 @@ sx_json_page(sx_res *res, sx_db_result *items, const sx_page *page,
 	return sx_json(res, 200, o);
 }
 
+int
+sx_handler_index(sx_req *req, sx_res *res)
+{
+	const sx_app *app = req->app;
+	cJSON *o = cJSON_CreateObject(), *routes = cJSON_AddArrayToObject(o,
+	    "routes");
+
+	cJSON_AddStringToObject(o, "name", app->name ? app->name : "");
+	if (app->description != NULL)
+		cJSON_AddStringToObject(o, "description", app->description);
+	for (size_t i = 0; routes != NULL && i < app->n_routes; i++) {
+		const sx_route *r = &app->routes[i];
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(e, "method",
+		    (unsigned)r->method < SX_METHOD__MAX ? sx_methods[r->method] : "?");
+		cJSON_AddStringToObject(e, "pattern", r->pattern);
+		if (r->name != NULL)
+			cJSON_AddStringToObject(e, "name", r->name);
+		cJSON_AddItemToArray(routes, e);
+	}
+	return sx_json(res, 200, o);
+}
+
 /* True when SX_PASSWORD_FAST=1 asks for libsodium's minimum costs. */
 static bool
 fast_hash(void)

@@ -538,6 +538,16 @@ typedef struct sx_test_response {
 
 SX_API sx_test_client *sx_test_client_new(const sx_app *app,
     const char *const *options, char *err, size_t errlen);
+/*
+ * A test client whose every database is new and migrated (--migrate): a
+ * temporary SQLite file each, or, when pg_url names a PostgreSQL server, a
+ * new schema each on it (the URL's search_path). sx_test_client_free
+ * throws them away (the files, DROP SCHEMA ... CASCADE). options as for
+ * sx_test_client_new. Test clients log nowhere unless options give --log
+ * or SX_TEST_LOG is set in the environment.
+ */
+SX_API sx_test_client *sx_test_client_fresh(const sx_app *app,
+    const char *pg_url, const char *const *options, char *err, size_t errlen);
 /* headers: "Name: value" strings, NULL-terminated, or NULL. body may be NULL. */
 SX_API sx_test_response *sx_test_request(sx_test_client *tc, const char *method,
     const char *path, const char *const *headers, const void *body, size_t len);
@@ -549,6 +559,10 @@ SX_API void sx_test_client_free(sx_test_client *tc);
 
 /* {"status":"ok"} */
 SX_API int sx_handler_health(sx_req *req, sx_res *res);
+/* The app's index, no database needed: {"name", "description",
+ * "routes": [{"method", "pattern", "name"}]}. What the examples answer at
+ * "/", so that a new app answers `./NAME request GET /` at once. */
+SX_API int sx_handler_index(sx_req *req, sx_res *res);
 /* Readiness: pings every database (a new connection and SELECT 1, bounded
  * by a 2 s timeout): 200 {"status":"ready"}, or 503 {"status":
  * "unavailable","database":KEY,"error":...} naming the first that failed. */

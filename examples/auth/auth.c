@@ -171,6 +171,7 @@ do_logout(sx_req *req, sx_res *res)
 }
 
 static const sx_route routes[] = {
+	{ SX_GET, "/", sx_handler_index, NULL, "index", NULL },
 	{ SX_GET, "/healthz", sx_handler_health, NULL, "health", NULL },
 	{ SX_POST, "/register", do_register, SX_DEPS("db_session"), "register", NULL },
 	{ SX_POST, "/login", do_login, SX_DEPS("db_session", "session"), "login", NULL },

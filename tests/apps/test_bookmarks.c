@@ -9,17 +9,15 @@
 
 #include "apptest.h"
 
+/* A fresh, migrated database for each test (sx_test_client_fresh). */
 static sx_test_client *
 client(apptest_driver d)
 {
-	char *url = apptest_url(d, "bookmarks"), *db = NULL;
-	sx_test_client *tc;
+	char err[1024] = "";
+	sx_test_client *tc = sx_test_client_fresh(&bookmarks_app,
+	    d == APPTEST_PG ? SX_TEST_PG_URL() : NULL, NULL, err, sizeof(err));
 
-	cr_assert(asprintf(&db, "db_session=%s", url) > 0);
-	tc = apptest_client(&bookmarks_app, (const char *const[]){
-	    "--database", db, "--migrate", NULL });
-	free(db);
-	free(url);
+	cr_assert_not_null(tc, "start-up failed: %s", err);
 	return tc;
 }
 
@@ -159,3 +157,47 @@ rollback(apptest_driver d)
 
 Test(bookmarks, rollback_sqlite) { rollback(APPTEST_SQLITE); }
 Test(bookmarks, rollback_postgres) { rollback(APPTEST_PG); }
+
+/* The sx_test_ schemas on the server, one string "a,b,c," (malloc'd). */
+static char *
+schemas(sx_db_conn *c)
+{
+	char *list = NULL;
+
+	cr_assert_eq(sx_db_scalar_text(c, "SELECT COALESCE(string_agg(schema_name "
+	    "|| ',', ''), '') FROM information_schema.schemata WHERE "
+	    "schema_name LIKE 'sx_test_%'", NULL, 0, &list), SX_DB_OK);
+	return list;
+}
+
+/* The fresh client's throwaway schema is dropped when the client goes
+ * (other tests make and drop theirs meanwhile: only the new names count). */
+Test(bookmarks, fresh_schema_dropped_postgres)
+{
+	const char *url = SX_TEST_PG_URL();
+	char *before, *during, *after, *name, *save = NULL;
+	sx_test_client *tc;
+	sx_db_conn *c;
+	int mine = 0, gone = 0;
+
+	cr_assert_eq(sx_db_open(url, NULL, &c, NULL, 0), SX_DB_OK);
+	before = schemas(c);
+	tc = client(APPTEST_PG);
+	during = schemas(c);
+	sx_test_client_free(tc);
+	after = schemas(c);
+	sx_db_close(c);
+	for (name = strtok_r(during, ",", &save); name != NULL;
+	    name = strtok_r(NULL, ",", &save)) {
+		if (strstr(before, name) != NULL)
+			continue;
+		mine++;
+		gone += strstr(after, name) == NULL;
+	}
+	cr_assert_geq(mine, 1, "the fresh client made a schema");
+	cr_assert_geq(gone, 1, "its schema was dropped: before %s after %s",
+	    before, after);
+	free(before);
+	free(during);
+	free(after);
+}
