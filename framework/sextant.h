@@ -6,15 +6,30 @@
  * An application is a static table of routes plus an sx_app description,
  * handed to sx_main():
  *
- *	static int hello(sx_req *req, sx_res *res)
- *	{ return sx_text(res, 200, "Hello, World!"); }
+ *	#include <sextant.h>
+ *
+ *	static int
+ *	hello(sx_req *req, sx_res *res)
+ *	{
+ *		(void)req;
+ *		return sx_text(res, 200, "Hello, World!");
+ *	}
  *
  *	static const sx_route routes[] = {
- *		{ SX_GET, "/", hello, NULL },
- *		{ SX_GET, "/posts/{post_id:int}", get_post, SX_DEPS("db_session") },
+ *		{ SX_GET, "/", hello, NULL, "hello", NULL },
  *	};
  *	static const sx_app app = { .name = "hello", SX_ROUTE_TABLE(routes) };
- *	int main(int argc, char **argv) { return sx_main(argc, argv, &app); }
+ *
+ *	int
+ *	main(int argc, char **argv)
+ *	{
+ *		return sx_main(argc, argv, &app);
+ *	}
+ *
+ * A route names every field (method, pattern, handler, dependency keys,
+ * name, guards), or uses designated initializers (.method = SX_GET, ...):
+ * -Wextra warns about a positional initializer that leaves fields out.
+ * A route using a database lists its keys: SX_DEPS("db_session").
  *
  * Memory, who frees what:
  *  - What the request hands out (strings, parameters, parsed bodies, the
