@@ -194,8 +194,11 @@ sx_config_load_file(sx_config *cfg, const bool *seen, char *err,
 	const cJSON *v;
 
 	if (text == NULL) {
-		snprintf(err, errlen, "--config %s: cannot read the file (%s)",
-		    path, strerror(errno));
+		char abs[4096];
+		int e = errno;
+
+		snprintf(err, errlen, "--config %s: cannot read %s (%s)", path,
+		    sx_path_absolute(path, abs, sizeof(abs)), strerror(e));
 		return -1;
 	}
 	cJSON_Delete(cfg->config_json);

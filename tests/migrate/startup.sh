@@ -110,6 +110,10 @@ hasnt elsewhere/err serving
 (cd elsewhere && run 1 $B request GET / --templates nope --database db_session=sqlite:$tmp/b.db)
 has elsewhere/err "templates folder \"$tmp/elsewhere/nope\" does not exist"
 
+# ---- a config file that is not there is named by its absolute path ---------
+(cd elsewhere && run 2 $Q request GET / --config nothere.json)
+has elsewhere/err "request: --config nothere.json: cannot read $tmp/elsewhere/nothere.json (No such file or directory)"
+
 # ---- a route naming an undeclared key: routes, db and serve all refuse it ---
 for cmd in routes "db upgrade" "db current" "serve --listen $tmp/s.sock"; do
 	# shellcheck disable=SC2086
