@@ -21,3 +21,9 @@ examples_notes_notes_SOURCES = examples/notes/notes.c
 examples_notes_notes_LDADD = $(SX_APPLIBS)
 EXTRA_DIST += examples/notes/README.md examples/notes/migrations \
 	examples/notes/templates examples/notes/static
+# users, bookmarks and tags written with the helpers of sextant(3)
+noinst_PROGRAMS += examples/bookmarks/bookmarks
+examples_bookmarks_bookmarks_SOURCES = examples/bookmarks/bookmarks.c
+examples_bookmarks_bookmarks_LDADD = $(SX_APPLIBS)
+EXTRA_DIST += examples/bookmarks/README.md examples/bookmarks/migrations \
+	examples/bookmarks/templates

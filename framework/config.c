@@ -18,6 +18,11 @@
 
 /* The top-level key dbconfig.c reads; checked there, entry by entry. */
 #define DATABASES_KEY "databases"
+/* Settings that name a folder: relative in the file means relative to the
+ * file's own folder, so a config file works from any working directory.
+ * (Built-in defaults stay relative to the working directory.) */
+#define TEMPLATES_KEY "templates"
+#define MIGRATIONS_KEY "migrations_dir"
 
 /* The option a file key sets, or NULL. */
 static const sx_option *
@@ -131,6 +136,55 @@ file_setting(sx_config *cfg, const cJSON *v, const bool *seen, char *err,
 	return 0;
 }
 
+/* Makes the string v, a path relative to folder dir, relative to the
+ * working directory instead: "dir/v". Absolute paths stay. Returns 0, or
+ * -1 when out of memory. */
+static int
+rebase_path(cJSON *v, const char *dir)
+{
+	char *joined;
+	int rc;
+
+	if (!cJSON_IsString(v) || v->valuestring[0] == '/' ||
+	    v->valuestring[0] == '\0' || strcmp(dir, ".") == 0)
+		return 0;
+	if (asprintf(&joined, "%s/%s", dir, v->valuestring) < 0)
+		return -1;
+	rc = cJSON_SetValuestring(v, joined) != NULL ? 0 : -1;
+	free(joined);
+	return rc;
+}
+
+/* Rebases the file's folder settings (TEMPLATES_KEY, and MIGRATIONS_KEY
+ * of every database) on the file's folder. */
+static int
+rebase_file_paths(sx_config *cfg, char *err, size_t errlen)
+{
+	char *copy = strdup(cfg->config_file);
+	const char *slash = copy != NULL ? strrchr(copy, '/') : NULL;
+	const char *dir = slash == NULL ? "." : slash == copy ? "/" : copy;
+	cJSON *dbs = cJSON_GetObjectItemCaseSensitive(cfg->config_json,
+	    DATABASES_KEY), *db;
+	int rc;
+
+	if (!cJSON_IsObject(dbs))
+		dbs = NULL;
+	rc = copy != NULL ? 0 : -1;
+	if (slash > copy)
+		copy[slash - copy] = '\0';
+	if (rc == 0)
+		rc = rebase_path(cJSON_GetObjectItemCaseSensitive(
+		    cfg->config_json, TEMPLATES_KEY), dir);
+	cJSON_ArrayForEach(db, dbs)
+		if (rc == 0)
+			rc = rebase_path(cJSON_GetObjectItemCaseSensitive(db,
+			    MIGRATIONS_KEY), dir);
+	free(copy);
+	if (rc < 0)
+		snprintf(err, errlen, "out of memory");
+	return rc;
+}
+
 int
 sx_config_load_file(sx_config *cfg, const bool *seen, char *err,
     size_t errlen)
@@ -140,8 +194,11 @@ sx_config_load_file(sx_config *cfg, const bool *seen, char *err,
 	const cJSON *v;
 
 	if (text == NULL) {
-		snprintf(err, errlen, "--config %s: cannot read the file (%s)",
-		    path, strerror(errno));
+		char abs[4096];
+		int e = errno;
+
+		snprintf(err, errlen, "--config %s: cannot read %s (%s)", path,
+		    sx_path_absolute(path, abs, sizeof(abs)), strerror(e));
 		return -1;
 	}
 	cJSON_Delete(cfg->config_json);
@@ -153,6 +210,8 @@ sx_config_load_file(sx_config *cfg, const bool *seen, char *err,
 		    cJSON_GetErrorPtr() : "start");
 		return -1;
 	}
+	if (rebase_file_paths(cfg, err, errlen) < 0)
+		return -1;
 	cJSON_ArrayForEach(v, cfg->config_json) {
 		if (strcmp(v->string, DATABASES_KEY) == 0)
 			continue;

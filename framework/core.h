@@ -69,6 +69,8 @@ typedef struct sx_config {
 	long slow_query_ms;		/* --slow-query-ms; 0 = default 200, -1 = off */
 	bool log_json;			/* --log-format json */
 	bool metrics_off;		/* --no-metrics */
+	int db_wait_s;			/* --db-wait; 0 = default, -1 = try once */
+	bool debug;			/* --debug: a 500's cause to the client */
 	cJSON *config_json;		/* parsed --config file, owned */
 	sx_cmd_args args;		/* the command's own options */
 } sx_config;
@@ -105,6 +107,10 @@ int sx_config_load_file(sx_config *cfg, const bool *seen, char *err,
     size_t errlen);
 /* Frees what the options and the file allocated; cfg is zeroed. */
 void sx_config_free(sx_config *cfg);
+
+/* path as an absolute path in buf, for messages (a relative one is
+ * taken from the working directory); dbconfig.c. */
+const char *sx_path_absolute(const char *path, char *buf, size_t len);
 
 /* ---- runtime.c ----------------------------------------------------------- */
 

@@ -40,6 +40,11 @@ static const char *const file_fields[] = {
 	"lock_timeout_ms",
 };
 
+#define ENV_PREFIX "SX_DATABASE_"
+#define ENV_URL "SX_DATABASE_URL"
+
+extern char **environ;
+
 static void
 fail(char *err, size_t errlen, const char *fmt, ...) SX_PRINTF(3, 4);
 
@@ -327,7 +332,87 @@ conf_from_file(struct sx_dbset *dbs, const cJSON *root, char *err,
 	return 0;
 }
 
-/* Layer 3: --database KEY=URL and --commit-mode KEY=MODE. */
+/* The environment variable for key: SX_DATABASE_ and the key upper-cased,
+ * any character but a letter or digit as '_' ("db_session" ->
+ * SX_DATABASE_DB_SESSION). */
+static const char *
+env_name(sx_arena *a, const char *key)
+{
+	char *name = sx_arena_printf(a, "%s%s", ENV_PREFIX, key);
+
+	for (char *p = name ? name + strlen(ENV_PREFIX) : NULL; p && *p; p++)
+		*p = (*p >= 'a' && *p <= 'z') ? (char)(*p - 'a' + 'A') :
+		    ((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')) ?
+		    *p : '_';
+	return name;
+}
+
+/* Sets db's URL from environment variable name when it is set. */
+static int
+env_url(struct sx_dbset *dbs, sx_dbconf *db, const char *name, char *err,
+    size_t errlen)
+{
+	const char *v = getenv(name);
+
+	if (v == NULL)
+		return 0;
+	if (*v == '\0') {
+		fail(err, errlen, "environment: %s is empty (give it a database "
+		    "URL, or unset it)", name);
+		return -1;
+	}
+	db->url = sx_arena_strdup(dbs->arena, v);
+	return 0;
+}
+
+/* Every SX_DATABASE_* variable names the first database (_URL) or a key,
+ * so that a misspelt one is not ignored. */
+static int
+env_check_names(struct sx_dbset *dbs, char *err, size_t errlen)
+{
+	for (char **e = environ; *e != NULL; e++) {
+		size_t len = strcspn(*e, "=");
+		bool known = strncmp(*e, ENV_PREFIX, strlen(ENV_PREFIX)) != 0 ||
+		    (len == strlen(ENV_URL) && strncmp(*e, ENV_URL, len) == 0);
+
+		for (size_t i = 0; !known && i < dbs->n; i++)
+			for (int k = 0; k < SX_DBKEY__MAX; k++) {
+				const char *n = env_name(dbs->arena,
+				    dbs->conf[i].keys[k]);
+
+				known |= n != NULL && strlen(n) == len &&
+				    strncmp(*e, n, len) == 0;
+			}
+		if (!known) {
+			fail(err, errlen, "environment: %.*s names no database "
+			    "(use %s, or %s and a key upper-cased; keys: %s)",
+			    (int)len, *e, ENV_URL, ENV_PREFIX, known_keys(dbs));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Layer 3: the environment. SX_DATABASE_URL is the first database's URL;
+ * SX_DATABASE_<KEY> the URL of the database with that key (any of its
+ * three), and wins over SX_DATABASE_URL. */
+static int
+conf_from_env(struct sx_dbset *dbs, char *err, size_t errlen)
+{
+	if (dbs->n == 0)
+		return 0;
+	if (env_check_names(dbs, err, errlen) < 0 ||
+	    env_url(dbs, &dbs->conf[0], ENV_URL, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < dbs->n; i++)
+		for (int k = 0; k < SX_DBKEY__MAX; k++)
+			if (env_url(dbs, &dbs->conf[i], env_name(dbs->arena,
+			    dbs->conf[i].keys[k]), err, errlen) < 0)
+				return -1;
+	return 0;
+}
+
+/* Layer 4: --database KEY=URL and --commit-mode KEY=MODE. */
 static int
 conf_from_command_line(struct sx_dbset *dbs, const sx_config *cfg, char *err,
     size_t errlen)
@@ -501,6 +586,7 @@ sx_dbset_configure_settings(const sx_app *app, const sx_config *cfg,
 	if (check_keys_unique(dbs, err, errlen) < 0 ||
 	    (cfg->config_json != NULL &&
 	    conf_from_file(dbs, cfg->config_json, err, errlen) < 0) ||
+	    conf_from_env(dbs, err, errlen) < 0 ||
 	    conf_from_command_line(dbs, cfg, err, errlen) < 0)
 		goto fail;
 	if (check == SX_DBSET_CHECK_READY && check_ready(dbs, cfg, err,
@@ -529,9 +615,8 @@ fail:
 	return NULL;
 }
 
-/* dir as an absolute path in buf (relative ones from the working folder). */
-static const char *
-absolute(const char *dir, char *buf, size_t len)
+const char *
+sx_path_absolute(const char *dir, char *buf, size_t len)
 {
 	char cwd[4096];
 
@@ -546,7 +631,7 @@ const char *
 sx_dbconf_migrations_dir(const sx_dbconf *db, const char *dir, char *buf,
     size_t len)
 {
-	return absolute(dir != NULL ? dir : db->migrations_dir, buf, len);
+	return sx_path_absolute(dir != NULL ? dir : db->migrations_dir, buf, len);
 }
 
 int

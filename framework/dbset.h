@@ -3,7 +3,7 @@
  * (transaction.c), the database configuration (dbconfig.c) and the request
  * ids (request_id.c) share. Framework-internal; apps never see it.
  *
- * A database's settings come from three layers, later ones winning:
+ * A database's settings come from four layers, later ones winning:
  *   1. the app's code (sx_app.databases),
  *   2. the --config FILE, under "databases", keyed by any of the database's
  *      keys:
@@ -14,9 +14,12 @@
  *            "migrations_dir": "db/migrations",
  *            "busy_timeout_ms": 5000, "acquire_timeout_ms": 5000,
  *            "statement_timeout_ms": 30000, "lock_timeout_ms": 5000}}}
- *   3. the command line: --database KEY=URL, --commit-mode KEY=MODE.
- * Keys themselves come only from code: the file and the command line name a
- * database by one of them.
+ *      (a relative migrations_dir is relative to the file's folder);
+ *   3. the environment: SX_DATABASE_URL (the first database's URL) and
+ *      SX_DATABASE_<KEY> (the URL of the database with that key, upper-cased);
+ *   4. the command line: --database KEY=URL, --commit-mode KEY=MODE.
+ * Keys themselves come only from code: the file, the environment and the
+ * command line name a database by one of them.
  */
 #ifndef SX_DBSET_H
 #define SX_DBSET_H
@@ -34,7 +37,7 @@ typedef enum sx_dbkey {
 /* "session", "connection", "pool" */
 extern const char *const sx_dbkeys[SX_DBKEY__MAX];
 
-/* One database's settings after the three layers are merged. Strings and
+/* One database's settings after the four layers are merged. Strings and
  * arrays live in the owning sx_dbset's arena. */
 typedef struct sx_dbconf {
 	const char *url;

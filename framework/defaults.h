@@ -40,6 +40,12 @@
 #define SX_DEFAULT_CONNECTION_KEY "db_connection"
 #define SX_DEFAULT_POOL_KEY "db_pool"
 
+/* Start-up: how long a database server that is not up yet is waited for
+ * (--db-wait), and how long between two tries. */
+#define SX_DEFAULT_DB_WAIT_S 30
+#define SX_MAX_DB_WAIT_S 3600
+#define SX_DB_RETRY_MS 1000
+
 /* Statements slower than this are logged (--slow-query-ms). */
 #define SX_DEFAULT_SLOW_QUERY_MS 200
 

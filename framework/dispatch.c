@@ -10,6 +10,25 @@
 #include <stdio.h>
 #include <string.h>
 
+/*
+ * What the client of a failed request is told. A 503 or 504 (a dependency
+ * that passes: pool exhausted, database down, a timeout) says so; a 500 says "internal
+ * error" (sx_error adds the request id), the cause staying in the log,
+ * unless --debug shows it.
+ */
+static const char *
+failure_message(sx_req *req, int status, const char *why)
+{
+	if ((status == 503 || status == 504) && why != NULL)
+		return why;
+	if (!req->rt->cfg.debug)
+		return "internal error";
+	return sx_req_printf(req, "internal error: %s%s%s", why != NULL ?
+	    why : "the handler returned an error",
+	    req->db_failure ? "; database: " : "",
+	    req->db_failure ? req->db_failure : "");
+}
+
 /* Runs the matched route's guards then its handler, and turns a failure
  * into an error response. An answering guard's response stands. */
 static bool
@@ -34,15 +53,16 @@ run_handler(sx_req *req)
 		 * dependency's failure (503 pool exhausted) or a 500. */
 		if (sx_res_get_status(res) < 400) {
 			sx_res_clear(res);
-			sx_error(res, status, why != NULL ? why :
-			    "internal error in the handler");
+			sx_error(res, status, failure_message(req, status, why));
 			if (status == 503)
 				sx_res_header(res, "Retry-After", "1");
 		}
 		if (guard != SX_GUARD_FAILED)	/* guards.c logged it */
-			sx_req_log(req, "handler for %s %s failed: %s",
+			sx_req_log(req, "handler for %s %s failed: %s%s%s",
 			    sx_methods[req->route->method], req->route->pattern,
-			    why != NULL ? why : "returned an error");
+			    why != NULL ? why : "returned an error",
+			    req->db_failure ? "; last database error: " : "",
+			    req->db_failure ? req->db_failure : "");
 	}
 	return failed;
 }

@@ -11,13 +11,13 @@ libsxcore_la_SOURCES += \
 	framework/sessions.c framework/extensions.c framework/inject.c \
 	framework/guards.c framework/hooks.c framework/routes.c \
 	framework/metrics.h framework/metrics.c framework/ready.c \
-	framework/trace.c
+	framework/trace.c framework/helpers.c
 sextantinc_HEADERS += framework/sextant.h
 libsxcore_la_SOURCES += framework/http/http.h \
 	framework/http/request.c framework/http/body.c \
 	framework/http/response.c framework/http/router.c \
 	framework/http/csrf.c framework/http/request_id.c \
-	framework/http/errors.c
+	framework/http/errors.c framework/http/query.c
 libsxcore_la_SOURCES += framework/server/server.h framework/server/server.c \
 	framework/server/worker.h framework/server/worker.c \
 	framework/server/fcgi_proto.h framework/server/fcgi_proto.c \

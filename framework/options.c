@@ -37,6 +37,8 @@ static int set_slow_query_ms(sx_config *cfg, const char *value, char *err,
     size_t errlen);
 static int set_log_format(sx_config *cfg, const char *value, char *err,
     size_t errlen);
+static int set_db_wait(sx_config *cfg, const char *value, char *err,
+    size_t errlen);
 static int set_header(sx_config *cfg, const char *value, char *err,
     size_t errlen);
 static bool socket_mode_ok(const char *value);
@@ -93,6 +95,15 @@ const sx_option sx_options[] = {
 	  .set = set_log_format, .file_key = "log_format",
 	  .commands = SX_FOR_ALL, .takes = "text or json",
 	  .help = "text (default) or json: one JSON object a line" },
+	{ .name = "--db-wait", .kind = SX_OPT_CALL, .arg = "S",
+	  .set = set_db_wait, .file_key = "db_wait", .commands = SX_FOR_RUN,
+	  .takes = "seconds, 0 to " SX_STR(SX_MAX_DB_WAIT_S),
+	  .help = "at start-up, retry a database server that refuses\n"
+	      "or times out for S seconds (default "
+	      SX_STR(SX_DEFAULT_DB_WAIT_S) "; 0 = try once)" },
+	{ .name = "--debug", .kind = SX_OPT_FLAG, .offset = CFG(debug),
+	  .file_key = "debug", .commands = SX_FOR_RUN,
+	  .help = "show a 500's cause to the client (never in production)" },
 	{ .name = "--no-metrics", .kind = SX_OPT_FLAG, .offset = CFG(metrics_off),
 	  .file_key = "no_metrics", .commands = SX_FOR_RUN,
 	  .help = "keep no request counters, even with /metrics mounted" },
@@ -407,6 +418,26 @@ set_slow_query_ms(sx_config *cfg, const char *value, char *err,
 		return -1;
 	}
 	cfg->slow_query_ms = v == 0 ? -1 : v;
+	return 0;
+}
+
+/* --db-wait: 0 means try once (-1 in sx_config, where 0 means the
+ * default). */
+static int
+set_db_wait(sx_config *cfg, const char *value, char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (*value < '0' || *value > '9' || *end != '\0' || errno != 0 ||
+	    v > SX_MAX_DB_WAIT_S) {
+		snprintf(err, errlen, "--db-wait: expected seconds from 0 (try "
+		    "once) to %d, got \"%s\"", SX_MAX_DB_WAIT_S, value);
+		return -1;
+	}
+	cfg->db_wait_s = v == 0 ? -1 : (int)v;
 	return 0;
 }
 

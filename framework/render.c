@@ -43,14 +43,15 @@ sx_templates_open(sx_runtime *rt, char *err, size_t errlen)
 	bool named;
 	const char *dir = sx_templates_dir(rt, &named);
 	struct stat st;
-	char msg[512];
+	char msg[512], abs[4096];
 	bool missing = stat(dir, &st) < 0;
 
 	if (missing || !S_ISDIR(st.st_mode)) {
 		if (missing && !named && errno == ENOENT)
 			return 0;
 		snprintf(err, errlen, "templates folder \"%s\" %s (set by %s): "
-		    "create it or point --templates at the right folder", dir,
+		    "create it or point --templates at the right folder",
+		    sx_path_absolute(dir, abs, sizeof(abs)),
 		    missing ? "does not exist" : "is not a folder",
 		    rt->cfg.templates_dir != NULL ? "--templates or the config file" :
 		    "the app's templates_dir");

@@ -23,11 +23,13 @@
  * Every connection goes back to its pool when the request ends.
  */
 #include "dbset.h"
+#include "defaults.h"
 #include "sx_migrate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Applies one database's migrations, with those of the extensions it
  * holds (--migrate). */
@@ -100,6 +102,98 @@ open_one(struct sx_dbset *dbs, size_t i, char *err, size_t errlen)
 	return 0;
 }
 
+/* True when a failed connection is worth retrying: the server is not up
+ * yet (refused, timed out, starting up, its socket not there yet). A bad
+ * URL, a missing folder, a wrong password or an unknown database is a
+ * mistake no wait mends. */
+static bool
+not_up_yet(const char *url, const char *why)
+{
+	static const char *const signs[] = {
+		"Connection refused", "timeout expired", "timed out",
+		"the database system is starting up", "No such file or directory",
+	};
+
+	if (strncmp(url, "sqlite:", 7) == 0)
+		return false;
+	for (size_t i = 0; i < SX_NELEM(signs); i++)
+		if (strstr(why, signs[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* Makes a driver's message one line: each line break, and the tabs that
+ * indent the next line, become one space. */
+static void
+one_line(char *s)
+{
+	char *out = s;
+
+	for (; *s != '\0'; s++) {
+		if (*s != '\n') {
+			*out++ = *s;
+			continue;
+		}
+		*out++ = ' ';
+		while (s[1] == '\t' || s[1] == ' ')
+			s++;
+	}
+	*out = '\0';
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/*
+ * Connects once to database i, so that a misconfiguration stops start-up
+ * with the driver's message instead of failing every request. A server
+ * that is not up yet is tried again every second for --db-wait seconds
+ * (default SX_DEFAULT_DB_WAIT_S), each try logged.
+ */
+static int
+probe_one(sx_runtime *rt, size_t i, char *err, size_t errlen)
+{
+	const sx_dbconf *db = &rt->dbs->conf[i];
+	const sx_db_options o = { .stmt_cache_size = -1,
+	    .busy_timeout_ms = db->busy_timeout_ms };
+	int wait_s = rt->cfg.db_wait_s == 0 ? SX_DEFAULT_DB_WAIT_S :
+	    rt->cfg.db_wait_s < 0 ? 0 : rt->cfg.db_wait_s;
+	double deadline = sx_now_ms() + wait_s * 1000.0;
+	char why[512];
+	sx_db_conn *c;
+	int tries = 0;
+
+	for (;;) {
+		why[0] = '\0';
+		tries++;
+		if (sx_db_open(db->url, &o, &c, why, sizeof(why)) == SX_DB_OK) {
+			sx_db_close(c);
+			return 0;
+		}
+		one_line(why);
+		if (!not_up_yet(db->url, why) || sx_now_ms() >= deadline)
+			break;
+		sx_logf(&rt->log, "database \"%s\": not up yet (try %d: %s); "
+		    "retrying for %.0f s more (--db-wait)", db->keys[SX_DBKEY_SESSION],
+		    tries, sx_dbset_redact_url(rt->dbs->arena, why),
+		    (deadline - sx_now_ms()) / 1000.0);
+		sleep_ms(SX_DB_RETRY_MS);
+	}
+	snprintf(err, errlen, "database \"%s\": cannot connect to %s: %s%s",
+	    db->keys[SX_DBKEY_SESSION], sx_dbset_redact_url(rt->dbs->arena,
+	    db->url), *why ? sx_dbset_redact_url(rt->dbs->arena, why) :
+	    "no detail", tries > 1 ? sx_arena_printf(rt->dbs->arena, " (gave up "
+	    "after %d tries in %d s: start the server, or wait longer with "
+	    "--db-wait)", tries, wait_s) : "");
+	return -1;
+}
+
 int
 sx_dbset_open(sx_runtime *rt, char *err, size_t errlen)
 {
@@ -109,7 +203,8 @@ sx_dbset_open(sx_runtime *rt, char *err, size_t errlen)
 		return -1;
 	rt->dbs = dbs;		/* freed with the runtime, even on failure */
 	for (size_t i = 0; i < dbs->n; i++)
-		if (open_one(dbs, i, err, errlen) < 0)
+		if (open_one(dbs, i, err, errlen) < 0 ||
+		    probe_one(rt, i, err, errlen) < 0)
 			return -1;
 	for (size_t i = 0; rt->cfg.auto_migrate && i < dbs->n; i++)
 		if (migrate_one(rt->app, dbs, i, err, errlen) < 0)

@@ -6,15 +6,30 @@
  * An application is a static table of routes plus an sx_app description,
  * handed to sx_main():
  *
- *	static int hello(sx_req *req, sx_res *res)
- *	{ return sx_text(res, 200, "Hello, World!"); }
+ *	#include <sextant.h>
+ *
+ *	static int
+ *	hello(sx_req *req, sx_res *res)
+ *	{
+ *		(void)req;
+ *		return sx_text(res, 200, "Hello, World!");
+ *	}
  *
  *	static const sx_route routes[] = {
- *		{ SX_GET, "/", hello, NULL },
- *		{ SX_GET, "/posts/{post_id:int}", get_post, SX_DEPS("db_session") },
+ *		{ SX_GET, "/", hello, NULL, "hello", NULL },
  *	};
  *	static const sx_app app = { .name = "hello", SX_ROUTE_TABLE(routes) };
- *	int main(int argc, char **argv) { return sx_main(argc, argv, &app); }
+ *
+ *	int
+ *	main(int argc, char **argv)
+ *	{
+ *		return sx_main(argc, argv, &app);
+ *	}
+ *
+ * A route names every field (method, pattern, handler, dependency keys,
+ * name, guards), or uses designated initializers (.method = SX_GET, ...):
+ * -Wextra warns about a positional initializer that leaves fields out.
+ * A route using a database lists its keys: SX_DEPS("db_session").
  *
  * Memory, who frees what:
  *  - What the request hands out (strings, parameters, parsed bodies, the
@@ -411,6 +426,130 @@ SX_API int sx_error(sx_res *res, int status, const char *message);
 SX_API int sx_render(sx_res *res, int status, const char *template_name,
     cJSON *data);
 
+/* ---- Helpers: query parameters, pagination, validation, results ------------ */
+
+/*
+ * Typed query parameters. Each reads the first value of query argument name:
+ * absent (or empty) gives def; a value that does not parse, or falls outside
+ * [min, max], is answered with 400 and a reason naming the parameter and
+ * what it takes ("\"limit\" must be an integer from 1 to 100"). Returns 0
+ * with *out set, or -1 after answering: the handler then returns 0 (the
+ * answer stands, its database work rolls back). Integers are decimal;
+ * booleans are true/false, 1/0, yes/no or on/off.
+ */
+SX_API int sx_req_query_int(sx_req *req, const char *name, int64_t def,
+    int64_t min, int64_t max, int64_t *out);
+SX_API int sx_req_query_double(sx_req *req, const char *name, double def,
+    double min, double max, double *out);
+SX_API int sx_req_query_bool(sx_req *req, const char *name, bool def,
+    bool *out);
+
+/*
+ * Pagination in the shape {"items": [...], "limit": L, "offset": O,
+ * "total": T}. sx_req_page reads "limit" (1 to max_limit, default
+ * def_limit) and "offset" (0 or more, default 0) like sx_req_query_int:
+ * 0, or -1 after answering 400. sx_json_page answers 200 with the
+ * envelope of items' rows (ownership of items passes to the call, which
+ * frees it) and total, the count of every row the filter matches.
+ */
+typedef struct sx_page {
+	int64_t limit;
+	int64_t offset;
+} sx_page;
+
+SX_API int sx_req_page(sx_req *req, int64_t def_limit, int64_t max_limit,
+    sx_page *out);
+SX_API int sx_json_page(sx_res *res, sx_db_result *items, const sx_page *page,
+    int64_t total);
+
+/*
+ * Declarative validation of the JSON body. Each sx_field names a member of
+ * the body object and what it must be:
+ *   type      SX_FIELD_STRING, _INT, _NUMBER, _BOOL, or _STRINGS (an array
+ *             of strings);
+ *   required  absence (or null) is an error ("required");
+ *   min, max  bounds of the length (strings: bytes; arrays: elements) or
+ *             of the value (numbers), checked when either is non-zero; a
+ *             max of 0 then means no upper bound;
+ *   allowed   NULL-terminated values a string (or each string of an array)
+ *             must be one of, or NULL.
+ * sx_validate checks every field: 0 when the body fits; else it answers
+ * 422 {"error": "validation failed", "fields": {"title": "required", ...},
+ * "request_id": ...} with one reason per failing field (400 when the body
+ * is not a JSON object) and returns -1: the handler then returns 0.
+ *
+ *	static const sx_field post_fields[] = {
+ *		{ "title", SX_FIELD_STRING, .required = true, .min = 1, .max = 200 },
+ *		{ "state", SX_FIELD_STRING, .allowed = SX_VALUES("draft", "live") },
+ *	};
+ *	if (sx_validate(req, post_fields, SX_NELEM(post_fields)) != 0)
+ *		return 0;
+ *
+ * sx_error_fields answers the same 422 for a handler that checked more
+ * itself: fields is an object of name -> reason, and the call takes it.
+ * Returns 0, or -1 when out of memory.
+ */
+typedef enum sx_field_type {
+	SX_FIELD_STRING,
+	SX_FIELD_INT,
+	SX_FIELD_NUMBER,
+	SX_FIELD_BOOL,
+	SX_FIELD_STRINGS,
+	SX_FIELD__MAX
+} sx_field_type;
+
+typedef struct sx_field {
+	const char *name;
+	sx_field_type type;
+	bool required;
+	double min;
+	double max;
+	const char *const *allowed;
+} sx_field;
+
+#define SX_VALUES(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+SX_API int sx_validate(sx_req *req, const sx_field *fields, size_t n);
+SX_API int sx_error_fields(sx_res *res, cJSON *fields);
+
+/*
+ * Results to responses. Each takes ownership of r (frees it).
+ * sx_json_rows answers status with r's rows as a JSON array;
+ * sx_json_row answers status with r's first row as a JSON object, or 404
+ * with not_found (NULL: "not found") when r has no row or is NULL.
+ * sx_json_query and sx_json_query_one run sql first (sx_db_exec with its
+ * parameters) and answer 200 the same way, or sx_res_db_error's answer.
+ */
+SX_API int sx_json_rows(sx_res *res, int status, sx_db_result *r);
+SX_API int sx_json_row(sx_res *res, int status, sx_db_result *r,
+    const char *not_found);
+SX_API int sx_json_query(sx_res *res, sx_db_conn *db, const char *sql,
+    const sx_db_value *params, size_t n);
+SX_API int sx_json_query_one(sx_res *res, sx_db_conn *db, const char *sql,
+    const sx_db_value *params, size_t n, const char *not_found);
+
+/*
+ * Answers a database failure err of db: SX_DB_NO_ROW is a 404 "not found";
+ * a busy database, a serialization failure or an exhausted pool a 503
+ * with Retry-After (worth retrying); anything else a 500 "internal error".
+ * The driver's message, its SQLSTATE or SQLite code go to the log, never
+ * to the client. Returns -1, for the handler to return (its database work
+ * then rolls back).
+ */
+SX_API int sx_res_db_error(sx_res *res, sx_db_conn *db, sx_db_err err);
+
+/*
+ * Password hashing with Argon2id (libsodium's crypto_pwhash_str, its
+ * "interactive" costs). sx_password_hash writes the encoded hash, salt and
+ * costs included, to out: 0, or -1 when out of memory. sx_password_verify
+ * is true when password matches hash. With SX_PASSWORD_FAST=1 in the
+ * environment the hash uses libsodium's minimum costs: for tests only.
+ */
+#define SX_PASSWORD_HASH_MAX 128
+SX_API int sx_password_hash(const char *password,
+    char out[SX_PASSWORD_HASH_MAX]);
+SX_API bool sx_password_verify(const char *hash, const char *password);
+
 /* ---- Test client ----------------------------------------------------------------- */
 
 /*
@@ -430,6 +569,16 @@ typedef struct sx_test_response {
 
 SX_API sx_test_client *sx_test_client_new(const sx_app *app,
     const char *const *options, char *err, size_t errlen);
+/*
+ * A test client whose every database is new and migrated (--migrate): a
+ * temporary SQLite file each, or, when pg_url names a PostgreSQL server, a
+ * new schema each on it (the URL's search_path). sx_test_client_free
+ * throws them away (the files, DROP SCHEMA ... CASCADE). options as for
+ * sx_test_client_new. Test clients log nowhere unless options give --log
+ * or SX_TEST_LOG is set in the environment.
+ */
+SX_API sx_test_client *sx_test_client_fresh(const sx_app *app,
+    const char *pg_url, const char *const *options, char *err, size_t errlen);
 /* headers: "Name: value" strings, NULL-terminated, or NULL. body may be NULL. */
 SX_API sx_test_response *sx_test_request(sx_test_client *tc, const char *method,
     const char *path, const char *const *headers, const void *body, size_t len);
@@ -441,6 +590,10 @@ SX_API void sx_test_client_free(sx_test_client *tc);
 
 /* {"status":"ok"} */
 SX_API int sx_handler_health(sx_req *req, sx_res *res);
+/* The app's index, no database needed: {"name", "description",
+ * "routes": [{"method", "pattern", "name"}]}. What the examples answer at
+ * "/", so that a new app answers `./NAME request GET /` at once. */
+SX_API int sx_handler_index(sx_req *req, sx_res *res);
 /* Readiness: pings every database (a new connection and SELECT 1, bounded
  * by a 2 s timeout): 200 {"status":"ready"}, or 503 {"status":
  * "unavailable","database":KEY,"error":...} naming the first that failed. */

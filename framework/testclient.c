@@ -6,10 +6,12 @@
 #include "options.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 struct sx_test_client {
 	sx_runtime *rt;
@@ -17,6 +19,11 @@ struct sx_test_client {
 	char **argv;		/* "test client", then own copies of the
 				   options: cfg points into them */
 	int argc;
+	/* sx_test_client_fresh: what to throw away when the client goes */
+	char *tmpdir;		/* the SQLite files' folder */
+	char *pg_url;		/* the server the schemas are on */
+	char *schemas[SX_MAX_OVERRIDES];
+	size_t n_schemas;
 };
 
 /* The request body and the response, both in memory. */
@@ -169,6 +176,9 @@ sx_test_client_new(const sx_app *app, const char *const *options, char *err,
 	default:
 		goto fail;
 	}
+	/* quiet unless a test asks for a log (--log, or SX_TEST_LOG set) */
+	if (tc->cfg.log_file == NULL && getenv("SX_TEST_LOG") == NULL)
+		tc->cfg.log_file = "/dev/null";
 	if ((tc->rt = sx_runtime_new(app, &tc->cfg, err, errlen)) == NULL) {
 		sx_test_client_free(tc);
 		return NULL;
@@ -272,6 +282,45 @@ sx_test_response_free(sx_test_response *r)
 	free(r);
 }
 
+/* Removes the fresh databases of tc: the SQLite folder and its files,
+ * the PostgreSQL schemas. */
+static void
+drop_fresh(sx_test_client *tc)
+{
+	sx_db_conn *c = NULL;
+	DIR *dh;
+
+	if (tc->n_schemas > 0 && sx_db_open(tc->pg_url, NULL, &c, NULL, 0) ==
+	    SX_DB_OK) {
+		for (size_t i = 0; i < tc->n_schemas; i++) {
+			char sql[96];
+
+			snprintf(sql, sizeof(sql), "DROP SCHEMA %s CASCADE",
+			    tc->schemas[i]);
+			sx_db_exec_script(c, sql);
+		}
+		sx_db_close(c);
+	}
+	for (size_t i = 0; i < tc->n_schemas; i++)
+		free(tc->schemas[i]);
+	if (tc->tmpdir != NULL && (dh = opendir(tc->tmpdir)) != NULL) {
+		struct dirent *e;
+
+		while ((e = readdir(dh)) != NULL) {
+			char path[4096];
+
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", tc->tmpdir, e->d_name);
+			unlink(path);
+		}
+		closedir(dh);
+		rmdir(tc->tmpdir);
+	}
+	free(tc->tmpdir);
+	free(tc->pg_url);
+}
+
 void
 sx_test_client_free(sx_test_client *tc)
 {
@@ -282,5 +331,107 @@ sx_test_client_free(sx_test_client *tc)
 	for (int i = 0; tc->argv != NULL && i < tc->argc; i++)
 		free(tc->argv[i]);
 	free(tc->argv);
+	drop_fresh(tc);
 	free(tc);
+}
+
+/* A new, empty schema on pg_url (its name into tc), and the URL whose
+ * search_path is it (malloc'd); NULL with a message. */
+static char *
+fresh_schema(sx_test_client *tc, const char *pg_url, char *err, size_t errlen)
+{
+	unsigned char rnd[8];
+	char schema[40], sql[80], why[512] = "", *url = NULL;
+	sx_db_conn *c;
+
+	sx_random_bytes(rnd, sizeof(rnd));
+	snprintf(schema, sizeof(schema), "sx_test_%02x%02x%02x%02x%02x%02x%02x%02x",
+	    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	if (sx_db_open(pg_url, NULL, &c, why, sizeof(why)) != SX_DB_OK) {
+		snprintf(err, errlen, "test client: %s", why);
+		return NULL;
+	}
+	snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", schema);
+	if (sx_db_exec_script(c, sql) != SX_DB_OK)
+		snprintf(err, errlen, "test client: %s: %s", sql,
+		    sx_db_last_error(c)->message);
+	else if (asprintf(&url, "%s%soptions=-csearch_path%%3D%s", pg_url,
+	    strchr(pg_url, '?') ? "&" : "?", schema) < 0)
+		url = NULL;
+	else
+		tc->schemas[tc->n_schemas++] = strdup(schema);
+	sx_db_close(c);
+	return url;
+}
+
+/* The URL of a fresh database for the key: a file in tc->tmpdir, or a
+ * schema on pg_url. */
+static char *
+fresh_url(sx_test_client *tc, const char *key, const char *pg_url, char *err,
+    size_t errlen)
+{
+	char *url;
+
+	if (pg_url != NULL)
+		return fresh_schema(tc, pg_url, err, errlen);
+	if (asprintf(&url, "sqlite:%s/%s.db", tc->tmpdir, key) < 0)
+		return NULL;
+	return url;
+}
+
+sx_test_client *
+sx_test_client_fresh(const sx_app *app, const char *pg_url,
+    const char *const *options, char *err, size_t errlen)
+{
+	sx_test_client *holder = calloc(1, sizeof(*holder)), *tc = NULL;
+	const char *opts[2 * SX_MAX_OVERRIDES + 64];
+	char *owned[SX_MAX_OVERRIDES] = { NULL };
+	size_t n = 0, k;
+	char tmpl[] = "/tmp/sx-test-XXXXXX";
+
+	if (holder == NULL || app->n_databases > SX_MAX_OVERRIDES ||
+	    (pg_url == NULL && (holder->tmpdir = strdup(mkdtemp(tmpl) ? tmpl :
+	    "")) == NULL) || (pg_url != NULL && (holder->pg_url =
+	    strdup(pg_url)) == NULL)) {
+		snprintf(err, errlen, "test client: cannot make fresh databases "
+		    "(out of memory, a temporary folder, or more than %d "
+		    "databases)", SX_MAX_OVERRIDES);
+		goto out;
+	}
+	for (k = 0; k < app->n_databases; k++) {
+		const char *key = app->databases[k].session_key ?
+		    app->databases[k].session_key : "db_session";
+		char *url = fresh_url(holder, key, pg_url, err, errlen);
+
+		if (url == NULL || asprintf(&owned[k], "%s=%s", key, url) < 0) {
+			free(url);
+			goto out;
+		}
+		free(url);
+		opts[n++] = "--database";
+		opts[n++] = owned[k];
+	}
+	if (app->n_databases > 0)
+		opts[n++] = "--migrate";
+	for (size_t i = 0; options != NULL && options[i] != NULL &&
+	    n < SX_NELEM(opts) - 1; i++)
+		opts[n++] = options[i];
+	opts[n] = NULL;
+	if ((tc = sx_test_client_new(app, opts, err, errlen)) != NULL) {
+		/* the client now owns the throwaway databases */
+		tc->tmpdir = holder->tmpdir;
+		tc->pg_url = holder->pg_url;
+		memcpy(tc->schemas, holder->schemas, sizeof(tc->schemas));
+		tc->n_schemas = holder->n_schemas;
+		free(holder);
+		holder = NULL;
+	}
+out:
+	for (k = 0; k < SX_MAX_OVERRIDES; k++)
+		free(owned[k]);
+	if (holder != NULL) {
+		drop_fresh(holder);
+		free(holder);
+	}
+	return tc;
 }

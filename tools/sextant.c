@@ -9,7 +9,9 @@
  * migrations and other files, a Makefile that builds against the installed
  * library through pkg-config, a Criterion test of the first route through
  * the in-process test client, a README and web server snippets. It builds
- * and answers `./NAME request GET /` with no edits. Nothing is overwritten:
+ * and answers `./NAME request GET /` with no edits. The sx_app is exported
+ * and declared in NAME.h, and the Makefile lists the sources (SRCS), so
+ * the app grows past one file: the test links every source but main(). Nothing is overwritten:
  * the target folder must not exist.
  *
  * Exit statuses: 0 success, 1 failure, 2 usage error.
@@ -275,6 +277,78 @@ find_app_var(const char *src)
 	return NULL;
 }
 
+/* Replaces len bytes at off in b with text. Returns 0, or -1 when out of
+ * memory. */
+static int
+splice(sx_buf *b, size_t off, size_t len, const char *text)
+{
+	sx_buf out = SX_BUF_INIT;
+
+	if (sx_buf_append(&out, b->data, off) < 0 || sx_buf_puts(&out, text) < 0 ||
+	    sx_buf_append(&out, b->data + off + len, b->len - off - len) < 0) {
+		sx_buf_free(&out);
+		return -1;
+	}
+	sx_buf_free(b);
+	*b = out;
+	return 0;
+}
+
+/* The end of the string literals (C concatenates adjacent ones) starting
+ * at p. */
+static const char *
+skip_literals(const char *p)
+{
+	while (*p == '"') {
+		for (p++; *p != '\0' && *p != '"'; p++)
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+		if (*p == '"')
+			p++;
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+	}
+	return p;
+}
+
+/*
+ * Makes the example's main source the new app's: its sx_app exported (not
+ * static) for the tests and other source files to reach through NAME.h;
+ * SX_EXAMPLE_NO_MAIN spelt SX_APP_NO_MAIN; its description the new app's
+ * own. Returns 0, or -1 when out of memory.
+ */
+static int
+adapt_main_source(const scaffold *s, sx_buf *b)
+{
+	const char *p;
+	char *desc;
+	int rc = 0;
+
+	if (b->data != NULL && (p = strstr(b->data, "static const sx_app ")) != NULL)
+		rc = splice(b, (size_t)(p - b->data), strlen("static "), "");
+	while (rc == 0 && b->data != NULL &&
+	    (p = strstr(b->data, "SX_EXAMPLE_NO_MAIN")) != NULL)
+		rc = splice(b, (size_t)(p - b->data), strlen("SX_EXAMPLE_NO_MAIN"),
+		    "SX_APP_NO_MAIN");
+	if (rc != 0 || b->data == NULL ||
+	    (p = strstr(b->data, ".description = \"")) == NULL)
+		return rc;
+	p += strlen(".description = ");
+	if ((desc = path_fmt("\"%s, started from Sextant's %s example.\"",
+	    s->name, s->example)) == NULL)
+		return -1;
+	{
+		const char *end = skip_literals(p);
+
+		while (end > p && (end[-1] == ' ' || end[-1] == '\t' ||
+		    end[-1] == '\n'))
+			end--;
+		rc = splice(b, (size_t)(p - b->data), (size_t)(end - p), desc);
+	}
+	free(desc);
+	return rc;
+}
+
 /* Copies one file, renaming C sources (file name and content). */
 static int
 copy_file(scaffold *s, const char *src, const char *dst_dir, const char *fname)
@@ -300,6 +374,12 @@ copy_file(scaffold *s, const char *src, const char *dst_dir, const char *fname)
 		}
 		if (s->app_var == NULL)
 			s->app_var = find_app_var(body.data ? body.data : "");
+		if (strncmp(name.data, s->name, strlen(s->name)) == 0 &&
+		    strcmp(name.data + strlen(s->name), ".c") == 0 &&
+		    adapt_main_source(s, &body) < 0) {
+			free(dst);
+			goto out;
+		}
 		rc = write_all(dst, body.data ? body.data : "", body.len);
 	} else
 		rc = write_all(dst, text, len);
@@ -402,13 +482,19 @@ static const char makefile_tmpl[] =
     "SX_RPATH := -Wl,-rpath,$(shell $(PKG_CONFIG) --variable=libdir sextant)\n"
     "CRITERION_LIBS := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null || echo -lcriterion)\n"
     "\n"
+    "# The app's sources: list new files here as the app grows. Each may\n"
+    "# include @NAME@.h to reach the app table. The tests link them all,\n"
+    "# built with -DSX_APP_NO_MAIN, which leaves main() out of @NAME@.c.\n"
+    "SRCS = @NAME@.c\n"
+    "HDRS = @NAME@.h\n"
+    "\n"
     "all: @NAME@\n"
     "\n"
-    "@NAME@: @NAME@.c\n"
-    "\t$(CC) -std=c11 -D_GNU_SOURCE $(CFLAGS) $(SX_CFLAGS) -o $@ @NAME@.c $(LDFLAGS) $(SX_LIBS) $(SX_RPATH)\n"
+    "@NAME@: $(SRCS) $(HDRS)\n"
+    "\t$(CC) -std=c11 -D_GNU_SOURCE $(CFLAGS) $(SX_CFLAGS) -o $@ $(SRCS) $(LDFLAGS) $(SX_LIBS) $(SX_RPATH)\n"
     "\n"
-    "tests/test_@NAME@: tests/test_@NAME@.c @NAME@.c\n"
-    "\t$(CC) -std=c11 -D_GNU_SOURCE $(CFLAGS) $(SX_CFLAGS) -o $@ tests/test_@NAME@.c $(LDFLAGS) $(SX_LIBS) $(SX_RPATH) $(CRITERION_LIBS)\n"
+    "tests/test_@NAME@: tests/test_@NAME@.c $(SRCS) $(HDRS)\n"
+    "\t$(CC) -std=c11 -D_GNU_SOURCE -DSX_APP_NO_MAIN -I. $(CFLAGS) $(SX_CFLAGS) -o $@ tests/test_@NAME@.c $(SRCS) $(LDFLAGS) $(SX_LIBS) $(SX_RPATH) $(CRITERION_LIBS)\n"
     "\n"
     "check: tests/test_@NAME@\n"
     "\t./tests/test_@NAME@\n"
@@ -418,69 +504,56 @@ static const char makefile_tmpl[] =
     "\n"
     ".PHONY: all check clean\n";
 
+static const char header_tmpl[] =
+    "/*\n"
+    " * @NAME@.h: what the app's source files share. The app table, @APP@,\n"
+    " * is defined in @NAME@.c; other source files and the tests reach it\n"
+    " * through this header (list new files in the Makefile's SRCS).\n"
+    " */\n"
+    "#ifndef @NAME@_H\n"
+    "#define @NAME@_H\n"
+    "\n"
+    "#include <sextant.h>\n"
+    "\n"
+    "extern const sx_app @APP@;\n"
+    "\n"
+    "#endif\n";
+
 static const char test_tmpl[] =
     "/*\n"
-    " * test_@NAME@.c: runs @NAME@'s first route through the in-process test\n"
-    " * client (the same pipeline as the server). `make check` runs it.\n"
-    " * Each SQLite database gets a fresh file, migrated at start-up.\n"
+    " * test_@NAME@.c: runs @NAME@ through the in-process test client (the\n"
+    " * same pipeline as the server). `make check` runs it. Each test gets\n"
+    " * fresh, migrated databases: temporary SQLite files, or with\n"
+    " * SX_TEST_PG_URL set, a throwaway schema on that PostgreSQL server.\n"
+    " * SX_TEST_LOG=1 shows the app's log.\n"
     " */\n"
     "#include <criterion/criterion.h>\n"
-    "#include <stdio.h>\n"
     "#include <stdlib.h>\n"
     "#include <string.h>\n"
     "\n"
-    "/* The app's source, its main renamed: the test reaches its sx_app. */\n"
-    "#define main @NAME@_main\n"
-    "#include \"../@NAME@.c\"\n"
-    "#undef main\n"
+    "#include \"@NAME@.h\"\n"
     "\n"
-    "static const char *\n"
-    "database_key(const sx_database *d)\n"
+    "static sx_test_client *\n"
+    "client(void)\n"
     "{\n"
-    "\treturn d->session_key ? d->session_key : d->connection_key ?\n"
-    "\t    d->connection_key : d->pool_key ? d->pool_key : \"db_session\";\n"
+    "\tchar err[512] = \"\";\n"
+    "\tsx_test_client *tc = sx_test_client_fresh(&@APP@,\n"
+    "\t    getenv(\"SX_TEST_PG_URL\"), NULL, err, sizeof(err));\n"
+    "\n"
+    "\tcr_assert_not_null(tc, \"start-up failed: %s\", err);\n"
+    "\treturn tc;\n"
     "}\n"
     "\n"
-    "Test(@NAME@, first_route_answers)\n"
+    "Test(@NAME@, index_answers)\n"
     "{\n"
-    "\tconst sx_app *subject = &@APP@;\n"
-    "\tconst char *options[2 * 16 + 2] = { NULL };\n"
-    "\tchar dir[] = \"/tmp/@NAME@-test-XXXXXX\", err[512] = \"\", *urls[16] = { NULL };\n"
-    "\tconst char *path = NULL;\n"
-    "\tsize_t n = 0;\n"
-    "\tsx_test_client *tc;\n"
-    "\tsx_test_response *r;\n"
+    "\tsx_test_client *tc = client();\n"
+    "\tsx_test_response *r = sx_test_request(tc, \"GET\", \"/\", NULL, NULL, 0);\n"
     "\n"
-    "\tcr_assert_not_null(mkdtemp(dir));\n"
-    "\tfor (size_t i = 0; i < subject->n_databases && i < 16; i++) {\n"
-    "\t\tconst sx_database *d = &subject->databases[i];\n"
-    "\n"
-    "\t\tif (d->url == NULL || strncmp(d->url, \"sqlite:\", 7) != 0)\n"
-    "\t\t\tcontinue;\n"
-    "\t\turls[i] = malloc(strlen(dir) + strlen(database_key(d)) + 32);\n"
-    "\t\tsprintf(urls[i], \"%s=sqlite:%s/%s.db\", database_key(d), dir,\n"
-    "\t\t    database_key(d));\n"
-    "\t\toptions[n++] = \"--database\";\n"
-    "\t\toptions[n++] = urls[i];\n"
-    "\t}\n"
-    "\tif (subject->n_databases > 0)\n"
-    "\t\toptions[n++] = \"--migrate\";\n"
-    "\ttc = sx_test_client_new(subject, options, err, sizeof(err));\n"
-    "\tcr_assert_not_null(tc, \"start-up failed: %s\", err);\n"
-    "\t/* the first GET route without parameters */\n"
-    "\tfor (size_t i = 0; i < subject->n_routes && path == NULL; i++)\n"
-    "\t\tif (subject->routes[i].method == SX_GET &&\n"
-    "\t\t    strchr(subject->routes[i].pattern, '{') == NULL)\n"
-    "\t\t\tpath = subject->routes[i].pattern;\n"
-    "\tcr_assert_not_null(path, \"the app has no GET route without parameters\");\n"
-    "\tr = sx_test_request(tc, \"GET\", path, NULL, NULL, 0);\n"
     "\tcr_assert_not_null(r);\n"
-    "\tcr_expect(r->status >= 200 && r->status < 400, \"GET %s: %d %s\", path,\n"
+    "\tcr_expect(r->status >= 200 && r->status < 400, \"GET /: %d %s\",\n"
     "\t    r->status, r->body);\n"
     "\tsx_test_response_free(r);\n"
     "\tsx_test_client_free(tc);\n"
-    "\tfor (size_t i = 0; i < 16; i++)\n"
-    "\t\tfree(urls[i]);\n"
     "}\n";
 
 static const char readme_tmpl[] =
@@ -585,15 +658,18 @@ cmd_new(scaffold *s)
 	}
 	{
 		char *test_rel = path_fmt("tests/test_%s.c", s->name);
+		char *header_path = path_fmt("%s.h", s->name);
 
-		rc = test_rel == NULL ||
+		rc = test_rel == NULL || header_path == NULL ||
 		    write_generated(s, "Makefile", makefile_tmpl) != 0 ||
+		    write_generated(s, header_path, header_tmpl) != 0 ||
 		    write_generated(s, test_rel, test_tmpl) != 0 ||
 		    write_generated(s, "README.md", readme_tmpl) != 0 ||
 		    write_generated(s, "deploy/nginx.conf", nginx_tmpl) != 0 ||
 		    write_generated(s, "deploy/apache.conf", apache_tmpl) != 0 ||
 		    write_generated(s, ".gitignore", "/@NAME@\n/tests/test_@NAME@\n*.db\n*.db-*\n") != 0;
 		free(test_rel);
+		free(header_path);
 	}
 	if (rc == 0)
 		printf("Created %s from the %s example. Next:\n  cd %s && make && "

@@ -9,8 +9,8 @@
  *	GET  /profile                           {"user_id":N,"username":...} or 401
  *	POST /logout                            200
  *
- * Passwords are hashed with Argon2id (libsodium's crypto_pwhash_str) and
- * checked with crypto_pwhash_str_verify. Logging in gives the session a new
+ * Passwords are hashed with Argon2id (sx_password_hash) and
+ * checked with sx_password_verify. Logging in gives the session a new
  * id (sx_session_rotate), so an id planted before login is worth nothing.
  *
  *	./auth serve --migrate                               (sqlite:auth.db)
@@ -18,7 +18,6 @@
  */
 #include <string.h>
 
-#include <sodium.h>
 #include <sextant.h>
 
 #ifndef SX_EXAMPLE_DIR
@@ -71,7 +70,7 @@ do_register(sx_req *req, sx_res *res)
 {
 	const char *user = field(req, res, "username", USERNAME_MAX);
 	const char *pass = user ? field(req, res, "password", PASSWORD_MAX) : NULL;
-	char hash[crypto_pwhash_STRBYTES];
+	char hash[SX_PASSWORD_HASH_MAX];
 	sx_db_conn *db;
 	sx_db_err err;
 
@@ -79,9 +78,7 @@ do_register(sx_req *req, sx_res *res)
 		return 0;
 	if ((db = sx_db(req, "db_session")) == NULL)
 		return -1;
-	if (crypto_pwhash_str(hash, pass, strlen(pass),
-	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
-	    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+	if (sx_password_hash(pass, hash) != 0)
 		return sx_error(res, 503, "not enough memory to hash the password");
 	err = sx_db_exec(db, "INSERT INTO users (username, password_hash) "
 	    "VALUES ($1, $2)", SX_PARAMS(SX_PTEXT(user), SX_PTEXT(hash)), NULL);
@@ -110,8 +107,7 @@ check_password(sx_req *req, sx_res *res, sx_db_conn *db, const char *user,
 		return -1;
 	}
 	sx_db_next(r);
-	if (crypto_pwhash_str_verify(sx_db_text(r, "password_hash"), pass,
-	    strlen(pass)) == 0) {
+	if (sx_password_verify(sx_db_text(r, "password_hash"), pass)) {
 		*id = sx_db_int(r, "id");
 		rc = 0;
 	}
@@ -175,6 +171,7 @@ do_logout(sx_req *req, sx_res *res)
 }
 
 static const sx_route routes[] = {
+	{ SX_GET, "/", sx_handler_index, NULL, "index", NULL },
 	{ SX_GET, "/healthz", sx_handler_health, NULL, "health", NULL },
 	{ SX_POST, "/register", do_register, SX_DEPS("db_session"), "register", NULL },
 	{ SX_POST, "/login", do_login, SX_DEPS("db_session", "session"), "login", NULL },

@@ -437,6 +437,7 @@ cached_queries(sx_req *req, sx_res *res)
 }
 
 static const sx_route routes[] = {
+	{ SX_GET, "/", sx_handler_index, NULL, "index", NULL },
 	{ SX_GET, "/json", hello_json, NULL, "json", NULL },
 	{ SX_GET, "/plaintext", plaintext, NULL, "plaintext", NULL },
 	{ SX_GET, "/db", single_query, SX_DEPS("db_connection"), "db", NULL },

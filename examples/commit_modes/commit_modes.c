@@ -166,6 +166,7 @@ count_items(sx_req *req, sx_res *res)
 }
 
 static const sx_route routes[] = {
+	{ SX_GET, "/", sx_handler_index, NULL, "index", NULL },
 	{ SX_POST, "/items", post_item, SX_DEPS("db_session"), "post_item", NULL },
 	{ SX_POST, "/items/deferred", post_deferred, SX_DEPS("db_session"), "post_deferred", NULL },
 	{ SX_POST, "/items/steps", post_steps, SX_DEPS("db_session"), "post_steps", NULL },

@@ -83,6 +83,7 @@ create_event(sx_req *req, sx_res *res)
 }
 
 static const sx_route routes[] = {
+	{ SX_GET, "/", sx_handler_index, NULL, "index", NULL },
 	{ SX_GET, "/combined-report", combined_report,
 	  SX_DEPS("primary_session", "analytics_session"), "combined_report", NULL },
 	{ SX_POST, "/users", create_user, SX_DEPS("primary_session"), "create_user", NULL },

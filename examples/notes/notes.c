@@ -20,8 +20,8 @@
  *	(the API answers 401 without a logged-in session)
  *	GET  /static/...           the stylesheet
  *
- * Passwords are hashed with Argon2id (libsodium's crypto_pwhash_str). With
- * NOTES_FAST_HASH=1 in the environment the hash uses libsodium's minimum
+ * Passwords are hashed with Argon2id (sx_password_hash). With
+ * SX_PASSWORD_FAST=1 in the environment the hash uses libsodium's minimum
  * costs: for tests only, never in production.
  *
  *	./notes serve --migrate                               (sqlite:notes.db)
@@ -30,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
 #include <sextant.h>
 
 #ifndef SX_EXAMPLE_DIR
@@ -217,20 +216,6 @@ show_register(sx_req *req, sx_res *res)
 	return account_form(req, res, 200, "register", NULL);
 }
 
-/* Argon2id costs: libsodium's interactive ones, or its minimum for tests. */
-static void
-hash_costs(unsigned long long *ops, size_t *mem)
-{
-	const char *fast = getenv("NOTES_FAST_HASH");
-
-	*ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
-	*mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
-	if (fast != NULL && strcmp(fast, "1") == 0) {
-		*ops = crypto_pwhash_OPSLIMIT_MIN;
-		*mem = crypto_pwhash_MEMLIMIT_MIN;
-	}
-}
-
 /* Logs user id in: a new session id (no fixation) holding who it is. */
 static int
 log_in(sx_req *req, int64_t id, const char *user)
@@ -251,9 +236,7 @@ do_register(sx_req *req, sx_res *res)
 {
 	const char *user = sx_req_form(req, "username");
 	const char *pass = sx_req_form(req, "password");
-	char hash[crypto_pwhash_STRBYTES];
-	unsigned long long ops;
-	size_t mem;
+	char hash[SX_PASSWORD_HASH_MAX];
 	sx_db_result *r = NULL;
 	sx_db_conn *db;
 	sx_db_err err;
@@ -267,8 +250,7 @@ do_register(sx_req *req, sx_res *res)
 		    "Choose a password of at least 8 characters.");
 	if ((db = sx_db(req, "db_session")) == NULL)
 		return -1;
-	hash_costs(&ops, &mem);
-	if (crypto_pwhash_str(hash, pass, strlen(pass), ops, mem) != 0)
+	if (sx_password_hash(pass, hash) != 0)
 		return sx_error(res, 503, "not enough memory to hash the password");
 	err = sx_db_one(db, "INSERT INTO users (username, password_hash) "
 	    "VALUES ($1, $2) RETURNING id", SX_PARAMS(SX_PTEXT(user),
@@ -305,8 +287,7 @@ check_password(sx_req *req, sx_res *res, sx_db_conn *db, const char *user,
 		return -1;
 	}
 	sx_db_next(r);
-	if (crypto_pwhash_str_verify(sx_db_text(r, "password_hash"), pass,
-	    strlen(pass)) == 0) {
+	if (sx_password_verify(sx_db_text(r, "password_hash"), pass)) {
 		*id = sx_db_int(r, "id");
 		rc = 0;
 	}

@@ -202,6 +202,7 @@ delete_post(sx_req *req, sx_res *res)
 }
 
 static const sx_route routes[] = {
+	{ SX_GET, "/", sx_handler_index, NULL, "index", NULL },
 	{ SX_GET, "/users", list_users, SX_DEPS("db_session"), "list_users", NULL },
 	{ SX_POST, "/users", create_user, SX_DEPS("db_session"), "create_user", NULL },
 	{ SX_GET, "/posts/{post_id:int}", get_post, SX_DEPS("db_session"), "get_post", NULL },

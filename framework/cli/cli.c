@@ -123,6 +123,27 @@ static const char serve_about[] =
     "Signals: TERM/INT stop gracefully, HUP replaces the workers, USR1\n"
     "reopens the log file.\n";
 
+/*
+ * Everything a worker checks at start-up, checked once before the
+ * supervisor says it is serving: routes, settings, templates, and a
+ * connection to each database (waiting --db-wait for one not up yet);
+ * --migrate applies the migrations here, once. 0, or -1 after printing
+ * the one-line reason.
+ */
+static int
+serve_precheck(const sx_app *app, const sx_config *cfg)
+{
+	char err[1024];
+	sx_runtime *rt = sx_runtime_new(app, cfg, err, sizeof(err));
+
+	if (rt == NULL) {
+		fprintf(stderr, "%s: %s\n", app->name, err);
+		return -1;
+	}
+	sx_runtime_free(rt);
+	return 0;
+}
+
 int
 sx_cmd_serve(const sx_app *app, sx_config *cfg, int argc, char **argv)
 {
@@ -136,6 +157,8 @@ sx_cmd_serve(const sx_app *app, sx_config *cfg, int argc, char **argv)
 		    "serve: unexpected argument %s", cfg->args.operands[0]);
 		return 2;
 	}
+	if (serve_precheck(app, cfg) < 0)
+		return 1;
 	return sx_serve(app, cfg);
 }
 

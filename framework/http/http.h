@@ -90,6 +90,7 @@ struct sx_req {
 	bool https;			/* came over HTTPS (CGI HTTPS=on) */
 	int pending_status;		/* set by a failed sx_inject: 503 / 500 */
 	const char *pending_error;
+	const char *db_failure;		/* the last failed statement (trace.c) */
 	double started_ms;
 	double db_ms;			/* time spent in commit/rollback/queries */
 	bool aborted;			/* body cut short / client gone */

@@ -477,8 +477,13 @@ sx_json(sx_res *res, int status, cJSON *json)
 {
 	int rc;
 
-	if (json == NULL)
+	if (json == NULL) {
+		/* a hint for the log (dispatch.c), never for the client */
+		if (res->req != NULL && res->req->pending_error == NULL)
+			res->req->pending_error = "sx_json() was given NULL (a "
+			    "cJSON constructor failed or returned nothing)";
 		return -1;
+	}
 	rc = res_whole(res, status, "application/json", "", 0);
 	if (rc == 0 && json_put(&res->body, json) < 0) {
 		sx_buf_reset(&res->body);
@@ -548,6 +553,7 @@ static int
 put_head(sx_buf *b, const sx_res *res, int status, bool bodyless)
 {
 	int bad = 0;
+	bool has_type = false, has_nosniff = false;
 
 	bad |= sx_buf_append(b, "Status: ", 8);
 	bad |= sx_buf_put_u64(b, status > 0 ? (uint64_t)status : 0);
@@ -555,11 +561,22 @@ put_head(sx_buf *b, const sx_res *res, int status, bool bodyless)
 	bad |= sx_buf_puts(b, sx_status_reason(status));
 	bad |= sx_buf_append(b, "\r\n", 2);
 	for (size_t i = 0; i < res->n_headers; i++) {
-		bad |= sx_buf_puts(b, res->headers[i].name);
+		const char *name = res->headers[i].name;
+
+		has_type |= strcasecmp(name, "Content-Type") == 0;
+		has_nosniff |= strcasecmp(name, "X-Content-Type-Options") == 0;
+		bad |= sx_buf_puts(b, name);
 		bad |= sx_buf_append(b, ": ", 2);
 		bad |= sx_buf_puts(b, res->headers[i].value);
 		bad |= sx_buf_append(b, "\r\n", 2);
 	}
+	/* Browsers must not guess a type from the body (a text/plain
+	 * answer run as HTML); a body with no type is plain bytes. */
+	if (!has_nosniff)
+		bad |= sx_buf_puts(b, "X-Content-Type-Options: nosniff\r\n");
+	if (!bodyless && !has_type && (res->has_file || res->body.len > 0))
+		bad |= sx_buf_puts(b,
+		    "Content-Type: application/octet-stream\r\n");
 	if (!bodyless) {
 		bad |= sx_buf_append(b, "Content-Length: ", 16);
 		bad |= sx_buf_put_u64(b, res->has_file ? res->file_len :

@@ -363,7 +363,7 @@ Test(config_file, top_level_mistakes_are_refused)
 		{ "{\"databses\": {}}",
 		  "unknown setting \"databses\" (known: databases, log_file, "
 		  "templates, max_body, migrate, trace_sql, slow_query_ms, "
-		  "log_format, no_metrics, listen, workers, threads, "
+		  "log_format, db_wait, debug, no_metrics, listen, workers, threads, "
 		  "socket_mode, socket_owner, max_requests, read_timeout, "
 		  "write_timeout, shutdown_timeout)" },
 		{ "{\"workers\": \"4\"}",

@@ -145,7 +145,7 @@ client(apptest_driver d)
 	char *url = apptest_url(d, "notes"), *db = NULL;
 	sx_test_client *tc;
 
-	setenv("NOTES_FAST_HASH", "1", 1);
+	setenv("SX_PASSWORD_FAST", "1", 1);
 	cr_assert(asprintf(&db, "db_session=%s", url) > 0);
 	tc = apptest_client(&notes_app, (const char *const[]){
 	    "--database", db, "--migrate", NULL });

@@ -20,7 +20,7 @@ rm -rf "$out"
 mkdir -p "$out"
 SX_SOCK=$SX_TMP/app.sock
 # run from the example's folder, where it finds templates/ and static/
-(cd "$top_srcdir/examples/notes" && umask 000 && NOTES_FAST_HASH=1 exec \
+(cd "$top_srcdir/examples/notes" && umask 000 && SX_PASSWORD_FAST=1 exec \
 	"$top_builddir/examples/notes/notes" serve --threads 4 --listen "$SX_SOCK" \
 	--database "db_session=sqlite:$SX_TMP/notes.db" --migrate \
 	>>"$SX_TMP/app.log" 2>&1) &

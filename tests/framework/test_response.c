@@ -161,6 +161,7 @@ Test(serialize, status_headers_and_content_length)
 	cr_assert_str_eq(out, "Status: 201 Created\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "X-Thing: 1\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
 	    "Content-Length: 5\r\n"
 	    "\r\n"
 	    "hello");
@@ -182,12 +183,14 @@ Test(serialize, default_status_and_204)
 {
 	char *out = serialize(true);
 
-	cr_assert_str_eq(out, "Status: 200 OK\r\nContent-Length: 0\r\n\r\n");
+	cr_assert_str_eq(out, "Status: 200 OK\r\nX-Content-Type-Options: "
+	    "nosniff\r\nContent-Length: 0\r\n\r\n");
 	free(out);
 	sx_res_status(res, 204);
 	sx_res_write(res, "ignored", 7);
 	out = serialize(true);
-	cr_assert_str_eq(out, "Status: 204 No Content\r\n\r\n");
+	cr_assert_str_eq(out, "Status: 204 No Content\r\n"
+	    "X-Content-Type-Options: nosniff\r\n\r\n");
 	free(out);
 }
 

@@ -20,3 +20,9 @@ dist_check_SCRIPTS += tests/migrate/man-lint.sh
 # make install, then `sextant new` from each example builds and answers.
 TESTS += tests/migrate/scaffold.sh
 dist_check_SCRIPTS += tests/migrate/scaffold.sh
+# Every setup mistake stops start-up with one line naming it (shell).
+check_PROGRAMS += tests/migrate/badkey
+tests_migrate_badkey_SOURCES = tests/migrate/badkey.c
+tests_migrate_badkey_LDADD = $(SX_APPLIBS)
+TESTS += tests/migrate/startup.sh
+dist_check_SCRIPTS += tests/migrate/startup.sh

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs Sextant (make install DESTDIR=...), then starts an app from each
 # installed example with `sextant new`, builds it against the installed
-# library through pkg-config with no edits, and runs its first route.
+# library through pkg-config with no edits, and answers GET /; a second
+# source file joins the app through its header and Makefile.
 set -eu
 b=${top_builddir:?run through make check}
 tmp=$(mktemp -d /tmp/sx-scaffold-XXXXXX)
@@ -39,18 +40,22 @@ for ex in $(sed -n 's/^  \([a-z_0-9]*\) .*/\1/p' list.txt); do
 	( cd "$name" && make -s CFLAGS="$cflags" LDFLAGS="$ldflags" ) >"$name.log" 2>&1 ||
 		{ cat "$name.log" >&2; fail "$ex: the scaffolded app does not build"; }
 	cd "$name"
-	# Its first GET route without parameters, migrations applied first.
-	route=$(./"$name" routes | awk '$1 == "GET" && $2 !~ /[{]/ { print $2; exit }')
-	[ -n "$route" ] || fail "$ex: no GET route"
-	if [ -d migrations ] && ls migrations | grep -q .; then
-		./"$name" request GET "$route" --migrate >out.txt 2>err.txt ||
-			{ cat err.txt >&2; fail "$ex: request GET $route"; }
-	else
-		./"$name" request GET "$route" >out.txt 2>err.txt ||
-			{ cat err.txt >&2; fail "$ex: request GET $route"; }
+	# GET / answers 2xx with no edit; the examples whose page at / reads
+	# the database get their migrations applied first.
+	case $ex in notes|bookmarks) migrate=--migrate ;; *) migrate= ;; esac
+	./"$name" request GET / $migrate >out.txt 2>err.txt ||
+		{ cat err.txt >&2; fail "$ex: request GET /"; }
+	head -n 1 out.txt | grep -q "^Status: [23]0[0-9]" ||
+		{ cat out.txt err.txt >&2; fail "$ex: GET / did not answer 2xx/3xx"; }
+	case $ex in notes) ;; *) head -n 1 out.txt | grep -q "^Status: 20[0-9]" ||
+		{ cat out.txt >&2; fail "$ex: GET / did not answer 2xx"; } ;; esac
+	# Its description is its own, not the example's.
+	if grep -q "\.description" "$name.c"; then
+		grep -q "\.description = \"$name, started from Sextant's $ex example.\"" "$name.c" ||
+			fail "$ex: the description was not renamed"
 	fi
-	head -n 1 out.txt | grep -q "^Status: 200" ||
-		{ cat out.txt err.txt >&2; fail "$ex: GET $route did not answer 200"; }
+	[ -f "$name.h" ] && grep -q "^extern const sx_app " "$name.h" ||
+		fail "$ex: no $name.h declaring the app table"
 	[ -f README.md ] && [ -f deploy/nginx.conf ] && [ -f deploy/apache.conf ] &&
 		[ -f "tests/test_$name.c" ] || fail "$ex: missing generated files"
 	# Its generated Criterion test builds and passes.
@@ -60,9 +65,37 @@ for ex in $(sed -n 's/^  \([a-z_0-9]*\) .*/\1/p' list.txt); do
 	fi
 	cd "$tmp"
 	n=$((n + 1))
-	echo "scaffold.sh: $ex -> $name builds and answers GET $route"
+	echo "scaffold.sh: $ex -> $name builds and answers GET /"
 done
 [ "$n" -ge 1 ] || fail "no example scaffolded"
+
+# The app grows past one source file: a second file reaches the app table
+# through the header, the app and its test link both.
+cd my_quickstart
+cat >extra.c <<'EOF2'
+#include "my_quickstart.h"
+
+/* How many routes the app has (a second source file using the table). */
+size_t my_quickstart_routes(void);
+
+size_t
+my_quickstart_routes(void)
+{
+	return my_quickstart_app.n_routes;
+}
+EOF2
+sed -i 's/^SRCS = my_quickstart.c$/SRCS = my_quickstart.c extra.c/' Makefile
+grep -q '^SRCS = my_quickstart.c extra.c$' Makefile || fail "no SRCS line in the Makefile"
+rm -f my_quickstart tests/test_my_quickstart
+make -s CFLAGS="$cflags -Wall -Wextra -Werror" LDFLAGS="$ldflags" >two.log 2>&1 ||
+	{ cat two.log >&2; fail "quickstart with two source files does not build"; }
+./my_quickstart request GET / >out.txt 2>err.txt && head -n 1 out.txt | grep -q "^Status: 200" ||
+	{ cat out.txt err.txt >&2; fail "./my_quickstart request GET / is not 200"; }
+if pkg-config --exists criterion; then
+	make -s check CFLAGS="$cflags" LDFLAGS="$ldflags" >check.log 2>&1 ||
+		{ cat check.log >&2; fail "make check with two source files"; }
+fi
+cd "$tmp"
 
 # Refusals: an existing folder, a bad name.
 if "$sextant" new my_hello >/dev/null 2>err.txt; then fail "overwrote my_hello"; fi

@@ -10,3 +10,6 @@ tests_unit_test_util_LDFLAGS = $(SX_TESTLINK)
 dist_check_SCRIPTS += tests/unit/layering.sh
 TESTS += tests/unit/layering.sh
 EXTRA_DIST += tests/unit/layering.py
+# README's, sextant.h's and sextant(3)'s example programs compile with -Wall -Wextra
+dist_check_SCRIPTS += tests/unit/snippets.sh
+TESTS += tests/unit/snippets.sh
