@@ -1,0 +1,85 @@
+# lib-faults.sh: helpers the fault and scale-out tests add to
+# tests/integration/lib.sh (source that first).
+
+FX_LOAD=$top_srcdir/tests/faults/load.py
+FX_QUICKSTART=$top_builddir/examples/quickstart/quickstart
+FX_AUTH=$top_builddir/examples/auth/auth
+
+# Skips the test (77) or, in CI, fails it (99), saying why.
+fx_skip() {
+	if [ "${CI:-}" = "true" ]; then
+		echo "FAIL: $SX_NAME: $1; in CI this test may not be skipped" >&2
+		exit 99
+	fi
+	echo "SKIP: $SX_NAME: $1" >&2
+	exit 77
+}
+
+# Starts a private PostgreSQL server in $SX_TMP/pg (this test restarts or
+# shares it with PgBouncer, so not the suite's shared one), stopped when the
+# test ends. Sets FX_PG_DIR and FX_PG_URL. Runs where the shared server
+# does: SX_TEST_PG_DIR set (scripts/check, CI).
+fx_private_pg() {
+	[ -n "${SX_TEST_PG_DIR:-}" ] || fx_skip "SX_TEST_PG_DIR is not set (scripts/pg-test-server)"
+	sx_require psql "apt-get install postgresql"
+	FX_PG_DIR=$SX_TMP/pg
+	FX_PG_URL=$("$top_srcdir/scripts/pg-test-server" start "$FX_PG_DIR") ||
+		{ echo "FAIL: $SX_NAME: cannot start a private PostgreSQL server" >&2; exit 1; }
+	trap 'fx_cleanup' EXIT
+}
+
+# Stops the server first: sx_cleanup removes its folder.
+fx_cleanup() {
+	[ -n "${FX_PG_DIR:-}" ] && "$top_srcdir/scripts/pg-test-server" stop "$FX_PG_DIR" >/dev/null 2>&1
+	sx_cleanup
+}
+
+# fx_sql URL SQL: one value or rows, unaligned, no headers.
+fx_sql() {
+	psql -X -q -At "$1" -c "$2"
+}
+
+# Writes $SX_TMP/APP.json: the database key db_session with the app's
+# migrations folder and the given extra JSON members ("" for none).
+fx_config() {
+	local app=$1 extra=${2:-}
+	cat >"$SX_TMP/$app.json" <<JSON
+{"databases": {"db_session": {"migrations_dir": "$top_srcdir/examples/$app/migrations"${extra:+, $extra}}}}
+JSON
+}
+
+# Starts quickstart as a FastCGI server on $SX_SOCK with the database URL
+# $1 and further serve options, migrated, behind nginx. Database settings
+# ($FX_DB_EXTRA, JSON members) go into its configuration file.
+fx_quickstart() {
+	local url=$1
+	shift
+	fx_config quickstart "${FX_DB_EXTRA:-}"
+	sx_start_app "$FX_QUICKSTART" serve --config "$SX_TMP/quickstart.json" \
+		--database "db_session=$url" --migrate "$@"
+	sx_start_nginx
+}
+
+# fx_load PATH SECONDS THREADS OUT TAG [COOKIE]: runs load.py against
+# $SX_BASE$PATH in the background (FX_LOAD_PID); wait for it with wait.
+fx_load() {
+	python3 "$FX_LOAD" "$SX_BASE$1" "$2" "$3" "$4" "$5" "${6:-}" &
+	FX_LOAD_PID=$!
+}
+
+# fx_count FILE STATUS-REGEX: lines of a load.py output whose status matches.
+fx_count() {
+	awk -v re="^($2)\$" '$1 ~ re {n++} END {print n + 0}' "$1"
+}
+
+# fx_statuses FILE: "201 x 950, 503 x 12" for the log.
+fx_statuses() {
+	awk '{n[$1]++} END {for (s in n) printf "%s x %d\n", s, n[s]}' "$1" | sort | paste -sd, - | sed 's/,/, /g'
+}
+
+# fx_missing ACKED-TITLES FOUND-TITLES: titles acknowledged but not found.
+fx_missing() {
+	sort -u "$1" >"$1.sorted"
+	sort -u "$2" >"$2.sorted"
+	comm -23 "$1.sorted" "$2.sorted" | wc -l
+}

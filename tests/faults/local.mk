@@ -1,0 +1,7 @@
+# Faults as tests: the apps behind a real nginx while their database
+# restarts or is locked, a worker is killed, or the server is stopped.
+# load.py is the bounded write load they (and tests/scaleout) drive.
+SX_FAULT_TESTS = tests/faults/pg-restart.sh
+dist_check_SCRIPTS += $(SX_FAULT_TESTS)
+TESTS += $(SX_FAULT_TESTS)
+EXTRA_DIST += tests/faults/lib-faults.sh tests/faults/load.py
