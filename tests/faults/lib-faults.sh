@@ -49,7 +49,8 @@ JSON
 }
 
 # Starts quickstart as a FastCGI server on $SX_SOCK with the database URL
-# $1 and further serve options, migrated, behind nginx. Database settings
+# $1 and further serve options, migrated, behind nginx (started the first
+# time only: a restarted app listens on the same socket). Database settings
 # ($FX_DB_EXTRA, JSON members) go into its configuration file.
 fx_quickstart() {
 	local url=$1
@@ -57,7 +58,8 @@ fx_quickstart() {
 	fx_config quickstart "${FX_DB_EXTRA:-}"
 	sx_start_app "$FX_QUICKSTART" serve --config "$SX_TMP/quickstart.json" \
 		--database "db_session=$url" --migrate "$@"
-	sx_start_nginx
+	[ -n "${FX_NGINX_UP:-}" ] || sx_start_nginx
+	FX_NGINX_UP=1
 }
 
 # fx_load PATH SECONDS THREADS OUT TAG [COOKIE]: runs load.py against
@@ -82,4 +84,55 @@ fx_missing() {
 	sort -u "$1" >"$1.sorted"
 	sort -u "$2" >"$2.sorted"
 	comm -23 "$1.sorted" "$2.sorted" | wc -l
+}
+
+# fx_sqlite_lock FILE SECONDS: another process takes SQLite FILE's write
+# lock (BEGIN IMMEDIATE) and holds it for SECONDS (FX_LOCK_PID); returns
+# once the lock is held.
+fx_sqlite_lock() {
+	rm -f "$SX_TMP/locked"
+	python3 -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[3], "w").close()
+time.sleep(float(sys.argv[2]))
+c.execute("ROLLBACK")
+' "$1" "$2" "$SX_TMP/locked" &
+	FX_LOCK_PID=$!
+	for _ in $(seq 1 100); do
+		[ -f "$SX_TMP/locked" ] && return 0
+		sleep 0.05
+	done
+	echo "FAIL: $SX_NAME: could not lock $1" >&2
+	exit 1
+}
+
+# fx_post_bg TITLE: POST /posts {"title": TITLE} in the background; its
+# status goes to $SX_TMP/TITLE.status.
+fx_post_bg() {
+	curl -s -o /dev/null -w '%{http_code}' -m 30 -H 'Content-Type: application/json' \
+		-d "{\"title\":\"$1\",\"content\":\"x\"}" "$SX_BASE/posts" >"$SX_TMP/$1.status" &
+}
+
+# fx_sqlite_count DB TITLE-PATTERN: rows of posts whose title is LIKE it.
+fx_sqlite_count() {
+	python3 -c '
+import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM posts WHERE title LIKE ?", (sys.argv[2],)).fetchone()[0])
+' "$1" "$2"
+}
+
+# Makes a schema of its own in the suite's PostgreSQL server
+# ($SX_TEST_PG_URL), dropped when the test ends; sets FX_PG_URL to a URL
+# whose search_path is that schema.
+fx_pg_schema() {
+	local sep
+	[ -n "${SX_TEST_PG_URL:-}" ] || fx_skip "SX_TEST_PG_URL is not set (scripts/pg-test-server)"
+	sx_require psql "apt-get install postgresql"
+	FX_SCHEMA=fx_$$_$RANDOM
+	fx_sql "$SX_TEST_PG_URL" "CREATE SCHEMA $FX_SCHEMA" >/dev/null
+	case $SX_TEST_PG_URL in *\?*) sep='&' ;; *) sep='?' ;; esac
+	FX_PG_URL="$SX_TEST_PG_URL${sep}options=-csearch_path%3D$FX_SCHEMA"
+	trap 'fx_cleanup; fx_sql "$SX_TEST_PG_URL" "SET client_min_messages TO warning; DROP SCHEMA $FX_SCHEMA CASCADE" >/dev/null' EXIT
 }
