@@ -62,10 +62,10 @@ fx_quickstart() {
 	FX_NGINX_UP=1
 }
 
-# fx_load PATH SECONDS THREADS OUT TAG [COOKIE]: runs load.py against
-# $SX_BASE$PATH in the background (FX_LOAD_PID); wait for it with wait.
+# fx_load PATH SECONDS THREADS OUT TAG [COOKIE [METHOD]]: runs load.py
+# against $SX_BASE$PATH in the background (FX_LOAD_PID); wait for it.
 fx_load() {
-	python3 "$FX_LOAD" "$SX_BASE$1" "$2" "$3" "$4" "$5" "${6:-}" &
+	python3 "$FX_LOAD" "$SX_BASE$1" "$2" "$3" "$4" "$5" "${6:-}" "${7:-POST}" &
 	FX_LOAD_PID=$!
 }
 
