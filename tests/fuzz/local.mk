@@ -4,7 +4,8 @@
 # the same files with clang's libFuzzer (and AFL++) for real fuzzing.
 SX_FUZZ_HARNESSES = tests/fuzz/fuzz_urlencoded tests/fuzz/fuzz_multipart \
 	tests/fuzz/fuzz_router tests/fuzz/fuzz_body tests/fuzz/fuzz_template \
-	tests/fuzz/fuzz_sqlsplit tests/fuzz/fuzz_request tests/fuzz/fuzz_migfiles
+	tests/fuzz/fuzz_sqlsplit tests/fuzz/fuzz_request tests/fuzz/fuzz_migfiles \
+	tests/fuzz/fuzz_session
 SX_FUZZ_COMMON = tests/fuzz/fuzz_main.c tests/fuzz/fuzz_check.c tests/fuzz/fuzz.h
 SX_FUZZ_CFLAGS = $(AM_CFLAGS) -DSX_FUZZ_MAIN
 SX_FUZZ_LIBS = libsxcore.la $(SX_DEP_LIBS)
@@ -42,6 +43,11 @@ tests_fuzz_fuzz_request_SOURCES = tests/fuzz/fuzz_request.c $(SX_FUZZ_COMMON)
 tests_fuzz_fuzz_request_CFLAGS = $(SX_FUZZ_CFLAGS) -I$(top_srcdir)
 tests_fuzz_fuzz_request_LDADD = $(SX_FUZZ_LIBS)
 tests_fuzz_fuzz_request_LDFLAGS = $(SX_TESTLINK)
+# fuzz_session compiles the auth example in (sessions on a SQLite file).
+tests_fuzz_fuzz_session_SOURCES = tests/fuzz/fuzz_session.c $(SX_FUZZ_COMMON)
+tests_fuzz_fuzz_session_CFLAGS = $(SX_FUZZ_CFLAGS) -I$(top_srcdir)
+tests_fuzz_fuzz_session_LDADD = $(SX_FUZZ_LIBS)
+tests_fuzz_fuzz_session_LDFLAGS = $(SX_TESTLINK)
 dist_check_SCRIPTS += tests/fuzz/run-corpus.sh
 TESTS += tests/fuzz/run-corpus.sh
 EXTRA_DIST += tests/fuzz/corpus

@@ -10,7 +10,7 @@
 runs=${SX_FUZZ_RUNS:-3000}
 seed=${SX_FUZZ_SEED:-$(date +%s)}
 status=0 passed=0 failed=0
-for harness in urlencoded multipart router body template sqlsplit migfiles request fcgi; do
+for harness in urlencoded multipart router body template sqlsplit migfiles request session fcgi; do
 	if [ "$harness" = fcgi ]; then
 		prog="$top_builddir/tests/server/fuzz_fcgi"
 		seeds="$top_srcdir/tests/server/corpus-fcgi"
