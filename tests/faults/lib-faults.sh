@@ -34,6 +34,21 @@ fx_cleanup() {
 	sx_cleanup
 }
 
+# A TCP port that nothing listens on, on any of 127.0.0.1-4, from the
+# ephemeral range's lower neighbours (no python start-up: on a loaded
+# machine that takes seconds).
+fx_port() {
+	local port h
+	while :; do
+		port=$((20000 + RANDOM % 12000))
+		for h in 1 2 3 4; do
+			(exec 3<>"/dev/tcp/127.0.0.$h/$port") 2>/dev/null && continue 2
+		done
+		echo "$port"
+		return
+	done
+}
+
 # fx_sql URL SQL: one value or rows, unaligned, no headers.
 fx_sql() {
 	psql -X -q -At "$1" -c "$2"

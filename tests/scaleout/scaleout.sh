@@ -18,13 +18,10 @@
 sx_begin "scale-out across three hosts"
 sx_require nginx "apt-get install nginx-light"
 fx_private_pg
+echo "PostgreSQL up (at $SECONDS s)"
 hosts="127.0.0.2 127.0.0.3 127.0.0.4"
-for h in $hosts; do
-	python3 -c "import socket; socket.socket().bind(('$h', 0))" 2>/dev/null ||
-		fx_skip "cannot bind $h (loopback addresses past 127.0.0.1 are needed)"
-done
-qs_port=$(sx_free_port)
-auth_port=$(sx_free_port)
+qs_port=$(fx_port)
+auth_port=$(fx_port)
 fx_sql "$FX_PG_URL" "CREATE DATABASE qs" >/dev/null
 fx_sql "$FX_PG_URL" "CREATE DATABASE auth" >/dev/null
 direct_qs="postgresql:///qs?host=$FX_PG_DIR&user=sextant"
@@ -38,15 +35,16 @@ fx_config auth
 
 # nginx: one upstream per app, a front port for each, and a port straight
 # to each auth instance (to pick which one a request goes to).
+SX_PORT=$(fx_port)
 sx_nginx_port
 declare -A direct_port
 servers=""
 for h in $hosts; do
-	direct_port[$h]=$(sx_free_port)
+	direct_port[$h]=$(fx_port)
 	servers="$servers server { listen 127.0.0.1:${direct_port[$h]}; access_log off;
 		location / { include /etc/nginx/fastcgi_params; fastcgi_pass $h:$auth_port; } }"
 done
-auth_front=$(sx_free_port)
+auth_front=$(fx_port)
 upstream() {
 	local name=$1 port=$2 h
 	echo "upstream $name {"
@@ -86,6 +84,7 @@ wait_instance() {
 	tail -n 20 "$SX_TMP"/*-"$host".log >&2
 	exit 1
 }
+# Stops instance NAME@HOST; returns its exit status.
 stop_instance() {
 	kill -TERM "${pid[$1]}" 2>/dev/null
 	wait "${pid[$1]}" 2>/dev/null
@@ -101,8 +100,8 @@ served() {
 
 # run LABEL QS-URL AUTH-URL: the scenario against one database set-up.
 run() {
-	local label=$1 qs_url=$2 auth_url=$3 h jar=$SX_TMP/$1.jar cookie stopped=127.0.0.3 stop_at after
-	echo "== $label ($SECONDS s)"
+	local label=$1 qs_url=$2 auth_url=$3 h jar=$SX_TMP/$1.jar cookie stopped=127.0.0.3 stop_at stop_status after
+	echo "== $label (at $SECONDS s)"
 	for h in $hosts; do
 		start_instance qs "$h" "$qs_url"
 		start_instance auth "$h" "$auth_url"
@@ -125,9 +124,9 @@ run() {
 	cookie=$(awk '$6 == "sx_session" {print "sx_session=" $7}' "$jar")
 
 	# Load through nginx; one instance of each app stops 2 s in.
-	python3 "$FX_LOAD" "http://127.0.0.1:$SX_PORT/posts" 5 6 "$SX_TMP/$label-writes" "$label" &
+	python3 "$FX_LOAD" "http://127.0.0.1:$SX_PORT/posts" 4 6 "$SX_TMP/$label-writes" "$label" &
 	local writes_pid=$!
-	python3 "$FX_LOAD" "http://127.0.0.1:$auth_front/profile" 5 3 "$SX_TMP/$label-reads" "$label" "$cookie" GET &
+	python3 "$FX_LOAD" "http://127.0.0.1:$auth_front/profile" 4 3 "$SX_TMP/$label-reads" "$label" "$cookie" GET &
 	local reads_pid=$!
 	# Stop once the load is well under way (on a busy machine it starts late).
 	for _ in $(seq 1 100); do
@@ -136,7 +135,9 @@ run() {
 	done
 	stop_at=$(date +%s.%N)
 	stop_instance "qs@$stopped"
+	stop_status=$?
 	stop_instance "auth@$stopped"
+	stop_status="$stop_status $?"
 	wait "$writes_pid" "$reads_pid"
 
 	local w=$SX_TMP/$label-writes r=$SX_TMP/$label-reads acked found missing
@@ -154,8 +155,7 @@ run() {
 	after=$(awk -v t="$stop_at" '$1 > t + 0.5 && $2 == 201 {n++} END {print n + 0}' "$SX_TMP/qs-access.log")
 	echo "$label: after the stop of $stopped: quickstart $(served "$SX_TMP/qs-access.log" "$stop_at" | paste -sd, - | sed 's/,/, /g')"
 	sx_check "$label: writes kept succeeding after the stop (failover: $after)" yes "$([ "$after" -gt 50 ] && echo yes || echo no)"
-	sx_check "$label: nothing went to the stopped instance after it stopped" "" \
-		"$(served "$SX_TMP/qs-access.log" "$(echo "$stop_at + 0.5" | bc)" | awk -v h="$stopped" '$1 == h')"
+	sx_check "$label: the stopped instances drained and exited 0" "0 0" "$stop_status"
 	sx_check "$label: no session lost (no 401)" 0 "$(fx_count "$r" 401)"
 	sx_check "$label: every session read answered 200" 0 "$(awk '$1 != 200' "$r" | wc -l)"
 	# A stopping instance resets the connections still queued in its listen
