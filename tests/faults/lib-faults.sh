@@ -124,10 +124,16 @@ c.execute("ROLLBACK")
 }
 
 # fx_post_bg TITLE: POST /posts {"title": TITLE} in the background; its
-# status goes to $SX_TMP/TITLE.status.
+# status goes to $SX_TMP/TITLE.status. fx_post_wait waits for them all.
+FX_POSTS=()
 fx_post_bg() {
 	curl -s -o /dev/null -w '%{http_code}' -m 30 -H 'Content-Type: application/json' \
 		-d "{\"title\":\"$1\",\"content\":\"x\"}" "$SX_BASE/posts" >"$SX_TMP/$1.status" &
+	FX_POSTS+=("$!")
+}
+fx_post_wait() {
+	wait "${FX_POSTS[@]}"
+	FX_POSTS=()
 }
 
 # fx_sqlite_count DB TITLE-PATTERN: rows of posts whose title is LIKE it.

@@ -24,25 +24,41 @@ CREATE FUNCTION audit_post() RETURNS trigger LANGUAGE plpgsql AS
 CREATE TRIGGER posts_audit AFTER INSERT ON posts FOR EACH ROW EXECUTE FUNCTION audit_post();" >/dev/null
 sx_check "a write with the trigger stores both rows" "201 1 1" "$(post with-trigger) $(rows with-trigger)"
 
-# lock_for SECONDS: psql holds post_audit locked for that long (LOCK_PID).
-lock_for() {
-	fx_sql "$FX_PG_URL" "BEGIN; LOCK TABLE post_audit IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep($1); COMMIT;" >/dev/null &
+# lock: psql takes post_audit's lock and keeps it until unlock (LOCK_PID).
+lock() {
+	fx_sql "$FX_PG_URL" "BEGIN; LOCK TABLE post_audit IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60) /* fx-lock */; COMMIT;" >/dev/null 2>&1 &
 	LOCK_PID=$!
-	sleep 0.3
+	for _ in $(seq 1 100); do
+		[ "$(fx_sql "$SX_TEST_PG_URL" "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'post_audit' AND l.mode = 'AccessExclusiveLock' AND l.granted")" -gt 0 ] && return
+		sleep 0.1
+	done
+	echo "FAIL: $SX_NAME: psql did not lock post_audit" >&2
+	exit 1
 }
-# waiting: how many of the app's statements wait for the lock.
-waiting() {
-	fx_sql "$SX_TEST_PG_URL" "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO posts%'"
+unlock() {
+	fx_sql "$SX_TEST_PG_URL" "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%fx-lock%' AND pid <> pg_backend_pid()" >/dev/null
+	wait "$LOCK_PID"
+}
+# wait_waiting N: waits up to 10 s until N of the app's statements wait for
+# the lock; prints how many do.
+wait_waiting() {
+	local n=0
+	for _ in $(seq 1 100); do
+		n=$(fx_sql "$SX_TEST_PG_URL" "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO posts%'")
+		[ "$n" -ge "$1" ] && break
+		sleep 0.1
+	done
+	echo "$n"
 }
 
 # kill -9 while the request is half-way.
-lock_for 2
+lock
 fx_post_bg killed
-sleep 0.5
-sx_check "the request waits in the trigger, its post inserted" 1 "$(waiting)"
+sx_check "the request waits in the trigger, its post inserted" 1 "$(wait_waiting 1)"
 kill -KILL "$(sxs_workers | head -n 1)"
-wait "$LOCK_PID"
 sleep 0.3
+unlock
+fx_post_wait
 sx_check "the killed worker's request fails (nginx: 502)" 502 "$(cat "$SX_TMP/killed.status")"
 sx_check "neither of its rows is stored" "0 0" "$(rows killed)"
 sxs_wait_workers 1
@@ -50,15 +66,15 @@ sleep 0.5
 sx_check "a new worker serves the next write" 201 "$(post after-kill)"
 
 # SIGTERM with four requests half-way.
-lock_for 2
+lock
 for i in 1 2 3 4; do fx_post_bg "term-$i"; done
-sleep 0.7
-sx_check "four requests wait in the trigger" 4 "$(waiting)"
+sx_check "four requests wait in the trigger" 4 "$(wait_waiting 4)"
 kill -TERM "$SX_APP_PID"
+sleep 0.5
+unlock
 wait "$SX_APP_PID"
 status=$?
-wait "$LOCK_PID"
-sleep 0.2
+fx_post_wait
 sx_check "the server exits 0 after SIGTERM" 0 "$status"
 for i in 1 2 3 4; do
 	sx_check "in-flight request $i finishes" 201 "$(cat "$SX_TMP/term-$i.status")"

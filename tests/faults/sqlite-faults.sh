@@ -35,13 +35,13 @@ wait "$SX_APP_PID"
 # timeout 10 s, so the request is still waiting when the worker dies).
 rm -f "$SX_TMP/app.log"
 FX_DB_EXTRA='"busy_timeout_ms": 10000' fx_quickstart "sqlite:$db" --workers 1 --threads 4
-fx_sqlite_lock "$db" 2
+fx_sqlite_lock "$db" 3
 fx_post_bg killed
-sleep 0.5
+sleep 1
 victim=$(sxs_workers | head -n 1)
 kill -KILL "$victim"
+fx_post_wait
 wait "$FX_LOCK_PID"
-sleep 0.3
 sx_check "the killed worker's request fails (nginx: 502)" 502 "$(cat "$SX_TMP/killed.status")"
 sx_check "nothing of it was written" 0 "$(fx_sqlite_count "$db" killed)"
 sxs_wait_workers 1
@@ -49,14 +49,14 @@ sleep 0.5
 sx_check "a new worker serves the next write" 201 "$(post after-kill)"
 
 # SIGTERM with four requests waiting for the lock.
-fx_sqlite_lock "$db" 1.5
+fx_sqlite_lock "$db" 2.5
 for i in 1 2 3 4; do fx_post_bg "term-$i"; done
-sleep 0.5
+sleep 1
 kill -TERM "$SX_APP_PID"
 wait "$SX_APP_PID"
 status=$?
+fx_post_wait
 wait "$FX_LOCK_PID"
-sleep 0.2
 sx_check "the server exits 0 after SIGTERM" 0 "$status"
 for i in 1 2 3 4; do
 	sx_check "in-flight request $i finishes" 201 "$(cat "$SX_TMP/term-$i.status")"
