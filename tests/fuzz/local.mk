@@ -5,7 +5,7 @@
 SX_FUZZ_HARNESSES = tests/fuzz/fuzz_urlencoded tests/fuzz/fuzz_multipart \
 	tests/fuzz/fuzz_router tests/fuzz/fuzz_body tests/fuzz/fuzz_template \
 	tests/fuzz/fuzz_sqlsplit tests/fuzz/fuzz_request tests/fuzz/fuzz_migfiles \
-	tests/fuzz/fuzz_session
+	tests/fuzz/fuzz_session tests/fuzz/fuzz_redact
 SX_FUZZ_COMMON = tests/fuzz/fuzz_main.c tests/fuzz/fuzz_check.c tests/fuzz/fuzz.h
 SX_FUZZ_CFLAGS = $(AM_CFLAGS) -DSX_FUZZ_MAIN
 SX_FUZZ_LIBS = libsxcore.la $(SX_DEP_LIBS)
@@ -38,6 +38,10 @@ tests_fuzz_fuzz_migfiles_SOURCES = tests/fuzz/fuzz_migfiles.c $(SX_FUZZ_COMMON)
 tests_fuzz_fuzz_migfiles_CFLAGS = $(SX_FUZZ_CFLAGS)
 tests_fuzz_fuzz_migfiles_LDADD = $(SX_FUZZ_LIBS)
 tests_fuzz_fuzz_migfiles_LDFLAGS = $(SX_TESTLINK)
+tests_fuzz_fuzz_redact_SOURCES = tests/fuzz/fuzz_redact.c $(SX_FUZZ_COMMON)
+tests_fuzz_fuzz_redact_CFLAGS = $(SX_FUZZ_CFLAGS)
+tests_fuzz_fuzz_redact_LDADD = $(SX_FUZZ_LIBS)
+tests_fuzz_fuzz_redact_LDFLAGS = $(SX_TESTLINK)
 # fuzz_request compiles the hello example in (its routes plus static files).
 tests_fuzz_fuzz_request_SOURCES = tests/fuzz/fuzz_request.c $(SX_FUZZ_COMMON)
 tests_fuzz_fuzz_request_CFLAGS = $(SX_FUZZ_CFLAGS) -I$(top_srcdir)
