@@ -9,10 +9,12 @@ SECONDS have passed, each with a 10-second timeout; with COOKIE, that
 Cookie header goes with every request; with METHOD GET, it GETs URL
 instead (no body). Every request becomes one line of OUT: "STATUS
 MILLISECONDS TITLE SECONDS-SINCE-START" (status 0: no answer). Stops by
-itself.
+itself after SECONDS, or earlier once the file named by $LOAD_STOP_FILE
+exists.
 """
 import http.client
 import json
+import os
 import sys
 import threading
 import time
@@ -22,7 +24,8 @@ import urllib.parse
 def worker(url, deadline, thread, tag, cookie, method, lines, lock):
     u = urllib.parse.urlsplit(url)
     n = 0
-    while time.monotonic() < deadline:
+    stop_file = os.environ.get("LOAD_STOP_FILE")
+    while time.monotonic() < deadline and not (stop_file and os.path.exists(stop_file)):
         title = "%s-%d-%d" % (tag, thread, n)
         n += 1
         body = json.dumps({"title": title, "content": "x"}) if method == "POST" else None
