@@ -145,7 +145,7 @@ run() {
 	wait "$writes_pid" "$reads_pid"
 	unset LOAD_STOP_FILE
 
-	local w=$SX_TMP/$label-writes r=$SX_TMP/$label-reads acked found missing
+	local w=$SX_TMP/$label-writes r=$SX_TMP/$label-reads acked found missing failed
 	acked=$(fx_count "$w" '2[0-9][0-9]')
 	awk '$1 ~ /^2/ {print $3}' "$w" >"$SX_TMP/$label-acked"
 	fx_sql "$direct_qs" "SELECT title FROM posts WHERE title LIKE '$label-%'" >"$SX_TMP/$label-found"
@@ -163,11 +163,13 @@ run() {
 	sx_check "$label: the stopped instances drained and exited 0" "0 0" "$stop_status"
 	sx_check "$label: no session lost (no 401)" 0 "$(fx_count "$r" 401)"
 	sx_check "$label: every session read answered 200" 0 "$(awk '$1 != 200' "$r" | wc -l)"
-	# A stopping instance resets the connections still queued in its listen
-	# backlog; nginx does not retry a POST it has sent (it does a GET), so
-	# at most one failed write per load connection.
-	sx_check "$label: at most one failed write per load connection" yes \
-		"$([ "$(awk '$1 != 201' "$w" | wc -l)" -le 6 ] && echo yes || echo no)"
+	# A stopping instance resets a few connections nginx has just opened
+	# to it; nginx does not retry a POST it has sent (it does a GET). Each
+	# writer has one request in flight at the stop, and nginx then skips
+	# the instance: a bounded loss, at most two per writer.
+	failed=$(awk '$1 != 201' "$w" | wc -l)
+	sx_check "$label: failed writes bounded ($failed, at most 2 per writer)" yes \
+		"$([ "$failed" -le 12 ] && echo yes || echo no)"
 	for h in $hosts; do
 		sx_check "$label: quickstart on $h served requests" yes \
 			"$(served "$SX_TMP/qs-access.log" | awk -v h="$h" '$1 == h && $2 > 0 {print "yes"}')"
