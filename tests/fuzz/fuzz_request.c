@@ -32,14 +32,13 @@ static sx_test_client *client;
  * working directory), and the driver's own working directory. */
 static int app_dir = -1, own_dir = -1;
 
-/* Writes static/a.txt (26 bytes) in a fresh folder under /tmp, removed at
- * exit. */
-static char tmp_dir[] = "/tmp/sx-fuzz-request.XXXXXX";
+/* Writes static/a.txt (26 bytes) in a fresh folder, removed at exit. */
+static char *tmp_dir;
 
 static void
 remove_static_dir(void)
 {
-	char path[64];
+	char path[4200];
 
 	snprintf(path, sizeof(path), "%s/static/a.txt", tmp_dir);
 	unlink(path);
@@ -51,11 +50,10 @@ remove_static_dir(void)
 static void
 make_static_dir(void)
 {
-	char path[64];
+	char path[4200];
 	FILE *f;
 
-	if (mkdtemp(tmp_dir) == NULL)
-		sx_fuzz_fail(__FILE__, __LINE__, "cannot make a folder in /tmp");
+	tmp_dir = sx_fuzz_mkdtemp("request");
 	snprintf(path, sizeof(path), "%s/static", tmp_dir);
 	if (mkdir(path, 0755) != 0)
 		sx_fuzz_fail(__FILE__, __LINE__, "cannot make the static folder");

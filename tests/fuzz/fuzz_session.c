@@ -20,12 +20,12 @@
 
 static sx_test_client *client;
 static char session_id[128];	/* the logged-in session's cookie value */
-static char tmp_dir[] = "/tmp/sx-fuzz-session.XXXXXX";
+static char *tmp_dir;
 
 static void
 remove_tmp_dir(void)
 {
-	char cmd[64];
+	char cmd[4200];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_dir);
 	if (system(cmd) != 0)
@@ -46,14 +46,13 @@ setup_post(const char *path)
 static void
 setup(void)
 {
-	char db[128], err[256];
+	char db[4200], err[256];
 	const char *options[] = { "--database", db, "--migrate", "--log", "/dev/null", NULL };
 	sx_test_response *r;
 	const char *cookie;
 	size_t n;
 
-	if (mkdtemp(tmp_dir) == NULL)
-		sx_fuzz_fail(__FILE__, __LINE__, "cannot make a folder in /tmp");
+	tmp_dir = sx_fuzz_mkdtemp("session");
 	atexit(remove_tmp_dir);
 	snprintf(db, sizeof(db), "db_session=sqlite:%s/auth.db", tmp_dir);
 	if ((client = sx_test_client_new(&auth_app, options, err, sizeof(err))) == NULL) {
