@@ -11,4 +11,5 @@ include tests/apps/local.mk
 include tests/session/local.mk
 include tests/server/local.mk
 include tests/fuzz/local.mk
+include tests/faults/local.mk
 include tests/integration/local.mk

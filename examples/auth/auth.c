@@ -27,13 +27,16 @@
 #define USERNAME_MAX 64
 #define PASSWORD_MAX 1024
 
-/* A database failure: busy is worth retrying (503), the rest is ours (500). */
+/* A database failure: busy or a lost connection (a server restart; the
+ * transaction is gone, nothing was saved) is worth retrying (503), the
+ * rest is ours (500). */
 static int
 db_failed(sx_req *req, sx_res *res, sx_db_conn *db, sx_db_err err)
 {
 	sx_req_log(req, "query failed: %s: %s", sx_db_strerror(err),
 	    sx_db_last_error(db)->message);
-	if (err == SX_DB_ERR_BUSY || err == SX_DB_ERR_SERIALIZATION) {
+	if (err == SX_DB_ERR_BUSY || err == SX_DB_ERR_SERIALIZATION ||
+	    err == SX_DB_ERR_LOST) {
 		sx_error(res, 503, "the database is busy, retry shortly");
 		return sx_res_header(res, "Retry-After", "1");
 	}

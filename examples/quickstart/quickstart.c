@@ -18,15 +18,17 @@
 
 #define FIELD_MAX 200
 
-/* A database failure as the client should see it: a busy database is
- * worth retrying (503), anything else is our fault (500). The driver's
+/* A database failure as the client should see it: a busy database or a
+ * lost connection (a server restart: the transaction is gone, nothing was
+ * saved) is worth retrying (503), anything else is our fault (500). The driver's
  * message goes to the log, not to the client. */
 static int
 db_failed(sx_req *req, sx_res *res, sx_db_conn *db, sx_db_err err)
 {
 	sx_req_log(req, "query failed: %s: %s", sx_db_strerror(err),
 	    sx_db_last_error(db)->message);
-	if (err == SX_DB_ERR_BUSY || err == SX_DB_ERR_SERIALIZATION) {
+	if (err == SX_DB_ERR_BUSY || err == SX_DB_ERR_SERIALIZATION ||
+	    err == SX_DB_ERR_LOST) {
 		sx_error(res, 503, "the database is busy, retry shortly");
 		return sx_res_header(res, "Retry-After", "1");
 	}

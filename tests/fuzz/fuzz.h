@@ -22,4 +22,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 void sx_fuzz_fail(const char *file, int line, const char *what);
 
+/* Makes a fresh folder $TMPDIR/sx-fuzz-NAME.XXXXXX (TMPDIR defaults to
+ * /tmp: scripts/fuzz points it at a folder of its own, which it removes,
+ * since a fuzzer may kill a harness before its atexit handlers run).
+ * Returns its malloc'd path; a failure is a fuzz failure. */
+char *sx_fuzz_mkdtemp(const char *name);
+
 #endif
