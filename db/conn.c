@@ -70,11 +70,14 @@ mask(sx_buf *out, size_t n)
 }
 
 /* Copies the userinfo password of the URL authority at p (just after
- * "://") masked; returns where copying goes on. */
+ * "://") masked; returns where copying goes on. Quotes do not end the
+ * authority: RFC 3986 allows ' in a user name (o'neil) and libpq takes
+ * a " there too, so in a message that quotes a URL a little more than
+ * the password may be masked, never less. */
 static const char *
 redact_authority(const char *p, sx_buf *out)
 {
-	size_t end = strcspn(p, "/?#\"' \t\r\n");
+	size_t end = strcspn(p, "/?# \t\r\n");
 	const char *at = NULL, *colon;
 
 	for (size_t i = 0; i < end; i++)

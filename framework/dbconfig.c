@@ -627,6 +627,19 @@ sx_path_absolute(const char *dir, char *buf, size_t len)
 	return buf;
 }
 
+sx_db_options
+sx_dbconf_conn_options(const sx_dbconf *db)
+{
+	sx_db_options o = {
+		.stmt_cache_size = db->stmt_cache_size,
+		.busy_timeout_ms = db->busy_timeout_ms,
+		.statement_timeout_ms = db->statement_timeout_ms,
+		.lock_timeout_ms = db->lock_timeout_ms,
+	};
+
+	return o;
+}
+
 const char *
 sx_dbconf_migrations_dir(const sx_dbconf *db, const char *dir, char *buf,
     size_t len)

@@ -95,6 +95,11 @@ struct sx_dbset *sx_dbset_configure_settings(const sx_app *app,
 const char *sx_dbconf_migrations_dir(const sx_dbconf *db, const char *dir,
     char *buf, size_t len);
 
+/* The connection options db's config entry sets (statement cache, SQLite
+ * busy timeout, PostgreSQL statement and lock timeouts): what the pools
+ * and every command that opens db on its own connect with. */
+sx_db_options sx_dbconf_conn_options(const sx_dbconf *db);
+
 /* 0 when that folder exists, else -1 with one line in err naming the
  * database and the absolute path looked for. */
 int sx_dbconf_migrations_check(const sx_dbconf *db, const char *dir,

@@ -74,15 +74,10 @@ open_one(struct sx_dbset *dbs, size_t i, char *err, size_t errlen)
 	sx_db_pool_options po = {
 		.max_size = db->pool_size,
 		.acquire_timeout_ms = db->acquire_timeout_ms,
-		.conn = {
-			.stmt_cache_size = db->stmt_cache_size,
-			.busy_timeout_ms = db->busy_timeout_ms,
-			.statement_timeout_ms = db->statement_timeout_ms,
-			.lock_timeout_ms = db->lock_timeout_ms,
-		},
 	};
 	char why[512];
 
+	po.conn = sx_dbconf_conn_options(db);
 	why[0] = '\0';
 	if (sx_db_url_check(db->url, why, sizeof(why)) != SX_DB_OK) {
 		/* the driver's message quotes the URL: mask it there too */

@@ -96,6 +96,19 @@ commit_failed(sx_req *req, const sx_dbconf *db, sx_db_conn *conn,
 		    "already committed: those changes stay saved while \"%s\"'s "
 		    "were rolled back", key, committed, key);
 	sx_res_clear(req->res);
+	if (err == SX_DB_ERR_LOST) {
+		/* The COMMIT may have reached the server before the link
+		 * broke: whether it took is unknown, so say so, and do not
+		 * invite a blind retry of a request that may have worked. */
+		sx_req_log(req, "database \"%s\": the connection was lost "
+		    "during COMMIT; whether the transaction committed is "
+		    "unknown", key);
+		sx_error(req->res, 500, sx_req_printf(req, "the outcome is "
+		    "unknown: database \"%s\" lost its connection while "
+		    "committing, so the changes may or may not be saved; check "
+		    "before retrying", key));
+		return;
+	}
 	sx_error(req->res, status, sx_req_printf(req, "the changes were not "
 	    "saved: database \"%s\" could not commit (%s)%s", key,
 	    sx_db_strerror(err), retry ? "; retry the request" : ""));

@@ -197,7 +197,6 @@ index_page(sx_req *req, sx_res *res)
 	sx_db_result *r;
 	sx_db_err err;
 	cJSON *data;
-	int rc;
 
 	if (db == NULL)
 		return -1;
@@ -207,9 +206,7 @@ index_page(sx_req *req, sx_res *res)
 	data = cJSON_CreateObject();
 	cJSON_AddItemToObject(data, "bookmarks", sx_db_result_json(r));
 	sx_db_result_free(r);
-	rc = sx_render(res, 200, "index", data);
-	cJSON_Delete(data);
-	return rc;
+	return sx_render(res, 200, "index", data);	/* frees data */
 }
 
 static const sx_route routes[] = {

@@ -301,13 +301,18 @@ run_one(const sx_app *app, struct sx_dbset *dbs, size_t i,
 	const sx_dbconf *db = &dbs->conf[i];
 	sx_migrate_opts o = { 0 };
 	sx_migrate_ext ext;
+	sx_db_options co;
 	char err[1024] = "";
 	sx_db_conn *c;
 	int rc;
 
 	printf("database %s: %s\n", db->keys[SX_DBKEY_SESSION],
 	    sx_dbset_redact_url(dbs->arena, db->url));
-	if (sx_db_open(db->url, NULL, &c, err, sizeof(err)) != SX_DB_OK) {
+	/* The entry's options, but a migration is not cut short at the
+	 * statement timeout meant for requests (an index on a big table). */
+	co = sx_dbconf_conn_options(db);
+	co.statement_timeout_ms = -1;
+	if (sx_db_open(db->url, &co, &c, err, sizeof(err)) != SX_DB_OK) {
 		fprintf(stderr, "db: cannot open database \"%s\": %s\n",
 		    db->keys[SX_DBKEY_SESSION], sx_dbset_redact_url(dbs->arena,
 		    err));

@@ -136,6 +136,7 @@ sx_cmd_sessions(const sx_app *app, sx_config *cfg, int argc, char **argv)
 	struct sx_dbset *dbs;
 	sx_session_store *st = NULL;
 	sx_db_conn *c = NULL;
+	sx_db_options co;
 	char err[1024] = "";
 	sessions_args a;
 	int rc, i;
@@ -162,7 +163,8 @@ sx_cmd_sessions(const sx_app *app, sx_config *cfg, int argc, char **argv)
 		    sc.table, sx_session_strerror(SX_SESSION_ERR_TABLE));
 		goto done;
 	}
-	if (sx_db_open(dbs->conf[i].url, NULL, &c, err, sizeof(err)) != SX_DB_OK) {
+	co = sx_dbconf_conn_options(&dbs->conf[i]);
+	if (sx_db_open(dbs->conf[i].url, &co, &c, err, sizeof(err)) != SX_DB_OK) {
 		fprintf(stderr, "sessions: cannot open database \"%s\": %s\n",
 		    dbs->conf[i].keys[SX_DBKEY_SESSION], err);
 		goto done;

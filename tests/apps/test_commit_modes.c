@@ -208,6 +208,56 @@ deferred(apptest_driver d)
 Test(commit_modes, deferred_constraint_sqlite) { deferred(APPTEST_SQLITE); }
 Test(commit_modes, deferred_constraint_postgres) { deferred(APPTEST_PG); }
 
+/* Runs sql on url through a connection of the test's own. */
+static void
+exec_direct(const char *url, const char *sql)
+{
+	char errbuf[256];
+	sx_db_conn *c;
+
+	cr_assert_eq(sx_db_open(url, NULL, &c, errbuf, sizeof(errbuf)),
+	    SX_DB_OK, "%s", errbuf);
+	cr_assert_eq(sx_db_exec_script(c, sql), SX_DB_OK, "%s",
+	    sx_db_last_error(c)->message);
+	sx_db_close(c);
+}
+
+/* The server session dies while COMMIT runs (a deferred trigger ends its
+ * own backend): the client cannot know whether the commit took, so the
+ * answer must say the outcome is unknown, not that nothing was saved,
+ * and must not invite a blind retry. The next request gets a fresh
+ * connection. */
+Test(commit_modes, connection_lost_during_commit_postgres)
+{
+	char *url = apptest_url(APPTEST_PG, "lost");
+	sx_test_client *tc = client(url, "autocommit", NULL);
+	sx_test_response *r;
+
+	cr_assert_eq(apptest_status(tc, "POST", "/items?status=201", NULL), 201);
+	exec_direct(url,
+	    "CREATE FUNCTION die_at_commit() RETURNS trigger LANGUAGE plpgsql "
+	    "AS $$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); "
+	    "PERFORM pg_sleep(5); RETURN NULL; END $$;"
+	    "CREATE CONSTRAINT TRIGGER die AFTER INSERT ON items "
+	    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+	    "EXECUTE FUNCTION die_at_commit();");
+	r = apptest_request(tc, "POST", "/items?status=201", NULL);
+	cr_assert_eq(r->status, 500, "%d %s", r->status, r->body);
+	cr_assert_not_null(strstr(r->body, "the outcome is unknown: database "
+	    "\\\"db_session\\\" lost its connection while committing"), "%s",
+	    r->body);
+	cr_assert_null(strstr(r->body, "not saved"), "%s", r->body);
+	cr_assert_null(sx_test_header(r, "Retry-After"));
+	sx_test_response_free(r);
+	exec_direct(url, "DROP TRIGGER die ON items");
+	/* the server rolled it back: one row, and the pool recovers */
+	cr_assert_eq(count_direct(url), 1);
+	cr_assert_eq(apptest_status(tc, "POST", "/items?status=201", NULL), 201);
+	cr_assert_eq(count_direct(url), 2);
+	sx_test_client_free(tc);
+	free(url);
+}
+
 /* Another connection holds SQLite's write lock: the request cannot get its
  * transaction (the driver begins IMMEDIATE, so SQLite reports busy at the
  * start rather than at COMMIT), and the client is told to retry. */

@@ -50,6 +50,33 @@ Test(pool, bad_url_refused_at_creation)
 	cr_expect(strstr(err, "unknown scheme") != NULL, "%s", err);
 }
 
+/* A refused URL is quoted in the message with its password masked, also
+ * when the user name holds a quote (RFC 3986 allows o'neil). */
+Test(pool, refused_url_message_masks_password)
+{
+	static const char *urls[] = {
+		"mysql://o'neil:Pw9Kq7Zx@db.example/x",
+		"mysql://u:Pw9Kq7Zx@db.example/x",
+		"'mysql://o'neil:Pw9Kq7Zx@db.example/x' is bad",
+		"mysql://o\"neil:Pw9Kq7Zx@db.example/x",
+	};
+	char out[256];
+
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		sx_db_pool *p = NULL;
+		char err[256] = "";
+
+		cr_expect_eq(sx_db_pool_new(urls[i], NULL, &p, err, sizeof(err)),
+		    SX_DB_ERR_URL, "%s", urls[i]);
+		cr_expect(strstr(err, "Pw9Kq7Zx") == NULL, "leaked: %s", err);
+		cr_expect(strstr(err, "********") != NULL, "not masked: %s", err);
+		sx_db_redact(urls[i], out, sizeof(out));
+		cr_expect(strstr(out, "Pw9Kq7Zx") == NULL, "leaked: %s", out);
+	}
+	sx_db_redact("postgresql://o'neil:Pw9Kq7Zx@h/db", out, sizeof(out));
+	cr_expect_str_eq(out, "postgresql://o'neil:********@h/db");
+}
+
 Test(pool, exhausted_after_timeout)
 {
 	sx_db_pool_options o = {.max_size = 1, .acquire_timeout_ms = 100};

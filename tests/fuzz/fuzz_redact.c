@@ -71,14 +71,12 @@ ends_in_scheme(const char *a)
 }
 
 /* Whether b is made of RFC 3986's user information characters (the user
- * name: ":" would start the password). Not "'": sx_db_redact takes it for
- * conninfo quoting and does not mask postgresql://o'neil:PASSWORD@host
- * yet; put it back here once it does. */
+ * name: ":" would start the password), "'" included (o'neil). */
 static bool
 is_user(const char *b)
 {
 	for (; *b != '\0'; b++)
-		if (!isalnum((unsigned char)*b) && strchr("-._~%!$&()*+,;=", *b) == NULL)
+		if (!isalnum((unsigned char)*b) && strchr("-._~%!$&'()*+,;=", *b) == NULL)
 			return false;
 	return true;
 }
