@@ -43,6 +43,3 @@ endif
 # SX_PARAMS's compile-time type check: a struct argument must not compile.
 dist_check_SCRIPTS += tests/db/params-typecheck.sh
 TESTS += tests/db/params-typecheck.sh
-# Every C snippet of db/README.md and sextant_db(3) compiles.
-dist_check_SCRIPTS += tests/db/doc-snippets.sh
-TESTS += tests/db/doc-snippets.sh

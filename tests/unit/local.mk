@@ -13,3 +13,6 @@ EXTRA_DIST += tests/unit/layering.py
 # README's, sextant.h's and sextant(3)'s example programs compile with -Wall -Wextra
 dist_check_SCRIPTS += tests/unit/snippets.sh
 TESTS += tests/unit/snippets.sh
+# Every C snippet of the READMEs, docs/ and the section 3 pages compiles.
+dist_check_SCRIPTS += tests/unit/doc-snippets.sh
+TESTS += tests/unit/doc-snippets.sh
