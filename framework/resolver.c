@@ -66,7 +66,25 @@ migrate_one(const sx_app *app, struct sx_dbset *dbs, size_t i, char *err,
 	return 0;
 }
 
-/* Checks the URL and opens the pool of database i. */
+/* Checks the URL of database i: one line in err when it does not parse. */
+static int
+check_url(struct sx_dbset *dbs, size_t i, char *err, size_t errlen)
+{
+	const sx_dbconf *db = &dbs->conf[i];
+	char why[512];
+
+	why[0] = '\0';
+	if (sx_db_url_check(db->url, why, sizeof(why)) != SX_DB_OK) {
+		/* the driver's message quotes the URL: mask it there too */
+		snprintf(err, errlen, "database \"%s\": URL does not parse: %s",
+		    db->keys[SX_DBKEY_SESSION], *why ? sx_dbset_redact_url(dbs->arena,
+		    why) : "malformed (use sqlite:PATH or postgresql://...)");
+		return -1;
+	}
+	return 0;
+}
+
+/* Opens the pool of database i (its URL checked). */
 static int
 open_one(struct sx_dbset *dbs, size_t i, char *err, size_t errlen)
 {
@@ -78,14 +96,6 @@ open_one(struct sx_dbset *dbs, size_t i, char *err, size_t errlen)
 	char why[512];
 
 	po.conn = sx_dbconf_conn_options(db);
-	why[0] = '\0';
-	if (sx_db_url_check(db->url, why, sizeof(why)) != SX_DB_OK) {
-		/* the driver's message quotes the URL: mask it there too */
-		snprintf(err, errlen, "database \"%s\": URL does not parse: %s",
-		    db->keys[SX_DBKEY_SESSION], *why ? sx_dbset_redact_url(dbs->arena,
-		    why) : "malformed (use sqlite:PATH or postgresql://...)");
-		return -1;
-	}
 	if (sx_db_pool_new(db->url, &po, &dbs->pools[i], why, sizeof(why)) !=
 	    SX_DB_OK) {
 		snprintf(err, errlen, "database \"%s\": cannot open %s: %s",
@@ -197,6 +207,10 @@ sx_dbset_open(sx_runtime *rt, char *err, size_t errlen)
 	if (dbs == NULL)
 		return -1;
 	rt->dbs = dbs;		/* freed with the runtime, even on failure */
+	/* Every URL first: a typo in one creates no file for another. */
+	for (size_t i = 0; i < dbs->n; i++)
+		if (check_url(dbs, i, err, errlen) < 0)
+			return -1;
 	for (size_t i = 0; i < dbs->n; i++)
 		if (open_one(dbs, i, err, errlen) < 0 ||
 		    probe_one(rt, i, err, errlen) < 0)

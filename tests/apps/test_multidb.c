@@ -7,6 +7,7 @@
 #include "examples/multidb/multidb.c"
 
 #include "apptest.h"
+#include <unistd.h>
 
 static sx_test_client *
 client(apptest_driver analytics)
@@ -46,12 +47,17 @@ report_by_driver(apptest_driver d)
 Test(multidb, combined_report_sqlite) { report_by_driver(APPTEST_SQLITE); }
 Test(multidb, combined_report_analytics_on_postgres) { report_by_driver(APPTEST_PG); }
 
+/* Every URL is checked before any database is opened: the primary's
+ * default file (relative, in the current folder) is not created. */
 Test(multidb, url_that_does_not_parse_is_refused)
 {
 	char err[1024];
 
+	unlink("multidb_primary.db");
 	apptest_refused(&multidb_app, (const char *const[]){ "--database",
 	    "analytics_session=mysql://x", NULL }, err, sizeof(err));
+	cr_assert_neq(access("multidb_primary.db", F_OK), 0,
+	    "a refused start-up created the primary's database file");
 	cr_assert(strncmp(err, "database \"analytics_session\": URL does not "
 	    "parse: ", 46) == 0, "%s", err);
 	cr_assert_not_null(strstr(err, "mysql://x"), "%s", err);
