@@ -10,11 +10,23 @@
  * connection is only an entry in the epoll set; a thread is taken when a
  * request has fully arrived (its PARAMS and its STDIN, or at once when
  * CONTENT_LENGTH is over the body limit so the app answers 413) and given
- * back as soon as the response is encoded. Threads never touch sockets:
- * they fill an output buffer that the loop writes without blocking. A
- * response larger than STREAM_CHUNK is handed over piece by piece: the
- * thread waits while the previous piece is still unsent, so a file of any
- * size, or a peer that reads slowly, costs a few chunks of memory.
+ * back as soon as the response is encoded. A thread fills an output
+ * buffer; a response larger than STREAM_CHUNK is handed over to the loop
+ * piece by piece, the thread waiting while the previous piece is still
+ * unsent, so a file of any size, or a peer that reads slowly, costs a few
+ * chunks of memory.
+ *
+ * The common case takes a shorter path (write_direct): a response that
+ * fits one piece, on a connection with nothing else to send, is written
+ * to the socket by its thread, and on a kept connection the job goes back
+ * on a list the loop takes on its next round, without waking it (an
+ * eventfd write, a read and an epoll round per request saved). The socket
+ * then has one writer at a time: the thread claims it (job.owner) unless
+ * the loop claimed it first to write something of its own; a loop that
+ * finds the thread writing leaves its output queued, and input that
+ * arrives meanwhile unparsed, until the job is back (finish_job). A
+ * connection closed while its job runs is only shut down, its fd closed
+ * when the job is back, so a thread never writes to a reused fd.
  *
  * A worker with no free thread takes no new connections: it leaves the
  * listening socket out of its epoll set, and puts itself back at the end
@@ -39,6 +51,7 @@
 
 #include <errno.h>
 #include <fastcgi.h>
+#include <stdatomic.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -73,6 +86,9 @@
 #define OUT_BUDGET ((size_t)32 << 20)
 /* Timeouts are checked at least this often. */
 #define TICK_MS 200
+/* How often a worker that stopped listening (no free thread) looks for
+ * jobs its threads gave back without waking it (write_direct). */
+#define LAZY_POLL_MS 2
 
 typedef struct job job;
 
@@ -104,12 +120,28 @@ struct job {
 	uint16_t id;
 	sx_buf out;		/* STDOUT records + END_REQUEST (the thread's) */
 	bool failed;		/* out of memory while encoding */
+	bool keep;		/* the request asked to keep the connection */
+	bool streamed;		/* the thread handed over a piece */
+	bool partial;		/* out holds the unsent tail of a response the
+				   thread began writing itself */
+	bool sent;		/* the thread wrote all of the response */
+	atomic_int owner;	/* who may write the socket: OWNER_* */
 	job *next;
 	/* Under the worker's lock: */
 	sx_buf piece;		/* a handed-over piece the loop has not taken */
 	bool dead;		/* its connection is gone: stop writing */
 	bool listed;		/* on the worker's pieces list */
+	bool back;		/* on the done or lazy list */
+	bool loop_waits;	/* the loop has output or input queued for the
+				   connection: wake it when back */
 	job *next_piece;
+};
+
+/* job.owner: the socket of a connection whose job is in flight. */
+enum {
+	OWNER_NONE,		/* nobody wrote: either may claim it */
+	OWNER_THREAD,		/* the thread writes (write_direct) */
+	OWNER_LOOP,		/* the loop writes; the thread hands over */
 };
 
 struct worker {
@@ -118,6 +150,7 @@ struct worker {
 	sx_fcgi_limits lim;
 	int ep, sig_fd, wake_fd, listen_fd;
 	bool listening;		/* listen_fd is in the epoll set */
+	bool listen_dirty;	/* update_listen called: see apply_listen */
 	conn *conns;
 	conn *graveyard;	/* closed this round; freed after the batch */
 	unsigned n_conns, max_conns;
@@ -127,13 +160,18 @@ struct worker {
 	bool over;		/* unsent > OUT_BUDGET (the loop's copy) */
 	long served;
 	bool draining;
+	bool collect_soon;	/* a job is on the lazy list for a connection
+				   the loop waits on: look again at once */
 	double drain_deadline;
 	/* Shared with the threads, under lock. */
 	pthread_mutex_t lock;
 	pthread_cond_t more;
 	pthread_cond_t taken;	/* the loop took a piece, or a job died */
 	job *todo, *todo_tail, *done, *pieces;
+	job *lazy;		/* jobs back without a wake-up */
+	atomic_bool lazy_pending; /* lazy is not empty (read without lock) */
 	bool quit;
+	atomic_bool draining_pub; /* the loop's draining, for the threads */
 	bool over_budget;	/* threads wait before handing over more */
 };
 
@@ -203,6 +241,7 @@ hand_over(job *j)
 		pthread_mutex_unlock(&w->lock);
 		return -1;
 	}
+	j->streamed = true;
 	spare = j->piece;
 	j->piece = j->out;
 	j->out = spare;
@@ -233,6 +272,46 @@ job_write(void *ctx, const char *buf, size_t n)
 	return 0;
 }
 
+/*
+ * Writes a finished response to its socket from the thread, when the
+ * loop has not claimed the socket and the response was not streamed.
+ * Returns true when all of it went out. A write that would block or
+ * fails leaves the rest in j->out (partial: the loop sends it first); a
+ * failure shows to the loop as a hang-up.
+ */
+static bool
+write_direct(job *j)
+{
+	int none = OWNER_NONE;
+	size_t off = 0;
+
+	/* While draining the loop writes, so the goodbye goes with it. */
+	if (j->failed || j->streamed || j->out.len == 0 ||
+	    atomic_load(&j->w->draining_pub) ||
+	    !atomic_compare_exchange_strong(&j->owner, &none, OWNER_THREAD))
+		return false;
+	while (off < j->out.len) {
+		ssize_t n = write(j->c->fd, j->out.data + off, j->out.len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	if (off == j->out.len) {
+		sx_buf_reset(&j->out);
+		j->sent = true;
+		return true;
+	}
+	if (off > 0) {
+		memmove(j->out.data, j->out.data + off, j->out.len - off);
+		j->out.len -= off;
+		j->partial = true;
+	}
+	return false;
+}
+
 /* Takes jobs until told to quit; a response is encoded into the job's
  * buffer (large ones handed over in pieces, hand_over), then the job goes
  * back to the loop through the done list and the eventfd. */
@@ -244,7 +323,7 @@ thread_main(void *arg)
 
 	for (;;) {
 		job *j;
-		bool wake;
+		bool wake, direct;
 		int rc;
 
 		pthread_mutex_lock(&w->lock);
@@ -269,10 +348,21 @@ thread_main(void *arg)
 				j->failed = true;
 			sx_arena_reset(a);
 		}
+		direct = write_direct(j);
 		pthread_mutex_lock(&w->lock);
-		wake = loop_needs_wake(w);
-		j->next = w->done;
-		w->done = j;
+		j->back = true;
+		if (direct && j->keep && !j->loop_waits && !j->dead &&
+		    !atomic_load(&w->draining_pub)) {
+			wake = false;
+			j->next = w->lazy;
+			w->lazy = j;
+			atomic_store_explicit(&w->lazy_pending, true,
+			    memory_order_release);
+		} else {
+			wake = loop_needs_wake(w);
+			j->next = w->done;
+			w->done = j;
+		}
 		pthread_mutex_unlock(&w->lock);
 		if (wake)
 			wake_loop(w);
@@ -318,11 +408,23 @@ can_accept(const worker *w)
 	    w->busy + w->fresh < (unsigned)w->wc->threads;
 }
 
-/* Watches the listening socket exactly while the worker can accept. */
+/* Watches the listening socket exactly while the worker can accept: once
+ * a round of the loop (apply_listen), as a round that dispatches and
+ * finishes requests may cross the limit both ways, each crossing an
+ * epoll_ctl call. */
 static void
 update_listen(worker *w)
 {
-	listen_on(w, can_accept(w));
+	w->listen_dirty = true;
+}
+
+static void
+apply_listen(worker *w)
+{
+	if (w->listen_dirty) {
+		w->listen_dirty = false;
+		listen_on(w, can_accept(w));
+	}
 }
 
 /* Keeps the worker's total of unsent output (OUT_BUDGET): counts c's
@@ -362,15 +464,22 @@ conn_unfresh(worker *w, conn *c)
 }
 
 /* Closes a connection. While a thread still runs its request, the memory
- * stays until the job comes back (finish_job closes it again), and the
- * thread is told to stop writing. The memory goes to the graveyard, not
- * free(): later events of the same epoll batch may still point at it. */
+ * and the fd stay until the job comes back (finish_job closes it again):
+ * the socket is only shut down, so a thread writing to it (write_direct)
+ * fails instead of writing to a reused fd, and the thread is told to stop
+ * writing. The memory goes to the graveyard, not free(): later events of
+ * the same epoll batch may still point at it. */
 static void
 conn_close(worker *w, conn *c)
 {
 	if (!c->closed) {
 		epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
-		close(c->fd);
+		if (c->job != NULL) {
+			shutdown(c->fd, SHUT_RDWR);
+		} else {
+			close(c->fd);
+			c->fd = -1;
+		}
 		c->closed = true;
 		conn_unfresh(w, c);
 		recount(w, c);
@@ -381,6 +490,10 @@ conn_close(worker *w, conn *c)
 		pthread_cond_broadcast(&w->taken);
 		pthread_mutex_unlock(&w->lock);
 		return;
+	}
+	if (c->fd >= 0) {
+		close(c->fd);
+		c->fd = -1;
 	}
 	if (c->prev != NULL)
 		c->prev->next = c->next;
@@ -455,6 +568,39 @@ take_piece(worker *w, conn *c)
 	return took;
 }
 
+static void conn_parse(worker *w, conn *c);
+
+/*
+ * Whether the loop may write to c, or parse its input, now. With no job
+ * in flight, or one whose socket the loop owns, it may. Otherwise it
+ * claims the socket; when the thread claimed it first (write_direct),
+ * the loop's output and input wait until the job is back: the thread
+ * wakes the loop (loop_waits) or, if the job is already back on the lazy
+ * list, the loop looks at once (collect_soon).
+ */
+static bool
+loop_may_write(worker *w, conn *c)
+{
+	job *j = c->job;
+	int none = OWNER_NONE;
+
+	if (j == NULL || atomic_load(&j->owner) == OWNER_LOOP ||
+	    atomic_compare_exchange_strong(&j->owner, &none, OWNER_LOOP))
+		return true;
+	pthread_mutex_lock(&w->lock);
+	if (j->back)
+		w->collect_soon = true;
+	else
+		j->loop_waits = true;
+	pthread_mutex_unlock(&w->lock);
+	/* Output waiting must not make EPOLLOUT fire in a loop. Input was
+	 * read: EPOLLIN stays, as nginx sends nothing more before our
+	 * answer (and if it did, it would be read and wait too). */
+	if (c->events & EPOLLOUT)
+		set_events(w, c, 0);
+	return false;
+}
+
 /* Writes what is pending without blocking, taking the next piece of a
  * streamed response as each is sent; then lingers or waits for the next
  * request. Output left unsent must make progress within --write-timeout
@@ -465,6 +611,8 @@ conn_flush(worker *w, conn *c)
 	sx_fcgi_conn *fc = &c->fc;
 	bool progress = false;
 
+	if (!loop_may_write(w, c))
+		return;
 	do {
 		while (fc->out_off < fc->out.len) {
 			ssize_t n = write(c->fd, fc->out.data + fc->out_off,
@@ -500,6 +648,11 @@ conn_flush(worker *w, conn *c)
 		return;
 	}
 	set_events(w, c, EPOLLIN);
+	/* Input that arrived while the thread wrote (loop_may_write). */
+	if (c->job == NULL && fc->in.len > fc->in_off) {
+		c->deadline = sx_now_ms() + w->wc->read_timeout_ms;
+		conn_parse(w, c);
+	}
 }
 
 /* Queues a complete request for the threads. */
@@ -518,6 +671,11 @@ dispatch(worker *w, conn *c)
 	j->body.data = c->fc.body.data != NULL ? c->fc.body.data : "";
 	j->body.len = c->fc.body.len;
 	j->id = c->fc.id;
+	j->keep = c->fc.keep_conn;
+	/* Output of the loop's still queued: it goes first, so the loop
+	 * writes the response after it. */
+	atomic_init(&j->owner, c->fc.out_off < c->fc.out.len ? OWNER_LOOP :
+	    OWNER_NONE);
 	c->fc.state = SX_FCGI_BUSY;
 	c->job = j;
 	c->deadline = 0;
@@ -540,7 +698,6 @@ conn_read(worker *w, conn *c)
 {
 	sx_fcgi_conn *fc = &c->fc;
 	bool was_idle = conn_idle(c);
-	sx_fcgi_err err;
 	ssize_t n;
 
 	/* Backpressure: a peer that does not read our replies gets no more
@@ -572,6 +729,17 @@ conn_read(worker *w, conn *c)
 	c->last_ms = sx_now_ms();
 	if (was_idle)
 		c->deadline = c->last_ms + w->wc->read_timeout_ms;
+	if (loop_may_write(w, c))	/* else parsed when the job is back */
+		conn_parse(w, c);
+}
+
+/* Parses what arrived and dispatches a completed request. */
+static void
+conn_parse(worker *w, conn *c)
+{
+	sx_fcgi_conn *fc = &c->fc;
+	sx_fcgi_err err;
+
 	if ((err = sx_fcgi_parse(fc)) != SX_FCGI_OK) {
 		sx_logf(&w->rt->log, "worker %ld: closing a FastCGI "
 		    "connection: %s", (long)getpid(), sx_fcgi_strerror(err));
@@ -591,6 +759,22 @@ conn_read(worker *w, conn *c)
 static int
 append_rest(sx_fcgi_conn *fc, job *j)
 {
+	if (j->partial) {
+		/* The tail of a record the thread began writing goes first;
+		 * output the loop queued meanwhile (whole records) after. */
+		sx_buf rest = j->out;
+
+		j->out = (sx_buf)SX_BUF_INIT;
+		if (sx_buf_append(&rest, fc->out.data + fc->out_off,
+		    fc->out.len - fc->out_off) < 0) {
+			sx_buf_free(&rest);
+			return -1;
+		}
+		sx_buf_free(&fc->out);
+		fc->out = rest;
+		fc->out_off = 0;
+		return 0;
+	}
 	if (fc->out_off == fc->out.len && j->piece.len == 0) {
 		sx_buf_free(&fc->out);
 		fc->out = j->out;
@@ -606,13 +790,18 @@ append_rest(sx_fcgi_conn *fc, job *j)
 
 /* Takes a finished job back: its response goes out on its connection.
  * While draining, a kept connection says goodbye after it (see the top
- * of this file) and is closed once nginx has read it. */
+ * of this file) and is closed once nginx has read it. A response its
+ * thread already wrote whole (write_direct) cannot carry the goodbye any
+ * more: nginx may have sent the next request already, so the connection
+ * stays kept, its next request (if any) is served and says goodbye, and
+ * a quiet one is closed after DRAIN_QUIET_MS like any kept connection. */
 static void
 finish_job(worker *w, job *j)
 {
 	conn *c = j->c;
 	sx_fcgi_conn *fc = &c->fc;
 	bool keep = fc->keep_conn, drop = c->closed || j->failed;
+	bool bye = w->draining && !j->sent;
 
 	w->busy--;
 	w->served++;
@@ -628,10 +817,10 @@ finish_job(worker *w, job *j)
 		conn_close(w, c);
 		return;
 	}
-	if (keep && w->draining && sx_fcgi_put_goodbye(&fc->out, fc->id) < 0)
+	if (keep && bye && sx_fcgi_put_goodbye(&fc->out, fc->id) < 0)
 		keep = false;
 	sx_fcgi_request_done(fc);
-	if (!keep || w->draining)
+	if (!keep || bye)
 		fc->close_after_flush = true;
 	else
 		set_idle_deadline(w, c);
@@ -639,18 +828,20 @@ finish_job(worker *w, job *j)
 	conn_flush(w, c);
 }
 
-/* Takes the streamed pieces and the finished jobs the threads left. */
+/* Takes the streamed pieces and the finished jobs the threads left, those
+ * that woke the loop and those that did not. */
 static void
-collect_done(worker *w)
+take_back(worker *w)
 {
-	uint64_t count;
-	job *j, *next, *pieces;
+	job *j, *next, *pieces, *lazy;
 
-	if (read(w->wake_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
-		return;
+	w->collect_soon = false;
 	pthread_mutex_lock(&w->lock);
 	j = w->done;
 	w->done = NULL;
+	lazy = w->lazy;
+	w->lazy = NULL;
+	atomic_store_explicit(&w->lazy_pending, false, memory_order_relaxed);
 	pieces = w->pieces;
 	w->pieces = NULL;
 	for (job *p = pieces; p != NULL; p = p->next_piece)
@@ -663,6 +854,21 @@ collect_done(worker *w)
 		next = j->next;
 		finish_job(w, j);
 	}
+	for (j = lazy; j != NULL; j = next) {
+		next = j->next;
+		finish_job(w, j);
+	}
+}
+
+/* The loop's wake-up: the eventfd counter, then what came back. */
+static void
+collect_done(worker *w)
+{
+	uint64_t count;
+
+	if (read(w->wake_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		return;
+	take_back(w);
 }
 
 /*
@@ -778,6 +984,7 @@ start_drain(worker *w, const char *why)
 	if (w->draining)
 		return;
 	w->draining = true;
+	atomic_store(&w->draining_pub, true);
 	w->drain_deadline = sx_now_ms() + w->wc->shutdown_timeout_s * 1000.0;
 	listen_on(w, false);
 	notify_supervisor(w, SX_WORKER_DRAINING);
@@ -833,8 +1040,11 @@ on_event(worker *w, struct epoll_event *ev)
 		collect_done(w);
 	} else if (!c->closed) {
 		/* With output pending only EPOLLOUT is registered; a hang-up
-		 * then shows as a failed write. */
-		if (c->fc.out_off < c->fc.out.len)
+		 * then shows as a failed write. One whose output waits for
+		 * its job (loop_may_write) watches no event but these. */
+		if (c->job != NULL && (ev->events & (EPOLLHUP | EPOLLERR)))
+			conn_close(w, c);
+		else if (c->fc.out_off < c->fc.out.len)
 			conn_flush(w, c);
 		else
 			conn_read(w, c);
@@ -888,9 +1098,18 @@ run_loop(worker *w)
 
 		if (w->draining && w->n_conns == 0 && w->busy == 0)
 			return true;
-		n = epoll_wait(w->ep, evs, (int)SX_NELEM(evs), TICK_MS);
+		apply_listen(w);
+		/* Jobs may come back without a wake-up (write_direct): a
+		 * worker that waits for a free thread looks often. */
+		n = epoll_wait(w->ep, evs, (int)SX_NELEM(evs), w->collect_soon ?
+		    0 : !w->listening && w->busy > 0 ? LAZY_POLL_MS : TICK_MS);
 		if (n < 0 && errno != EINTR)
 			return w->busy == 0;
+		/* First, so a connection whose response went out is idle
+		 * again before its next request is read. */
+		if (w->collect_soon || atomic_load_explicit(&w->lazy_pending,
+		    memory_order_acquire))
+			take_back(w);
 		for (i = 0; i < n; i++)
 			on_event(w, &evs[i]);
 		now = sx_now_ms();
@@ -933,6 +1152,8 @@ sx_worker_run(const sx_worker_config *wc)
 	w.lim.max_conns = w.max_conns;
 	w.sig_fd = sx_server_signalfd(false);
 	pthread_mutex_init(&w.lock, NULL);
+	atomic_init(&w.lazy_pending, false);
+	atomic_init(&w.draining_pub, false);
 	pthread_cond_init(&w.more, NULL);
 	pthread_cond_init(&w.taken, NULL);
 	w.ep = epoll_create1(EPOLL_CLOEXEC);
@@ -951,6 +1172,7 @@ sx_worker_run(const sx_worker_config *wc)
 		    &w) != 0)
 			break;
 	update_listen(&w);
+	apply_listen(&w);
 	notify_supervisor(&w, SX_WORKER_READY);
 	if (!run_loop(&w)) {
 		/* Threads still run handlers that use the runtime and the
