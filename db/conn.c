@@ -487,18 +487,6 @@ sx_db_own(sx_db_conn *c, sx_db_owned *o)
 	c->owned = o;
 }
 
-void
-sx_db_disown(sx_db_owned *o)
-{
-	if (o->prev == NULL)
-		return;
-	*o->prev = o->next;
-	if (o->next != NULL)
-		o->next->prev = o->prev;
-	o->next = NULL;
-	o->prev = NULL;
-}
-
 /*
  * Turning the scope on lists every result and scalar text the connection
  * hands out from then on; turning it off frees whatever is still listed

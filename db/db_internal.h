@@ -62,7 +62,17 @@ typedef struct sx_db_owned {
 /* Lists o with c when c is in request scope. */
 void sx_db_own(sx_db_conn *c, sx_db_owned *o);
 /* Takes o off its connection's list, if it is on one. */
-void sx_db_disown(sx_db_owned *o);
+static inline void
+sx_db_disown(sx_db_owned *o)
+{
+	if (o->prev == NULL)
+		return;
+	*o->prev = o->next;
+	if (o->next != NULL)
+		o->next->prev = o->prev;
+	o->next = NULL;
+	o->prev = NULL;
+}
 
 typedef struct sx_db_cell {
 	sx_db_type type;

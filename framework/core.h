@@ -132,6 +132,8 @@ int sx_dispatch(sx_runtime *rt, const sx_io *io, sx_arena *arena);
  * no groups. NULL with a one-line message when a group is malformed. */
 const sx_app *sx_routes_flatten(const sx_app *app, sx_arena *arena, char *err,
     size_t errlen);
+/* True when the route declares key among its dependencies. */
+bool sx_route_declares(const sx_route *route, const char *key);
 
 /* ---- guards.c ----------------------------------------------------------- */
 

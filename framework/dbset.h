@@ -136,8 +136,6 @@ sx_db_conn *sx_deps_conn(sx_req *req, size_t i, sx_dbkey kind);
 /* Records why an injection failed (the handler's failure passes it on)
  * and returns NULL. */
 void *sx_inject_failed(sx_req *req, int status, const char *msg);
-/* True when the route declares key among its dependencies. */
-bool sx_route_declares(const sx_route *route, const char *key);
 
 /* The index in dbs of the database that holds the sessions (cfg's
  * database, else the first), or -1 with a one-line message (sessions.c). */

@@ -241,16 +241,6 @@ sx_inject_failed(sx_req *req, int status, const char *msg)
 	return NULL;
 }
 
-bool
-sx_route_declares(const sx_route *route, const char *key)
-{
-	for (const char *const *d = route != NULL ? route->deps : NULL;
-	    d != NULL && *d != NULL; d++)
-		if (strcmp(*d, key) == 0)
-			return true;
-	return false;
-}
-
 /* 503 for what passes (busy, exhausted, down), 504 for a statement
  * timeout, 500 for the rest. */
 static int

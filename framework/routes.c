@@ -121,3 +121,13 @@ nomem:
 	snprintf(err, errlen, "route table: out of memory");
 	return NULL;
 }
+
+bool
+sx_route_declares(const sx_route *route, const char *key)
+{
+	for (const char *const *d = route != NULL ? route->deps : NULL;
+	    d != NULL && *d != NULL; d++)
+		if (strcmp(*d, key) == 0)
+			return true;
+	return false;
+}
