@@ -313,8 +313,9 @@ write_direct(job *j)
 }
 
 /* Takes jobs until told to quit; a response is encoded into the job's
- * buffer (large ones handed over in pieces, hand_over), then the job goes
- * back to the loop through the done list and the eventfd. */
+ * buffer (large ones handed over in pieces, hand_over) and, when it can
+ * be, written here (write_direct); then the job goes back to the loop:
+ * through the lazy list, or the done list and the eventfd. */
 static void *
 thread_main(void *arg)
 {
