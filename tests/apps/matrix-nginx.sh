@@ -53,8 +53,10 @@ ibibicrci 400 1 1 1
 "
 
 # steps DRIVER URL MODE: every steps case in one mode (app already running).
+# Each case's count after is the next one's before (one process less).
 steps() {
-	local driver=$1 url=$2 mode=$3 ops st km ka kr k want before
+	local driver=$1 url=$2 mode=$3 ops st km ka kr k want before after
+	before=$(direct_count "$url")
 	while read -r ops st km ka kr; do
 		[ -n "$ops" ] || continue
 		case $mode in
@@ -64,11 +66,12 @@ steps() {
 		esac
 		want=$st
 		[ "$st" = fail ] && want=500
-		before=$(direct_count "$url")
 		sx_check "$driver $mode steps $ops status=$st" "$want" \
 			"$(sx_req POST "/items/steps?ops=$ops&status=$st")"
+		after=$(direct_count "$url")
 		sx_check "$driver $mode steps $ops status=$st rows kept" "$k" \
-			"$(( $(direct_count "$url") - before ))"
+			"$((after - before))"
+		before=$after
 	done <<<"$steps_cases"
 }
 
@@ -91,13 +94,14 @@ matrix() {
 		[ -n "${SX_BASE:-}" ] || sx_start_nginx
 		kept=kept_$mode
 		set -- ${!kept}
+		before=$(count)
 		for s in $statuses; do
 			k=$1
 			shift
-			before=$(count)
 			sx_check "$driver $mode POST status=$s" "$s" "$(sx_req POST "/items?status=$s")"
 			after=$(count)
 			sx_check "$driver $mode status=$s rows kept" "$k" "$((after - before))"
+			before=$after
 		done
 		steps "$driver" "$url" "$mode"
 	done

@@ -26,11 +26,10 @@ sx_check_contains "an unknown record type gets UNKNOWN_TYPE" "UNKNOWN_TYPE=99" "
 sx_check_contains "a direct FastCGI request" "Hello, World!" "$(python3 "$SXS_CLIENT" get "$SX_SOCK" /)"
 
 python3 "$SXS_CLIENT" flood "$SX_SOCK" 400 >/dev/null
+python3 "$SXS_CLIENT" get "$SX_SOCK" $(seq -f '/greet/n%g' 1 40) >"$SX_TMP/after-flood"
 ok=0
 for i in $(seq 1 40); do
-	case $(python3 "$SXS_CLIENT" get "$SX_SOCK" "/greet/n$i") in
-	*"{\"hello\":\"n$i\"}"*) ok=$((ok + 1)) ;;
-	esac
+	grep -qF "{\"hello\":\"n$i\"}" "$SX_TMP/after-flood" && ok=$((ok + 1))
 done
 sx_check "after the flood, normal requests are all answered" 40 "$ok"
 sx_check "no worker was lost to the flood" "$before" "$(sxs_workers)"

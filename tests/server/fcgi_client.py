@@ -4,7 +4,8 @@
   fcgi_client.py seeds DIR              write the fuzz seed corpus to DIR
   fcgi_client.py mutate SEEDS OUT N     write N mutated inputs (fixed seed)
   fcgi_client.py flood SOCKET N         N connections of malformed input
-  fcgi_client.py get SOCKET PATH        one request; prints status and body
+  fcgi_client.py get SOCKET PATH...     one request per PATH, each on its own
+                                        connection; prints status and body
   fcgi_client.py values SOCKET          GET_VALUES; prints the reply pairs
   fcgi_client.py stall SOCKET PATH N WAIT
                                         N connections each ask for PATH and
@@ -252,7 +253,10 @@ if __name__ == "__main__":
     elif cmd == "flood":
         flood(sys.argv[2], int(sys.argv[3]))
     elif cmd == "get":
-        get(sys.argv[2], sys.argv[3])
+        for i, p in enumerate(sys.argv[3:]):
+            if i > 0:
+                sys.stdout.write("\n")
+            get(sys.argv[2], p)
     elif cmd == "values":
         values(sys.argv[2])
     elif cmd == "stall":
