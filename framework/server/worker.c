@@ -150,6 +150,7 @@ struct worker {
 	sx_fcgi_limits lim;
 	int ep, sig_fd, wake_fd, listen_fd;
 	bool listening;		/* listen_fd is in the epoll set */
+	bool tcp;		/* listen_fd is a TCP socket */
 	bool listen_dirty;	/* update_listen called: see apply_listen */
 	conn *conns;
 	conn *graveyard;	/* closed this round; freed after the batch */
@@ -474,8 +475,10 @@ static void
 conn_close(worker *w, conn *c)
 {
 	if (!c->closed) {
-		epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
+		/* close() takes the fd out of the epoll set by itself (no
+		 * other process holds it); a socket only shut down stays. */
 		if (c->job != NULL) {
+			epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
 			shutdown(c->fd, SHUT_RDWR);
 		} else {
 			close(c->fd);
@@ -898,8 +901,10 @@ accept_some(worker *w)
 				    strerror(errno));
 			break;
 		}
-		/* A response goes out in one write; no Nagle delay after it. */
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+		/* A response goes out in one write; no Nagle delay after it
+		 * (TCP only: a unix socket has no Nagle). */
+		if (w->tcp)
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
 			close(fd);
 			break;
@@ -1148,6 +1153,14 @@ sx_worker_run(const sx_worker_config *wc)
 
 	sx_logger_buffer(&w.rt->log);	/* log.h: written out at close */
 	w.max_conns = conn_limit();
+	{
+		int domain = 0;
+		socklen_t len = sizeof(domain);
+
+		w.tcp = getsockopt(wc->listen_fd, SOL_SOCKET, SO_DOMAIN,
+		    &domain, &len) == 0 && (domain == AF_INET ||
+		    domain == AF_INET6);
+	}
 	w.lim.max_params = MAX_PARAMS;
 	w.lim.max_body = wc->rt->max_body;
 	w.lim.max_conns = w.max_conns;
