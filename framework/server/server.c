@@ -3,8 +3,10 @@
  * one it inherited), forks the workers (worker.c), restarts one that
  * dies, and turns signals into orders:
  *
- *   SIGTERM, SIGINT, SIGQUIT  workers stop accepting and finish what they
- *                             hold (bounded by --shutdown-timeout); exit 0
+ *   SIGTERM, SIGINT, SIGQUIT  no new connection is let in (close_door); the
+ *                             workers take the ones already queued, finish
+ *                             what they hold (bounded by --shutdown-timeout)
+ *                             and exit; exit 0
  *   SIGHUP                    new workers start; once each is ready, the one
  *                             it replaces drains and exits: nothing fails
  *   SIGUSR1                   every process reopens its log file
@@ -23,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/filter.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pwd.h>
@@ -469,9 +472,43 @@ reap(supervisor *s)
 	}
 }
 
+/*
+ * Closes the door before a stop. Connections the kernel completed but no
+ * worker accepted yet wait in the listening socket's queue; closing the
+ * socket resets them, and nginx does not resend a POST it has written on
+ * one. So no new connection may complete any more, while the queued ones
+ * stay for the workers to take (SX_WORKER_SIG_STOP):
+ *   TCP     a socket filter that drops every packet: a new SYN goes
+ *           unanswered, and once the socket is closed the client's next
+ *           try is refused, which nginx fails over to the next server;
+ *   unix    shut down for reading: connect() is refused at once.
+ * Only a socket this process opened: one inherited from systemd outlives
+ * us, and so does its queue, which the next instance serves.
+ */
+static bool
+close_door(supervisor *s)
+{
+	struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog prog = { .len = 1, .filter = &drop };
+	int rc;
+
+	if (s->cfg->listen == NULL)
+		return false;
+	rc = is_unix_path(s->cfg->listen) ? shutdown(s->listen_fd, SHUT_RD) :
+	    setsockopt(s->listen_fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+	    sizeof(prog));
+	if (rc < 0)
+		sx_logf(&s->log, "%s: cannot stop new connections on %s before "
+		    "stopping (%s): connections queued at the stop may be reset",
+		    s->app->name, s->cfg->listen, strerror(errno));
+	return rc == 0;
+}
+
 static void
 stop_all(supervisor *s, const char *why)
 {
+	int sig;
+
 	if (s->stopping)
 		return;
 	s->stopping = true;
@@ -481,8 +518,11 @@ stop_all(supervisor *s, const char *why)
 	    1000.0 + 2000.0;
 	sx_logf(&s->log, "%s: %s; stopping %d worker(s)", s->app->name, why,
 	    s->n_procs);
+	/* With the door open (systemd's socket), a worker taking the queue
+	 * would take new connections too: it only drains. */
+	sig = close_door(s) ? SX_WORKER_SIG_STOP : SIGTERM;
 	for (int i = 0; i < s->n_procs; i++)
-		kill(s->procs[i].pid, SIGTERM);
+		kill(s->procs[i].pid, sig);
 }
 
 /*

@@ -40,7 +40,10 @@
  * (sx_fcgi_put_goodbye), which makes nginx close the connection instead of
  * keeping it, and the worker then closes its side. A kept connection that
  * carries nothing for DRAIN_QUIET_MS is at the bottom of nginx's pool
- * (nginx reuses the most recent first) and gets a clean FIN.
+ * (nginx reuses the most recent first) and gets a clean FIN. When the
+ * whole server stops, the supervisor first closes the listening socket to
+ * new connections, and each worker takes the ones still queued on it
+ * (take_queued) before draining: closing the socket would reset them.
  *
  * Signals are blocked in every thread and read from a signalfd in the loop,
  * so no accept() or read() is ever interrupted half-way and no handler
@@ -190,6 +193,7 @@ sx_server_signalfd(bool with_chld)
 	sigaddset(&mask, SIGQUIT);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SX_WORKER_SIG_STOP);
 	if (with_chld)
 		sigaddset(&mask, SIGCHLD);
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
@@ -881,55 +885,79 @@ collect_done(worker *w)
  * the listening socket's wait queue: EPOLLEXCLUSIVE wakes the first worker
  * waiting in the queue, so the next connection wakes another worker first.
  */
+/* Accepts one connection into the epoll set; false when none is queued
+ * (or the socket is closed to new ones) or it cannot be taken. */
+static bool
+accept_one(worker *w)
+{
+	struct epoll_event ev;
+	const int on = 1;
+	conn *c;
+	int fd;
+
+	do
+		fd = accept4(w->listen_fd, NULL, NULL,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	while (fd < 0 && (errno == EINTR || errno == ECONNABORTED));
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE)
+			sx_logf(&w->rt->log, "worker %ld: accept: %s (raise "
+			    "the open-files limit, ulimit -n)", (long)getpid(),
+			    strerror(errno));
+		return false;
+	}
+	/* A response goes out in one write; no Nagle delay after it (TCP
+	 * only: a unix socket has no Nagle). */
+	if (w->tcp)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return false;
+	}
+	c->fd = fd;
+	sx_fcgi_conn_init(&c->fc, &w->lim);
+	c->deadline = sx_now_ms() + w->wc->read_timeout_ms;
+	c->events = EPOLLIN;
+	ev.events = EPOLLIN;
+	ev.data.ptr = c;
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		close(fd);
+		sx_fcgi_conn_free(&c->fc);
+		free(c);
+		return false;
+	}
+	if ((c->next = w->conns) != NULL)
+		c->next->prev = c;
+	w->conns = c;
+	w->n_conns++;
+	c->fresh = true;
+	w->fresh++;
+	return true;
+}
+
 static void
 accept_some(worker *w)
 {
-	while (can_accept(w)) {
-		int fd = accept4(w->listen_fd, NULL, NULL,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		struct epoll_event ev;
-		const int on = 1;
-		conn *c;
-
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EMFILE || errno == ENFILE)
-				sx_logf(&w->rt->log, "worker %ld: accept: "
-				    "%s (raise the open-files limit, "
-				    "ulimit -n)", (long)getpid(),
-				    strerror(errno));
-			break;
-		}
-		/* A response goes out in one write; no Nagle delay after it
-		 * (TCP only: a unix socket has no Nagle). */
-		if (w->tcp)
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-		if ((c = calloc(1, sizeof(*c))) == NULL) {
-			close(fd);
-			break;
-		}
-		c->fd = fd;
-		sx_fcgi_conn_init(&c->fc, &w->lim);
-		c->deadline = sx_now_ms() + w->wc->read_timeout_ms;
-		c->events = EPOLLIN;
-		ev.events = EPOLLIN;
-		ev.data.ptr = c;
-		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
-			close(fd);
-			sx_fcgi_conn_free(&c->fc);
-			free(c);
-			break;
-		}
-		if ((c->next = w->conns) != NULL)
-			c->next->prev = c;
-		w->conns = c;
-		w->n_conns++;
-		c->fresh = true;
-		w->fresh++;
-	}
+	while (can_accept(w) && accept_one(w))
+		continue;
 	listen_on(w, false);
 	update_listen(w);
+}
+
+/* The server stops and the supervisor closed the door (server.c,
+ * close_door): takes every connection still queued on the listening
+ * socket, however busy the threads are (their requests wait for one, as
+ * any request does), since closing the socket would reset them. Nothing
+ * new can join the queue, so one sweep per worker empties it. */
+static unsigned
+take_queued(worker *w)
+{
+	unsigned n = 0;
+
+	while (w->listen_fd >= 0 && w->n_conns < w->max_conns &&
+	    accept_one(w))
+		n++;
+	return n;
 }
 
 /* Drops connections whose request did not arrive in time, whose output
@@ -1024,6 +1052,16 @@ on_signal(worker *w)
 		case SIGTERM: case SIGINT: case SIGQUIT:
 			start_drain(w, "stop requested");
 			break;
+		case SX_WORKER_SIG_STOP: {
+			unsigned n = take_queued(w);
+
+			if (n > 0)
+				sx_logf(&w->rt->log, "worker %ld: took %u "
+				    "queued connection(s) before stopping",
+				    (long)getpid(), n);
+			start_drain(w, "stop requested");
+			break;
+		}
 		case SIGUSR1:
 			reopen_log(w);
 			break;

@@ -7,6 +7,8 @@
 
 #include "core.h"
 
+#include <signal.h>
+
 /* How a worker process ends (its exit status). */
 typedef enum sx_worker_exit {
 	SX_WORKER_EXIT_OK = 0,		/* drained: every request finished */
@@ -22,6 +24,13 @@ typedef enum sx_worker_exit {
 /* Bytes a worker writes on its status pipe. */
 #define SX_WORKER_READY 'R'	/* serving */
 #define SX_WORKER_DRAINING 'D'	/* stopped accepting (recycling or told to) */
+
+/* Signals the supervisor sends a worker. SIGTERM (a SIGHUP's replacement
+ * is ready, or someone signalled the worker itself): stop accepting and
+ * drain. SX_WORKER_SIG_STOP (the whole server stops and closed the door):
+ * first take every connection still queued on the listening socket, since
+ * nobody else will and closing the socket would reset them, then drain. */
+#define SX_WORKER_SIG_STOP SIGUSR2
 
 typedef struct sx_worker_config {
 	sx_runtime *rt;

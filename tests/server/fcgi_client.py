@@ -12,11 +12,17 @@
                                         read nothing for WAIT seconds; then
                                         prints how many responses the
                                         server cut short
+  fcgi_client.py queued SOCKET PATH N GO [probe]
+                                        N requests that wait in the socket's
+                                        queue while the test stops the
+                                        server (it waits for the file GO);
+                                        prints each one's status
 
 SOCKET is a unix socket path or HOST:PORT.
 """
 import os
 import random
+import re
 import socket
 import struct
 import sys
@@ -244,6 +250,49 @@ def stall(addr, path, n, wait):
     print(cut)
 
 
+def queued(addr, path, n, go_file, probe):
+    """Opens n connections and writes a whole request on each while the
+    server has no thread free (they wait in the listening socket's queue),
+    creates go_file so that the test stops the server, then reads each
+    answer: prints one status a line ("200", or "reset" / "no answer").
+    With probe set, also tries one more connection once the stop began:
+    prints "probe refused" or "probe not answered" (the door is closed),
+    or "probe connected"."""
+    conns = []
+    for _ in range(n):
+        s = connect(addr)
+        s.sendall(request(path.encode()))
+        conns.append(s)
+    open(go_file, "w").close()
+    if probe:
+        time.sleep(0.3)
+        try:
+            if "/" in addr or ":" not in addr:
+                p = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                p.settimeout(1)
+                p.connect(addr)
+            else:
+                host, port = addr.rsplit(":", 1)
+                p = socket.create_connection((host, int(port)), timeout=1)
+            print("probe connected")
+            p.close()
+        except ConnectionRefusedError:
+            print("probe refused")
+        except socket.timeout:
+            print("probe not answered")
+    for s in conns:
+        try:
+            out, seen = read_records(s, 1)
+            if any(t == END for t, _, _ in seen):
+                m = re.search(rb"^Status: (\d+)", out, re.M)
+                print(m.group(1).decode() if m else "200")
+            else:
+                print("no answer")
+        except (ConnectionResetError, socket.timeout):
+            print("reset")
+        s.close()
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "seeds":
@@ -259,6 +308,9 @@ if __name__ == "__main__":
             get(sys.argv[2], p)
     elif cmd == "values":
         values(sys.argv[2])
+    elif cmd == "queued":
+        queued(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5],
+               len(sys.argv) > 6 and sys.argv[6] == "probe")
     elif cmd == "stall":
         stall(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))
     else:
