@@ -9,10 +9,12 @@ OUTDIR and fails on any console error of the pages.
     notes_browser.py BASE_URL OUTDIR
 """
 import sys
+import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -43,7 +45,17 @@ def browser():
 
 
 def console_errors(d, where):
-    errs = [e["message"] for e in d.get_log("browser") if e["level"] == "SEVERE"]
+    # chromedriver on a loaded machine now and then answers a log request
+    # with an empty error; asking again gets the log.
+    for attempt in range(3):
+        try:
+            log = d.get_log("browser")
+            break
+        except WebDriverException:
+            if attempt == 2:
+                raise
+            time.sleep(1)
+    errs = [e["message"] for e in log if e["level"] == "SEVERE"]
     check(f"no console errors on {where}", not errs, "; ".join(errs))
 
 
@@ -55,10 +67,21 @@ def fill(d, fields):
 
 
 def click(d, el):
-    """Clicks el and waits for the next page to replace this one."""
+    """Clicks el and waits for the next page to replace this one. A
+    command that meets the page in the middle of its navigation may get an
+    empty error from chromedriver on a loaded machine: what counts is that
+    the next page came, within 20 s."""
     old = d.find_element(By.TAG_NAME, "html")
-    el.click()
-    WebDriverWait(d, 20).until(EC.staleness_of(old))
+    failed = None
+    try:
+        el.click()
+    except WebDriverException as e:
+        failed = e
+    try:
+        WebDriverWait(d, 20, ignored_exceptions=(WebDriverException,)).until(
+            EC.staleness_of(old))
+    except TimeoutException:
+        raise failed or TimeoutException("the next page did not come in 20 s")
 
 
 def submit(d, form_css="main form.card"):
