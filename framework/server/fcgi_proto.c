@@ -76,6 +76,7 @@ request_reset(sx_fcgi_conn *c)
 	c->state = SX_FCGI_IDLE;
 	c->id = 0;
 	c->keep_conn = false;
+	c->stdin_ended = false;
 }
 
 void
@@ -335,6 +336,7 @@ on_begin(sx_fcgi_conn *c, uint16_t id, const unsigned char *data, size_t len)
 	c->id = id;
 	c->keep_conn = (data[2] & FCGI_KEEP_CONN) != 0;
 	c->content_length = -1;
+	c->stdin_ended = false;
 	return SX_FCGI_OK;
 }
 
@@ -388,6 +390,7 @@ on_stdin(sx_fcgi_conn *c, uint16_t id, const unsigned char *data, size_t len)
 		return SX_FCGI_OK;
 	if (len == 0) {
 		c->state = SX_FCGI_READY;
+		c->stdin_ended = true;
 		return SX_FCGI_OK;
 	}
 	/* Only CONTENT_LENGTH bytes are ever read by the app: keep no more. */

@@ -69,6 +69,8 @@ typedef struct sx_fcgi_conn {
 	uint16_t id;		/* the active request id (state != IDLE) */
 	bool keep_conn;		/* FCGI_KEEP_CONN of the active request */
 	bool close_after_flush;	/* a refused request without KEEP_CONN */
+	bool stdin_ended;	/* the active request's empty STDIN record came:
+				   nothing more of it is on its way */
 	sx_buf params;		/* raw PARAMS stream of the active request */
 	sx_buf env;		/* "NAME=value\0" strings envp points into */
 	char **envp;		/* NULL-terminated, valid in READY and BUSY */

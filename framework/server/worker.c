@@ -33,6 +33,10 @@
  * of the socket's wait queue after each accept, so new connections go to
  * the other workers in turn (EPOLLEXCLUSIVE wakes the first waiter).
  *
+ * A connection the web server asked to close after its request, read to
+ * its end, is closed at once after the response; any other gets the
+ * lingering close (conn_linger), so unread input never turns into a reset.
+ *
  * Draining (SIGHUP, SIGTERM, --max-requests) must not lose a request that
  * the web server already wrote on a kept connection: nginx does not retry
  * a POST once written. So kept connections stay open and served; each
@@ -107,6 +111,8 @@ typedef struct conn {
 	bool lingering;		/* write side shut; discarding input to EOF */
 	bool closed;		/* fd closed while a thread still ran its job */
 	bool kept;		/* has carried a request: idle now means kept */
+	bool done_with;		/* the web server asked us to close it after
+				   its request (no FCGI_KEEP_CONN) */
 	bool fresh;		/* accepted, no request dispatched yet */
 	size_t counted;		/* its unsent bytes in the worker's total */
 	uint32_t events;	/* registered epoll events */
@@ -549,6 +555,17 @@ conn_linger(worker *w, conn *c)
 	set_events(w, c, EPOLLIN);
 }
 
+/* True when c's request was read to its end and nothing after it: a web
+ * server that asked for the connection to be closed after its request
+ * (done_with) sends nothing more on it, so close() sends a FIN, not a
+ * reset, and the lingering close (conn_linger: shutdown, an epoll round, a
+ * read to EOF) can be skipped. */
+static bool
+nothing_unread(const conn *c)
+{
+	return c->done_with && c->fc.in.len == c->fc.in_off;
+}
+
 /* Moves the piece a streaming thread handed over into the connection's
  * output, once the previous one is all sent, and lets the thread go on.
  * Returns true when there is something new to write. */
@@ -652,7 +669,10 @@ conn_flush(worker *w, conn *c)
 	fc->out_off = 0;
 	recount(w, c);
 	if (fc->close_after_flush && fc->state == SX_FCGI_IDLE) {
-		conn_linger(w, c);
+		if (nothing_unread(c))
+			conn_close(w, c);
+		else
+			conn_linger(w, c);
 		return;
 	}
 	set_events(w, c, EPOLLIN);
@@ -827,6 +847,9 @@ finish_job(worker *w, job *j)
 	}
 	if (keep && bye && sx_fcgi_put_goodbye(&fc->out, fc->id) < 0)
 		keep = false;
+	/* Closed without lingering only when the whole request was read:
+	 * an early answer (413) leaves its body still coming. */
+	c->done_with = !keep && !bye && fc->stdin_ended;
 	sx_fcgi_request_done(fc);
 	if (!keep || bye)
 		fc->close_after_flush = true;
@@ -879,12 +902,6 @@ collect_done(worker *w)
 	take_back(w);
 }
 
-/*
- * Accepts while the worker can (can_accept): at most one connection a free
- * thread, so a burst spreads over the workers. Then it leaves and rejoins
- * the listening socket's wait queue: EPOLLEXCLUSIVE wakes the first worker
- * waiting in the queue, so the next connection wakes another worker first.
- */
 /* Accepts one connection into the epoll set; false when none is queued
  * (or the socket is closed to new ones) or it cannot be taken. */
 static bool
@@ -935,12 +952,21 @@ accept_one(worker *w)
 	return true;
 }
 
+/*
+ * Accepts while the worker can (can_accept): at most one connection a free
+ * thread, so a burst spreads over the workers. Then it leaves and rejoins
+ * the listening socket's wait queue: EPOLLEXCLUSIVE wakes the first worker
+ * waiting in the queue, so the next connection wakes another worker first.
+ * A worker alone on the socket has nobody to hand the next connection to:
+ * it stays in the queue (two epoll_ctl calls per accept round saved).
+ */
 static void
 accept_some(worker *w)
 {
 	while (can_accept(w) && accept_one(w))
 		continue;
-	listen_on(w, false);
+	if (w->wc->workers != 1)
+		listen_on(w, false);
 	update_listen(w);
 }
 

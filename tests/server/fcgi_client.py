@@ -12,11 +12,12 @@
                                         read nothing for WAIT seconds; then
                                         prints how many responses the
                                         server cut short
-  fcgi_client.py queued SOCKET PATH N GO [probe]
-                                        N requests that wait in the socket's
-                                        queue while the test stops the
-                                        server (it waits for the file GO);
-                                        prints each one's status
+  fcgi_client.py queued SOCKET FIRST PATH N GO [probe]
+                                        FIRST takes the only thread, then N
+                                        requests wait in the socket's queue
+                                        while the test stops the server (it
+                                        waits for the file GO); prints each
+                                        one's status
 
 SOCKET is a unix socket path or HOST:PORT.
 """
@@ -250,14 +251,18 @@ def stall(addr, path, n, wait):
     print(cut)
 
 
-def queued(addr, path, n, go_file, probe):
-    """Opens n connections and writes a whole request on each while the
-    server has no thread free (they wait in the listening socket's queue),
-    creates go_file so that the test stops the server, then reads each
-    answer: prints one status a line ("200", or "reset" / "no answer").
-    With probe set, also tries one more connection once the stop began:
-    prints "probe refused" or "probe not answered" (the door is closed),
-    or "probe connected"."""
+def queued(addr, first, path, n, go_file, probe):
+    """Asks for first (a long request that takes the server's only thread),
+    then opens n connections and writes a whole request on each (they wait
+    in the listening socket's queue), creates go_file so that the test
+    stops the server, then reads each answer: prints one status a line
+    ("200", or "reset" / "no answer"). With probe set, also tries one more
+    connection once the stop began: prints "probe refused" or "probe not
+    answered" (the door is closed), or "probe connected". Last, the first
+    request's status: "first 200"."""
+    head = connect(addr)
+    head.sendall(request(first.encode()))
+    time.sleep(0.3)
     conns = []
     for _ in range(n):
         s = connect(addr)
@@ -291,6 +296,11 @@ def queued(addr, path, n, go_file, probe):
         except (ConnectionResetError, socket.timeout):
             print("reset")
         s.close()
+    out, seen = read_records(head, 1)
+    m = re.search(rb"^Status: (\d+)", out, re.M)
+    print("first " + (m.group(1).decode() if m else
+                      "200" if any(t == END for t, _, _ in seen) else "none"))
+    head.close()
 
 
 if __name__ == "__main__":
@@ -309,8 +319,8 @@ if __name__ == "__main__":
     elif cmd == "values":
         values(sys.argv[2])
     elif cmd == "queued":
-        queued(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5],
-               len(sys.argv) > 6 and sys.argv[6] == "probe")
+        queued(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]),
+               sys.argv[6], len(sys.argv) > 7 and sys.argv[7] == "probe")
     elif cmd == "stall":
         stall(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))
     else:
