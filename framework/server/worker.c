@@ -111,8 +111,9 @@ typedef struct conn {
 	bool lingering;		/* write side shut; discarding input to EOF */
 	bool closed;		/* fd closed while a thread still ran its job */
 	bool kept;		/* has carried a request: idle now means kept */
-	bool done_with;		/* the web server asked us to close it after
-				   its request (no FCGI_KEEP_CONN) */
+	bool done_with;		/* its last request was read to its end and
+				   the web server asked us to close it after
+				   (no FCGI_KEEP_CONN, not a drain's goodbye) */
 	bool fresh;		/* accepted, no request dispatched yet */
 	size_t counted;		/* its unsent bytes in the worker's total */
 	uint32_t events;	/* registered epoll events */

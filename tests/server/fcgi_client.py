@@ -68,13 +68,17 @@ def request(path, rid=1, keep=False, method=b"GET", body=b""):
     return out + record(STDIN, rid)
 
 
-def connect(addr):
+def connect(addr, timeout=None):
+    """Connects to a unix socket path or HOST:PORT; timeout bounds the
+    connect itself (None: wait as the system does)."""
     if "/" in addr or ":" not in addr:
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(timeout)
         s.connect(addr)
     else:
         host, port = addr.rsplit(":", 1)
-        s = socket.create_connection((host or "127.0.0.1", int(port)))
+        s = socket.create_connection((host or "127.0.0.1", int(port)),
+                                     timeout=timeout)
     s.settimeout(10)
     return s
 
@@ -272,13 +276,7 @@ def queued(addr, first, path, n, go_file, probe):
     if probe:
         time.sleep(0.3)
         try:
-            if "/" in addr or ":" not in addr:
-                p = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                p.settimeout(1)
-                p.connect(addr)
-            else:
-                host, port = addr.rsplit(":", 1)
-                p = socket.create_connection((host, int(port)), timeout=1)
+            p = connect(addr, timeout=1)
             print("probe connected")
             p.close()
         except ConnectionRefusedError:
