@@ -294,7 +294,6 @@ worker_main(supervisor *s, int slot, int status_fd)
 		sx_metrics_attach(wc.rt, s->metrics, (size_t)slot);
 	wc.listen_fd = s->listen_fd;
 	wc.threads = s->threads;
-	wc.workers = s->n_slots;
 	wc.max_requests = cfg->max_requests;
 	wc.read_timeout_ms = cfg->read_timeout_ms > 0 ? cfg->read_timeout_ms :
 	    SX_DEFAULT_READ_TIMEOUT_MS;

@@ -1,37 +1,48 @@
 /*
- * worker.c: one worker process. An event loop (epoll) owns the
- * listening socket and every FastCGI connection; a pool of threads runs
- * complete requests.
+ * worker.c: one worker process. A pool of threads takes new connections
+ * and runs complete requests; an event loop (epoll) holds every
+ * connection that outlives its first request.
  *
  * Why this shape: a connection the web server keeps alive (nginx
  * fastcgi_keep_conn) spends most of its life idle between requests. With
  * one thread per connection, as libfcgi's FCGX_Accept_r works, M kept
  * connections pin all M threads and new connections starve. Here an idle
- * connection is only an entry in the epoll set; a thread is taken when a
- * request has fully arrived (its PARAMS and its STDIN, or at once when
- * CONTENT_LENGTH is over the body limit so the app answers 413) and given
- * back as soon as the response is encoded. A thread fills an output
- * buffer; a response larger than STREAM_CHUNK is handed over to the loop
- * piece by piece, the thread waiting while the previous piece is still
- * unsent, so a file of any size, or a peer that reads slowly, costs a few
- * chunks of memory.
+ * connection is only an entry in the loop's epoll set; a thread is taken
+ * when a request has fully arrived (its PARAMS and its STDIN, or at once
+ * when CONTENT_LENGTH is over the body limit so the app answers 413) and
+ * given back as soon as the response is encoded.
  *
- * The common case takes a shorter path (write_direct): a response that
- * fits one piece, on a connection with nothing else to send, is written
- * to the socket by its thread, and on a kept connection the job goes back
- * on a list the loop takes on its next round, without waking it (an
- * eventfd write, a read and an epoll round per request saved). The socket
- * then has one writer at a time: the thread claims it (job.owner) unless
- * the loop claimed it first to write something of its own; a loop that
- * finds the thread writing leaves its output queued, and input that
- * arrives meanwhile unparsed, until the job is back (finish_job). A
- * connection closed while its job runs is only shut down, its fd closed
- * when the job is back, so a thread never writes to a reused fd.
+ * A new connection, though, is served the way raw libfcgi serves it,
+ * with no hand-off (serve_new): each thread waits in its own epoll set,
+ * which holds the listening socket (EPOLLEXCLUSIVE, so one waiting thread
+ * is woken a connection) while the worker accepts; the thread woken
+ * accepts, reads the request, runs it, writes the response, and closes
+ * the connection when the web server asked for that (nginx's default,
+ * no FCGI_KEEP_CONN). Only a waiting thread is woken, so a worker whose
+ * threads are all busy takes no new connection, and it goes to another
+ * worker or waits in the backlog for the first thread done. The thread
+ * never waits for a peer: a request not whole within DIRECT_WAIT_MS, a
+ * connection kept after its request, a response the socket does not take
+ * at once are handed to the loop (give_to_loop), which adopts the
+ * connection and carries on from where the thread stopped.
  *
- * A worker with no free thread takes no new connections: it leaves the
- * listening socket out of its epoll set, and puts itself back at the end
- * of the socket's wait queue after each accept, so new connections go to
- * the other workers in turn (EPOLLEXCLUSIVE wakes the first waiter).
+ * A thread fills an output buffer; a response larger than STREAM_CHUNK is
+ * handed over to the loop piece by piece, the thread waiting while the
+ * previous piece is still unsent, so a file of any size, or a peer that
+ * reads slowly, costs a few chunks of memory.
+ *
+ * On a kept connection the loop queues each request (todo) and pokes the
+ * eventfd of the thread that went idle last. A response that fits one
+ * piece, on a connection with nothing else to send, is written to the
+ * socket by its thread (write_direct), and the job goes back on a list
+ * the loop takes on its next round, without waking it (an eventfd write,
+ * a read and an epoll round per request saved). The socket then has one
+ * writer at a time: the thread claims it (job.owner) unless the loop
+ * claimed it first to write something of its own; a loop that finds the
+ * thread writing leaves its output queued, and input that arrives
+ * meanwhile unparsed, until the job is back (finish_job). A connection
+ * closed while its job runs is only shut down, its fd closed when the job
+ * is back, so a thread never writes to a reused fd.
  *
  * A connection the web server asked to close after its request, read to
  * its end, is closed at once after the response; any other gets the
@@ -44,8 +55,10 @@
  * (sx_fcgi_put_goodbye), which makes nginx close the connection instead of
  * keeping it, and the worker then closes its side. A kept connection that
  * carries nothing for DRAIN_QUIET_MS is at the bottom of nginx's pool
- * (nginx reuses the most recent first) and gets a clean FIN. When the
- * whole server stops, the supervisor first closes the listening socket to
+ * (nginx reuses the most recent first) and gets a clean FIN. Draining
+ * takes the listening socket out of the threads' sets; a connection a
+ * thread took just before is served to its end, and the loop waits for
+ * it (w->accepting) before it ends. When the whole server stops, the supervisor first closes the listening socket to
  * new connections, and each worker takes the ones still queued on it
  * (take_queued) before draining: closing the socket would reset them.
  *
@@ -61,6 +74,7 @@
 #include <stdatomic.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,13 +107,20 @@
 #define OUT_BUDGET ((size_t)32 << 20)
 /* Timeouts are checked at least this often. */
 #define TICK_MS 200
-/* How often a worker that stopped listening (no free thread) looks for
- * jobs its threads gave back without waking it (write_direct). */
-#define LAZY_POLL_MS 2
+/* Reads a thread makes of a connection it accepted before it leaves the
+ * rest of the request to the loop (4 MiB at READ_CHUNK a read). */
+#define DIRECT_READS 64
+/* How long a thread waits, in all, for the rest of a request on a
+ * connection it accepted before it leaves it to the loop. A web server
+ * writes its request right after connecting, so this is seldom spent,
+ * and a peer that sends nothing costs the thread no more. */
+#define DIRECT_WAIT_MS 5
 
 typedef struct job job;
 
 typedef struct worker worker;
+
+typedef struct thread thread;
 
 typedef struct conn {
 	int fd;
@@ -131,6 +152,8 @@ struct job {
 	sx_buf out;		/* STDOUT records + END_REQUEST (the thread's) */
 	bool failed;		/* out of memory while encoding */
 	bool keep;		/* the request asked to keep the connection */
+	bool direct;		/* its thread accepted the connection and the
+				   loop does not know it yet (serve_new) */
 	bool streamed;		/* the thread handed over a piece */
 	bool partial;		/* out holds the unsent tail of a response the
 				   thread began writing itself */
@@ -154,12 +177,26 @@ enum {
 	OWNER_LOOP,		/* the loop writes; the thread hands over */
 };
 
+/* A handler thread. It waits in its own epoll set, which holds its wake
+ * eventfd and, while the worker accepts, the listening socket. */
+struct thread {
+	worker *w;
+	pthread_t tid;
+	int ep;
+	int wake;		/* the loop writes it to hand over a job */
+	unsigned slot;		/* its index in w->idle while idle */
+	bool idle;		/* waits for work (under the worker's lock) */
+	sx_arena *arena;
+	conn *spare;		/* kept for the next connection it accepts */
+	job *spare_job;
+};
+
 struct worker {
 	const sx_worker_config *wc;
 	sx_runtime *rt;
 	sx_fcgi_limits lim;
 	int ep, sig_fd, wake_fd, listen_fd;
-	bool listening;		/* listen_fd is in the epoll set */
+	bool listening;		/* the threads watch listen_fd */
 	bool tcp;		/* listen_fd is a TCP socket */
 	bool listen_dirty;	/* update_listen called: see apply_listen */
 	conn *conns;
@@ -169,17 +206,24 @@ struct worker {
 	unsigned fresh;		/* connections with no request yet */
 	size_t unsent;		/* output bytes not yet written, all conns */
 	bool over;		/* unsent > OUT_BUDGET (the loop's copy) */
-	long served;
 	bool draining;
 	bool collect_soon;	/* a job is on the lazy list for a connection
 				   the loop waits on: look again at once */
 	double drain_deadline;
+	thread *th;
+	unsigned n_th;
 	/* Shared with the threads, under lock. */
 	pthread_mutex_t lock;
-	pthread_cond_t more;
 	pthread_cond_t taken;	/* the loop took a piece, or a job died */
 	job *todo, *todo_tail, *done, *pieces;
 	job *lazy;		/* jobs back without a wake-up */
+	thread **idle;		/* threads waiting for work */
+	unsigned n_idle;
+	bool accept_ok;		/* threads may accept (the loop's listening) */
+	unsigned accepting;	/* connections threads accepted, not yet
+				   closed or handed to the loop */
+	conn *adopt;		/* connections threads hand to the loop */
+	atomic_long served;	/* requests served, by the loop or a thread */
 	atomic_bool lazy_pending; /* lazy is not empty (read without lock) */
 	bool quit;
 	atomic_bool draining_pub; /* the loop's draining, for the threads */
@@ -223,17 +267,38 @@ job_read(void *ctx, char *buf, size_t n)
 static bool
 loop_needs_wake(const worker *w)
 {
-	return w->done == NULL && w->pieces == NULL;
+	return w->done == NULL && w->pieces == NULL && w->adopt == NULL;
+}
+
+/* Adds one to an eventfd: the loop's, or a thread's. */
+static void
+poke(int fd)
+{
+	const uint64_t one = 1;
+
+	if (write(fd, &one, sizeof(one)) < 0) {
+		/* The counter cannot overflow at our rates. */
+	}
 }
 
 static void
 wake_loop(worker *w)
 {
-	const uint64_t one = 1;
+	poke(w->wake_fd);
+}
 
-	if (write(w->wake_fd, &one, sizeof(one)) < 0) {
-		/* The counter cannot overflow at our rates. */
-	}
+/* Puts a connection a thread accepted (serve_new) on the list the loop
+ * adopts it from, with its job in flight or back. Called under the lock;
+ * returns whether the loop must be woken. */
+static bool
+give_to_loop(worker *w, conn *c)
+{
+	bool wake = loop_needs_wake(w);
+
+	c->next = w->adopt;
+	w->adopt = c;
+	w->accepting--;
+	return wake;
 }
 
 /* Hands what the thread encoded so far to the loop, first waiting until
@@ -258,8 +323,14 @@ hand_over(job *j)
 	j->piece = j->out;
 	j->out = spare;
 	sx_buf_reset(&j->out);
+	if (j->direct) {
+		/* The loop writes the pieces: it takes the connection first
+		 * (take_back adopts before it takes pieces). */
+		j->direct = false;
+		wake = give_to_loop(w, j->c) || wake;
+	}
 	if (!j->listed) {
-		wake = loop_needs_wake(w);
+		wake = loop_needs_wake(w) || wake;
 		j->listed = true;
 		j->next_piece = w->pieces;
 		w->pieces = j;
@@ -324,63 +395,117 @@ write_direct(job *j)
 	return false;
 }
 
-/* Takes jobs until told to quit; a response is encoded into the job's
- * buffer (large ones handed over in pieces, hand_over) and, when it can
- * be, written here (write_direct); then the job goes back to the loop:
- * through the lazy list, or the done list and the eventfd. */
+/* Runs a request: its response is encoded into the job's buffer (large
+ * ones handed over in pieces, hand_over), ended by END_REQUEST. */
+static void
+run_request(thread *t, job *j)
+{
+	sx_io io = { j->envp, job_read, job_write, j, false };
+	int rc;
+
+	if (t->arena == NULL) {
+		j->failed = true;
+		return;
+	}
+	rc = sx_dispatch(t->w->rt, &io, t->arena);
+	if (sx_fcgi_put_end(&j->out, j->id, true, rc == 0 ? 0 : 1,
+	    FCGI_REQUEST_COMPLETE) < 0)
+		j->failed = true;
+	sx_arena_reset(t->arena);
+}
+
+/* Gives a finished job of the loop's back: written here when it can be
+ * (write_direct), then through the lazy list, or the done list and the
+ * eventfd. */
+static void
+job_back(worker *w, job *j)
+{
+	bool wake, direct = write_direct(j);
+
+	pthread_mutex_lock(&w->lock);
+	j->back = true;
+	if (direct && j->keep && !j->loop_waits && !j->dead &&
+	    !atomic_load(&w->draining_pub)) {
+		wake = false;
+		j->next = w->lazy;
+		w->lazy = j;
+		atomic_store_explicit(&w->lazy_pending, true,
+		    memory_order_release);
+	} else {
+		wake = loop_needs_wake(w);
+		j->next = w->done;
+		w->done = j;
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (wake)
+		wake_loop(w);
+}
+
+/* Takes t off the idle threads. Called under the lock. */
+static void
+unidle(worker *w, thread *t)
+{
+	thread *last = w->idle[--w->n_idle];
+
+	w->idle[t->slot] = last;
+	last->slot = t->slot;
+	t->idle = false;
+}
+
+static void serve_new(thread *t);
+
+/*
+ * A thread's life: the loop's jobs first (requests on connections it
+ * already holds), then, when the listening socket woke it and the worker
+ * accepts, a new connection of its own (serve_new); else it waits in its
+ * epoll set. Only waiting threads are woken for a new connection
+ * (EPOLLEXCLUSIVE wakes the first waiter in the socket's queue), so a
+ * worker whose threads are all busy takes none.
+ */
 static void *
 thread_main(void *arg)
 {
-	worker *w = arg;
-	sx_arena *a = sx_arena_new(16384);
+	thread *t = arg;
+	worker *w = t->w;
+	bool door = false;	/* the listening socket woke us */
 
 	for (;;) {
+		struct epoll_event evs[2];
 		job *j;
-		bool wake, direct;
-		int rc;
+		int n, i;
 
 		pthread_mutex_lock(&w->lock);
-		while (w->todo == NULL && !w->quit)
-			pthread_cond_wait(&w->more, &w->lock);
-		if ((j = w->todo) == NULL) {
+		if (t->idle)
+			unidle(w, t);
+		if (w->quit) {
 			pthread_mutex_unlock(&w->lock);
 			break;
 		}
-		if ((w->todo = j->next) == NULL)
-			w->todo_tail = NULL;
-		pthread_mutex_unlock(&w->lock);
-
-		if (a == NULL) {
-			j->failed = true;
-		} else {
-			sx_io io = { j->envp, job_read, job_write, j, false };
-
-			rc = sx_dispatch(w->rt, &io, a);
-			if (sx_fcgi_put_end(&j->out, j->id, true,
-			    rc == 0 ? 0 : 1, FCGI_REQUEST_COMPLETE) < 0)
-				j->failed = true;
-			sx_arena_reset(a);
+		if ((j = w->todo) != NULL) {
+			if ((w->todo = j->next) == NULL)
+				w->todo_tail = NULL;
+			pthread_mutex_unlock(&w->lock);
+			run_request(t, j);
+			job_back(w, j);
+			continue;
 		}
-		direct = write_direct(j);
-		pthread_mutex_lock(&w->lock);
-		j->back = true;
-		if (direct && j->keep && !j->loop_waits && !j->dead &&
-		    !atomic_load(&w->draining_pub)) {
-			wake = false;
-			j->next = w->lazy;
-			w->lazy = j;
-			atomic_store_explicit(&w->lazy_pending, true,
-			    memory_order_release);
-		} else {
-			wake = loop_needs_wake(w);
-			j->next = w->done;
-			w->done = j;
+		if (door && w->accept_ok) {
+			w->accepting++;
+			pthread_mutex_unlock(&w->lock);
+			door = false;
+			serve_new(t);
+			continue;
 		}
+		door = false;
+		t->idle = true;
+		t->slot = w->n_idle;
+		w->idle[w->n_idle++] = t;
 		pthread_mutex_unlock(&w->lock);
-		if (wake)
-			wake_loop(w);
+		n = epoll_wait(t->ep, evs, (int)SX_NELEM(evs), -1);
+		for (i = 0; i < n; i++)
+			if (evs[i].data.ptr == &tag_listen)
+				door = true;
 	}
-	sx_arena_free(a);
 	return NULL;
 }
 
@@ -396,6 +521,8 @@ set_events(worker *w, conn *c, uint32_t events)
 		c->events = events;
 }
 
+/* Puts the listening socket in every thread's epoll set, or takes it
+ * out; a thread woken just before sees accept_ok and lets it be. */
 static void
 listen_on(worker *w, bool on)
 {
@@ -404,27 +531,26 @@ listen_on(worker *w, bool on)
 
 	if (on == w->listening || w->listen_fd < 0)
 		return;
-	if (on && epoll_ctl(w->ep, EPOLL_CTL_ADD, w->listen_fd, &ev) == 0)
-		w->listening = true;
-	else if (!on &&
-	    epoll_ctl(w->ep, EPOLL_CTL_DEL, w->listen_fd, NULL) == 0)
-		w->listening = false;
+	pthread_mutex_lock(&w->lock);
+	w->accept_ok = on;
+	pthread_mutex_unlock(&w->lock);
+	for (unsigned i = 0; i < w->n_th; i++)
+		epoll_ctl(w->th[i].ep, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
+		    w->listen_fd, &ev);
+	w->listening = on;
 }
 
-/* True when the worker can take a new connection: not draining, room for
- * it, and a thread free for its request once the requests of the
- * connections accepted before it are counted. */
+/* True when the worker's threads may take new connections: not draining,
+ * not holding too much unsent output, and room for one a thread. */
 static bool
 can_accept(const worker *w)
 {
-	return !w->draining && !w->over && w->n_conns < w->max_conns &&
-	    w->busy + w->fresh < (unsigned)w->wc->threads;
+	return !w->draining && !w->over &&
+	    w->n_conns + w->n_th < w->max_conns;
 }
 
-/* Watches the listening socket exactly while the worker can accept: once
- * a round of the loop (apply_listen), as a round that dispatches and
- * finishes requests may cross the limit both ways, each crossing an
- * epoll_ctl call. */
+/* Lets the threads accept exactly while the worker can: once a round of
+ * the loop (apply_listen), each crossing an epoll_ctl call a thread. */
 static void
 update_listen(worker *w)
 {
@@ -684,16 +810,11 @@ conn_flush(worker *w, conn *c)
 	}
 }
 
-/* Queues a complete request for the threads. */
+/* Makes j (zeroed, or with only an empty out) the job of c's complete
+ * request. */
 static void
-dispatch(worker *w, conn *c)
+job_init(worker *w, job *j, conn *c)
 {
-	job *j = calloc(1, sizeof(*j));
-
-	if (j == NULL) {
-		conn_close(w, c);
-		return;
-	}
 	j->w = w;
 	j->c = c;
 	j->envp = c->fc.envp;
@@ -707,6 +828,20 @@ dispatch(worker *w, conn *c)
 	    OWNER_NONE);
 	c->fc.state = SX_FCGI_BUSY;
 	c->job = j;
+}
+
+/* Queues a complete request for the threads. */
+static void
+dispatch(worker *w, conn *c)
+{
+	job *j = calloc(1, sizeof(*j));
+	thread *t;
+
+	if (j == NULL) {
+		conn_close(w, c);
+		return;
+	}
+	job_init(w, j, c);
 	c->deadline = 0;
 	conn_unfresh(w, c);
 	w->busy++;
@@ -716,8 +851,13 @@ dispatch(worker *w, conn *c)
 	else
 		w->todo = j;
 	w->todo_tail = j;
-	pthread_cond_signal(&w->more);
+	/* The thread that went idle last (its cache is warm); with none
+	 * idle, the next thread done takes the job. */
+	if ((t = w->n_idle > 0 ? w->idle[--w->n_idle] : NULL) != NULL)
+		t->idle = false;
 	pthread_mutex_unlock(&w->lock);
+	if (t != NULL)
+		poke(t->wake);
 	update_listen(w);
 }
 
@@ -833,7 +973,7 @@ finish_job(worker *w, job *j)
 	bool bye = w->draining && !j->sent;
 
 	w->busy--;
-	w->served++;
+	atomic_fetch_add_explicit(&w->served, 1, memory_order_relaxed);
 	c->job = NULL;
 	c->kept = true;
 	c->last_ms = sx_now_ms();
@@ -860,15 +1000,21 @@ finish_job(worker *w, job *j)
 	conn_flush(w, c);
 }
 
-/* Takes the streamed pieces and the finished jobs the threads left, those
- * that woke the loop and those that did not. */
+static void adopt_conn(worker *w, conn *c);
+
+/* Takes the connections threads accepted and handed over, the streamed
+ * pieces and the finished jobs the threads left, those that woke the loop
+ * and those that did not. */
 static void
 take_back(worker *w)
 {
 	job *j, *next, *pieces, *lazy;
+	conn *adopt, *c, *cnext;
 
 	w->collect_soon = false;
 	pthread_mutex_lock(&w->lock);
+	adopt = w->adopt;
+	w->adopt = NULL;
 	j = w->done;
 	w->done = NULL;
 	lazy = w->lazy;
@@ -879,6 +1025,10 @@ take_back(worker *w)
 	for (job *p = pieces; p != NULL; p = p->next_piece)
 		p->listed = false;
 	pthread_mutex_unlock(&w->lock);
+	for (c = adopt; c != NULL; c = cnext) {
+		cnext = c->next;
+		adopt_conn(w, c);
+	}
 	for (job *p = pieces; p != NULL; p = p->next_piece)
 		if (!p->c->closed && take_piece(w, p->c))
 			conn_flush(w, p->c);
@@ -903,14 +1053,12 @@ collect_done(worker *w)
 	take_back(w);
 }
 
-/* Accepts one connection into the epoll set; false when none is queued
- * (or the socket is closed to new ones) or it cannot be taken. */
-static bool
-accept_one(worker *w)
+/* Accepts one connection, non-blocking; -1 when none is queued (or the
+ * socket is closed to new ones). */
+static int
+accept_fd(worker *w)
 {
-	struct epoll_event ev;
 	const int on = 1;
-	conn *c;
 	int fd;
 
 	do
@@ -922,53 +1070,278 @@ accept_one(worker *w)
 			sx_logf(&w->rt->log, "worker %ld: accept: %s (raise "
 			    "the open-files limit, ulimit -n)", (long)getpid(),
 			    strerror(errno));
-		return false;
+		return -1;
 	}
 	/* A response goes out in one write; no Nagle delay after it (TCP
 	 * only: a unix socket has no Nagle). */
 	if (w->tcp)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	return fd;
+}
+
+/* Puts c on the worker's list and in the epoll set. Returns false, with c
+ * on the list for conn_close, when epoll refuses it. */
+static bool
+conn_enter(worker *w, conn *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+
+	c->prev = NULL;
+	if ((c->next = w->conns) != NULL)
+		c->next->prev = c;
+	w->conns = c;
+	w->n_conns++;
+	c->last_ms = sx_now_ms();
+	update_listen(w);
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, c->fd, &ev) < 0)
+		return false;
+	c->events = EPOLLIN;
+	return true;
+}
+
+/* A connection with no request yet: it must arrive within the read
+ * timeout. */
+static void
+conn_fresh(worker *w, conn *c)
+{
+	c->fresh = true;
+	w->fresh++;
+	c->deadline = sx_now_ms() + w->wc->read_timeout_ms;
+}
+
+/* Accepts one connection into the epoll set (take_queued); false when
+ * none is queued (or the socket is closed to new ones) or it cannot be
+ * taken. */
+static bool
+accept_one(worker *w)
+{
+	conn *c;
+	int fd;
+
+	if ((fd = accept_fd(w)) < 0)
+		return false;
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
 		return false;
 	}
 	c->fd = fd;
 	sx_fcgi_conn_init(&c->fc, &w->lim);
-	c->deadline = sx_now_ms() + w->wc->read_timeout_ms;
-	c->events = EPOLLIN;
-	ev.events = EPOLLIN;
-	ev.data.ptr = c;
-	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		close(fd);
-		sx_fcgi_conn_free(&c->fc);
-		free(c);
+	conn_fresh(w, c);
+	if (!conn_enter(w, c)) {
+		conn_close(w, c);
 		return false;
 	}
-	if ((c->next = w->conns) != NULL)
-		c->next->prev = c;
-	w->conns = c;
-	w->n_conns++;
-	c->fresh = true;
-	w->fresh++;
 	return true;
 }
 
 /*
- * Accepts while the worker can (can_accept): at most one connection a free
- * thread, so a burst spreads over the workers. Then it leaves and rejoins
- * the listening socket's wait queue: EPOLLEXCLUSIVE wakes the first worker
- * waiting in the queue, so the next connection wakes another worker first.
- * A worker alone on the socket has nobody to hand the next connection to:
- * it stays in the queue (two epoll_ctl calls per accept round saved).
+ * Takes a connection a thread accepted (serve_new): its request did not
+ * arrive whole at once, or the connection outlives its request, or the
+ * response is the loop's to finish. Its job, when it has one, is in
+ * flight (streaming) or back; a job back is finished as any other.
  */
 static void
-accept_some(worker *w)
+adopt_conn(worker *w, conn *c)
 {
-	while (can_accept(w) && accept_one(w))
-		continue;
-	if (w->wc->workers != 1)
-		listen_on(w, false);
-	update_listen(w);
+	job *j = c->job;
+
+	if (j != NULL)
+		w->busy++;
+	else
+		conn_fresh(w, c);
+	if (!conn_enter(w, c)) {
+		sx_logf(&w->rt->log, "worker %ld: cannot watch a FastCGI "
+		    "connection: %s; closing it", (long)getpid(),
+		    strerror(errno));
+		conn_close(w, c);
+	} else if (j == NULL) {
+		/* A management record's reply, or the request's start. */
+		conn_parse(w, c);
+		return;
+	}
+	if (j != NULL && j->back)
+		finish_job(w, j);
+}
+
+/* ---- threads that accept ----------------------------------------------- */
+
+/* Reads what a new connection brought, without waiting: true when its
+ * request is whole (READY), or the rest is still to come (the loop then
+ * reads it); false when the connection is to be closed (EOF, an error,
+ * a protocol violation). */
+static bool
+read_new(worker *w, conn *c)
+{
+	sx_fcgi_conn *fc = &c->fc;
+	sx_fcgi_err err;
+	double until = 0;
+
+	for (int i = 0; i < DIRECT_READS && fc->state != SX_FCGI_READY; i++) {
+		ssize_t n;
+
+		if (sx_buf_reserve(&fc->in, READ_CHUNK) < 0)
+			return false;
+		do
+			n = read(c->fd, fc->in.data + fc->in.len, READ_CHUNK);
+		while (n < 0 && errno == EINTR);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd p = { .fd = c->fd, .events = POLLIN };
+			double now = sx_now_ms();
+
+			if (until == 0)
+				until = now + DIRECT_WAIT_MS;
+			if (now >= until || poll(&p, 1, (int)(until - now) +
+			    1) <= 0)
+				return true;
+			continue;
+		}
+		if (n <= 0)
+			return false;
+		fc->in.len += (size_t)n;
+		fc->in.data[fc->in.len] = '\0';
+		if ((err = sx_fcgi_parse(fc)) != SX_FCGI_OK) {
+			sx_logf(&w->rt->log, "worker %ld: closing a FastCGI "
+			    "connection: %s", (long)getpid(),
+			    sx_fcgi_strerror(err));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A connection and a job for the next connection t accepts: the ones it
+ * kept from the last, or new ones. */
+static conn *
+new_conn(thread *t)
+{
+	conn *c = t->spare;
+
+	if (c == NULL && (c = calloc(1, sizeof(*c))) != NULL)
+		sx_fcgi_conn_init(&c->fc, &t->w->lim);
+	t->spare = NULL;
+	return c;
+}
+
+static job *
+new_job(thread *t)
+{
+	job *j = t->spare_job;
+
+	t->spare_job = NULL;
+	return j != NULL ? j : calloc(1, sizeof(*j));
+}
+
+/* Keeps a connection served and closed here for the next one, its input
+ * buffer with it. */
+static void
+keep_spare(thread *t, conn *c, job *j)
+{
+	sx_buf in = c->fc.in, out = j != NULL ? j->out : (sx_buf)SX_BUF_INIT;
+
+	sx_fcgi_request_done(&c->fc);
+	sx_buf_free(&c->fc.out);
+	if (in.cap > 4 * READ_CHUNK)
+		sx_buf_free(&in);
+	memset(c, 0, sizeof(*c));
+	sx_fcgi_conn_init(&c->fc, &t->w->lim);
+	c->fc.in = in;
+	sx_buf_reset(&c->fc.in);
+	t->spare = c;
+	if (j != NULL) {
+		sx_buf_free(&j->piece);
+		if (out.cap > 2 * STREAM_CHUNK)
+			sx_buf_free(&out);
+		memset(j, 0, sizeof(*j));
+		j->out = out;
+		sx_buf_reset(&j->out);
+		t->spare_job = j;
+	}
+}
+
+/* The worker no longer counts a connection t accepted. */
+static void
+accepted_gone(worker *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->accepting--;
+	pthread_mutex_unlock(&w->lock);
+}
+
+/*
+ * Serves a new connection on the thread, as raw libfcgi's threads do: it
+ * accepts, reads the request, runs it, writes the response, and closes
+ * the connection when the web server asked for that (no FCGI_KEEP_CONN),
+ * with no hand-off to the loop and back. What cannot be finished at once
+ * goes to the loop (give_to_loop): a request not whole yet (the thread
+ * never waits for a slow peer), a connection to keep, a response the
+ * socket does not take whole or that streams, the drain's goodbye.
+ */
+static void
+serve_new(thread *t)
+{
+	worker *w = t->w;
+	conn *c;
+	job *j;
+	bool wake;
+	int fd;
+
+	if ((fd = accept_fd(w)) < 0) {
+		accepted_gone(w);
+		if (errno == EMFILE || errno == ENFILE)
+			usleep(100 * 1000);	/* not a busy loop */
+		return;
+	}
+	if ((c = new_conn(t)) == NULL) {
+		close(fd);
+		accepted_gone(w);
+		return;
+	}
+	c->fd = fd;
+	if (!read_new(w, c)) {
+		close(fd);
+		keep_spare(t, c, NULL);
+		accepted_gone(w);
+		return;
+	}
+	if (c->fc.state != SX_FCGI_READY || c->fc.out_off < c->fc.out.len ||
+	    (j = new_job(t)) == NULL) {
+		pthread_mutex_lock(&w->lock);
+		wake = give_to_loop(w, c);
+		pthread_mutex_unlock(&w->lock);
+		if (wake)
+			wake_loop(w);
+		return;
+	}
+	job_init(w, j, c);
+	j->direct = true;
+	run_request(t, j);
+	if (!j->direct) {
+		/* It streamed: the loop has the connection already. */
+		job_back(w, j);
+		return;
+	}
+	if (write_direct(j) && !j->keep && c->fc.stdin_ended &&
+	    c->fc.in_off == c->fc.in.len) {
+		/* All of it read, all of the answer sent, and the web
+		 * server closes its side after reading it: a FIN now, no
+		 * lingering close. */
+		close(fd);
+		keep_spare(t, c, j);
+		/* The loop, which may sleep through requests served
+		 * here, recycles the worker at --max-requests. */
+		if (atomic_fetch_add_explicit(&w->served, 1,
+		    memory_order_relaxed) + 1 == w->wc->max_requests)
+			wake_loop(w);
+		accepted_gone(w);
+		return;
+	}
+	pthread_mutex_lock(&w->lock);
+	j->direct = false;
+	j->back = true;
+	wake = give_to_loop(w, c);
+	pthread_mutex_unlock(&w->lock);
+	if (wake)
+		wake_loop(w);
 }
 
 /* The server stops and the supervisor closed the door (server.c,
@@ -1103,9 +1476,7 @@ on_event(worker *w, struct epoll_event *ev)
 {
 	conn *c = ev->data.ptr;
 
-	if (ev->data.ptr == &tag_listen) {
-		accept_some(w);
-	} else if (ev->data.ptr == &tag_signal) {
+	if (ev->data.ptr == &tag_signal) {
 		on_signal(w);
 	} else if (ev->data.ptr == &tag_wake) {
 		collect_done(w);
@@ -1155,6 +1526,18 @@ add_fd(worker *w, int fd, void *tag)
 	return epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* True when no thread holds a connection it accepted itself. */
+static bool
+threads_hold_none(worker *w)
+{
+	bool none;
+
+	pthread_mutex_lock(&w->lock);
+	none = w->accepting == 0 && w->adopt == NULL;
+	pthread_mutex_unlock(&w->lock);
+	return none;
+}
+
 /* Runs the loop until the drain is over or its deadline passed. Returns
  * true when every request finished. */
 static bool
@@ -1167,15 +1550,14 @@ run_loop(worker *w)
 		double now;
 		int n, i;
 
-		if (w->draining && w->n_conns == 0 && w->busy == 0)
+		if (w->draining && w->n_conns == 0 && w->busy == 0 &&
+		    threads_hold_none(w))
 			return true;
 		apply_listen(w);
-		/* Jobs may come back without a wake-up (write_direct): a
-		 * worker that waits for a free thread looks often. */
-		n = epoll_wait(w->ep, evs, (int)SX_NELEM(evs), w->collect_soon ?
-		    0 : !w->listening && w->busy > 0 ? LAZY_POLL_MS : TICK_MS);
+		n = epoll_wait(w->ep, evs, (int)SX_NELEM(evs),
+		    w->collect_soon ? 0 : TICK_MS);
 		if (n < 0 && errno != EINTR)
-			return w->busy == 0;
+			return w->busy == 0 && threads_hold_none(w);
 		/* First, so a connection whose response went out is idle
 		 * again before its next request is read. */
 		if (w->collect_soon || atomic_load_explicit(&w->lazy_pending,
@@ -1186,34 +1568,95 @@ run_loop(worker *w)
 		now = sx_now_ms();
 		if (now - last_check >= TICK_MS) {
 			check_deadlines(w);
-			/* A worker that stopped listening may have left
-			 * connections in the backlog without waking us. */
-			if (w->listening)
-				accept_some(w);
 			last_check = now;
 		}
 		bury(w);
 		if (!w->draining && w->wc->max_requests > 0 &&
-		    w->served >= w->wc->max_requests)
+		    atomic_load_explicit(&w->served, memory_order_relaxed) >=
+		    w->wc->max_requests)
 			start_drain(w, "served --max-requests requests, "
 			    "recycling");
 		if (w->draining && now >= w->drain_deadline) {
+			unsigned direct;
+
+			pthread_mutex_lock(&w->lock);
+			direct = w->accepting;
+			pthread_mutex_unlock(&w->lock);
 			sx_logf(&w->rt->log, "worker %ld: shutdown timeout "
 			    "(%d s) reached with %u request(s) still running; "
-			    "exiting",
-			    (long)getpid(), w->wc->shutdown_timeout_s, w->busy);
-			return w->busy == 0;
+			    "exiting", (long)getpid(),
+			    w->wc->shutdown_timeout_s, w->busy + direct);
+			return w->busy == 0 && threads_hold_none(w);
 		}
 	}
+}
+
+/* Sets up thread t's epoll set and wake eventfd (edge-triggered: each
+ * poke is one wake-up, and the counter is never read). */
+static bool
+thread_init(worker *w, thread *t)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET,
+	    .data.ptr = &tag_wake };
+
+	t->w = w;
+	t->ep = epoll_create1(EPOLL_CLOEXEC);
+	t->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	t->arena = sx_arena_new(16384);
+	return t->ep >= 0 && t->wake >= 0 && t->arena != NULL &&
+	    epoll_ctl(t->ep, EPOLL_CTL_ADD, t->wake, &ev) == 0;
+}
+
+/* Allocates the threads' records and sets up each; *made counts those
+ * set up (threads_free frees them), the last one failed when false. */
+static bool
+threads_make(worker *w, unsigned *made)
+{
+	unsigned n = (unsigned)w->wc->threads;
+
+	w->th = calloc(n, sizeof(*w->th));
+	w->idle = calloc(n, sizeof(*w->idle));
+	if (w->th == NULL || w->idle == NULL)
+		return false;
+	while (*made < n)
+		if (!thread_init(w, &w->th[(*made)++]))
+			return false;
+	return true;
+}
+
+static void
+thread_free(thread *t)
+{
+	if (t->ep >= 0)
+		close(t->ep);
+	if (t->wake >= 0)
+		close(t->wake);
+	sx_arena_free(t->arena);
+	if (t->spare != NULL) {
+		sx_fcgi_conn_free(&t->spare->fc);
+		free(t->spare);
+	}
+	if (t->spare_job != NULL) {
+		sx_buf_free(&t->spare_job->out);
+		free(t->spare_job);
+	}
+}
+
+static void
+threads_free(worker *w, unsigned made)
+{
+	for (unsigned i = 0; i < made; i++)
+		thread_free(&w->th[i]);
+	free(w->th);
+	free(w->idle);
 }
 
 sx_worker_exit
 sx_worker_run(const sx_worker_config *wc)
 {
 	worker w = { .wc = wc, .rt = wc->rt, .listen_fd = wc->listen_fd };
-	pthread_t *threads;
 	sx_worker_exit rc;
-	int i, started = 0;
+	unsigned i, made = 0, started = 0;
 	conn *c, *next;
 
 	sx_logger_buffer(&w.rt->log);	/* log.h: written out at close */
@@ -1233,23 +1676,23 @@ sx_worker_run(const sx_worker_config *wc)
 	pthread_mutex_init(&w.lock, NULL);
 	atomic_init(&w.lazy_pending, false);
 	atomic_init(&w.draining_pub, false);
-	pthread_cond_init(&w.more, NULL);
+	atomic_init(&w.served, 0);
 	pthread_cond_init(&w.taken, NULL);
 	w.ep = epoll_create1(EPOLL_CLOEXEC);
 	w.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	threads = calloc((size_t)wc->threads, sizeof(*threads));
-	if (w.ep < 0 || w.sig_fd < 0 || w.wake_fd < 0 || threads == NULL ||
-	    add_fd(&w, w.sig_fd, &tag_signal) < 0 ||
+	if (w.ep < 0 || w.sig_fd < 0 || w.wake_fd < 0 ||
+	    !threads_make(&w, &made) || add_fd(&w, w.sig_fd, &tag_signal) < 0 ||
 	    add_fd(&w, w.wake_fd, &tag_wake) < 0) {
 		sx_logf(&w.rt->log, "worker %ld: cannot set up the event "
 		    "loop: %s", (long)getpid(), strerror(errno));
 		rc = SX_WORKER_EXIT_LOOP;
 		goto out;
 	}
-	for (started = 0; started < wc->threads; started++)
-		if (pthread_create(&threads[started], NULL, thread_main,
-		    &w) != 0)
+	for (started = 0; started < made; started++)
+		if (pthread_create(&w.th[started].tid, NULL, thread_main,
+		    &w.th[started]) != 0)
 			break;
+	w.n_th = started;
 	update_listen(&w);
 	apply_listen(&w);
 	notify_supervisor(&w, SX_WORKER_READY);
@@ -1261,25 +1704,28 @@ sx_worker_run(const sx_worker_config *wc)
 	}
 	rc = SX_WORKER_EXIT_OK;
 out:
+	listen_on(&w, false);
 	pthread_mutex_lock(&w.lock);
 	w.quit = true;
-	pthread_cond_broadcast(&w.more);
 	pthread_mutex_unlock(&w.lock);
 	for (i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
+		poke(w.th[i].wake);
+	for (i = 0; i < started; i++)
+		pthread_join(w.th[i].tid, NULL);
+	/* Connections a thread handed over while the loop was ending. */
+	take_back(&w);
 	for (c = w.conns; c != NULL; c = next) {
 		next = c->next;
 		conn_close(&w, c);
 	}
 	bury(&w);
-	free(threads);
+	threads_free(&w, made);
 	if (w.ep >= 0)
 		close(w.ep);
 	if (w.sig_fd >= 0)
 		close(w.sig_fd);
 	if (w.wake_fd >= 0)
 		close(w.wake_fd);
-	pthread_cond_destroy(&w.more);
 	pthread_cond_destroy(&w.taken);
 	pthread_mutex_destroy(&w.lock);
 	return rc;

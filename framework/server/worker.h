@@ -36,7 +36,6 @@ typedef struct sx_worker_config {
 	sx_runtime *rt;
 	int listen_fd;		/* non-blocking listening socket */
 	int threads;		/* handler threads */
-	int workers;		/* worker processes on the socket (--workers) */
 	long max_requests;	/* drain after this many; 0 = never */
 	int read_timeout_ms;	/* a request must arrive whole within this */
 	int write_timeout_ms;	/* unsent output must progress within this */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The FastCGI record layer on its own: the fuzz seeds and 2000 mutations
 # through the harness; then a live server: GET_VALUES, unknown record types,
+# the shapes a request arrives in on a new connection,
 # a flood of malformed connections followed by normal requests (all
 # answered, no worker lost), the read timeout, and option errors.
 . "$top_srcdir/tests/integration/lib.sh"
@@ -24,6 +25,18 @@ sx_check_contains "GET_VALUES: connection limit" "FCGI_MAX_CONNS=" "$values"
 sx_check_contains "GET_VALUES: request limit" "FCGI_MAX_REQS=" "$values"
 sx_check_contains "an unknown record type gets UNKNOWN_TYPE" "UNKNOWN_TYPE=99" "$values"
 sx_check_contains "a direct FastCGI request" "Hello, World!" "$(python3 "$SXS_CLIENT" get "$SX_SOCK" /)"
+# Every way a request can arrive on a new connection, each answered
+# whether the thread that accepted it serves it alone or leaves the rest
+# to the event loop (a request trickling in, a connection kept, input
+# behind the request, a body, a body over the limit).
+shapes=$(python3 "$SXS_CLIENT" shapes "$SX_SOCK" 2>&1)
+echo "$shapes"
+sx_check "a request sent whole is answered, then closed" "whole 200 closed" "$(grep '^whole' <<<"$shapes")"
+sx_check "a request trickling in is answered, then closed" "trickled 200 closed" "$(grep '^trickled' <<<"$shapes")"
+sx_check "a kept connection serves three requests and stays open" "kept 200 200 200 open" "$(grep '^kept' <<<"$shapes")"
+sx_check "a request written behind an unanswered one is refused, the next served" "pipelined 200 refused ada" "$(grep '^pipelined' <<<"$shapes")"
+sx_check "a 60 KB body arrives whole" "body 200 echoed" "$(grep '^body' <<<"$shapes")"
+sx_check "a body over the limit gets 413 and a close, not a reset" "over 413 closed" "$(grep '^over' <<<"$shapes")"
 
 python3 "$SXS_CLIENT" flood "$SX_SOCK" 400 >/dev/null
 python3 "$SXS_CLIENT" get "$SX_SOCK" $(seq -f '/greet/n%g' 1 40) >"$SX_TMP/after-flood"

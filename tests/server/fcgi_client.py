@@ -18,6 +18,10 @@
                                         while the test stops the server (it
                                         waits for the file GO); prints each
                                         one's status
+  fcgi_client.py shapes SOCKET          one connection per request shape
+                                        (whole, trickled, kept, pipelined,
+                                        a body, a body over the limit);
+                                        prints one line for each
 
 SOCKET is a unix socket path or HOST:PORT.
 """
@@ -55,16 +59,18 @@ def begin(rid=1, keep=False, role=1):
     return record(BEGIN, rid, struct.pack(">HB5x", role, 1 if keep else 0))
 
 
-def request(path, rid=1, keep=False, method=b"GET", body=b""):
+def request(path, rid=1, keep=False, method=b"GET", body=b"",
+            ctype=b"application/octet-stream"):
     env = [(b"REQUEST_METHOD", method), (b"SCRIPT_NAME", b""),
            (b"DOCUMENT_URI", path), (b"REQUEST_URI", path),
            (b"QUERY_STRING", b""), (b"SERVER_PROTOCOL", b"HTTP/1.1"),
            (b"GATEWAY_INTERFACE", b"CGI/1.1"), (b"HTTP_HOST", b"test")]
     if body:
         env.append((b"CONTENT_LENGTH", str(len(body)).encode()))
+        env.append((b"CONTENT_TYPE", ctype))
     out = begin(rid, keep) + record(PARAMS, rid, pairs(env)) + record(PARAMS, rid)
-    if body:
-        out += record(STDIN, rid, body)
+    for i in range(0, len(body), 65528):
+        out += record(STDIN, rid, body[i:i + 65528])
     return out + record(STDIN, rid)
 
 
@@ -255,6 +261,113 @@ def stall(addr, path, n, wait):
     print(cut)
 
 
+def status_of(out, seen):
+    """The response's status: its Status header, else 200 when it ended."""
+    m = re.search(rb"^Status: (\d+)", out, re.M)
+    if m:
+        return m.group(1).decode()
+    return "200" if any(t == END for t, _, _ in seen) else "none"
+
+
+def closed_after(s):
+    """Whether the server closed the connection (EOF within 2 s)."""
+    s.settimeout(2)
+    try:
+        return s.recv(1) == b""
+    except socket.timeout:
+        return False
+    except ConnectionResetError:
+        return "reset"
+
+
+def read_ends(s, rids):
+    """Reads until END_REQUEST for every id in rids; returns their protocol
+    statuses and STDOUT by id."""
+    buf, outs, ends = b"", {r: b"" for r in rids}, {}
+    while len(ends) < len(rids):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+        while len(buf) >= 8:
+            _, t, r, n, p, _ = struct.unpack(">BBHHBB", buf[:8])
+            if len(buf) < 8 + n + p:
+                break
+            content, buf = buf[8:8 + n], buf[8 + n + p:]
+            if t == STDOUT and r in outs:
+                outs[r] += content
+            if t == END and r in outs:
+                ends[r] = content[4]
+    return ends, outs
+
+
+def shapes(addr):
+    """A request arrives whole, in pieces slower than a thread waits, on a
+    kept connection, pipelined behind another, with a body, or with a body
+    over the app's limit: each is answered, and a connection is closed
+    exactly when the request did not ask to keep it."""
+    # Whole, not kept: answered, then closed with a FIN.
+    s = connect(addr)
+    s.sendall(request(b"/json"))
+    out, seen = read_records(s, 1)
+    print("whole %s %s" % (status_of(out, seen),
+                           "closed" if closed_after(s) is True else "open"))
+    s.close()
+    # Trickled: three pieces 100 ms apart.
+    data = request(b"/json")
+    s = connect(addr)
+    for part in (data[:5], data[5:40], data[40:]):
+        s.sendall(part)
+        time.sleep(0.1)
+    out, seen = read_records(s, 1)
+    print("trickled %s %s" % (status_of(out, seen),
+                              "closed" if closed_after(s) is True else "open"))
+    s.close()
+    # Kept: three requests one after the other on one connection.
+    s = connect(addr)
+    got = []
+    for rid in (1, 2, 3):
+        s.sendall(request(b"/json", rid=rid, keep=True))
+        out, seen = read_records(s, rid)
+        got.append(status_of(out, seen))
+    print("kept %s %s" % (" ".join(got),
+                          "closed" if closed_after(s) is True else "open"))
+    s.close()
+    # Pipelined: a second request written behind the first, before its
+    # answer, is refused (no multiplexing: FCGI_CANT_MPX_CONN) and the
+    # first is answered; then a third, in turn, is served.
+    s = connect(addr)
+    s.sendall(request(b"/json", rid=1, keep=True) +
+              request(b"/greet/ada", rid=2, keep=True))
+    ends, outs = read_ends(s, (1, 2))
+    third_out, third_seen = read_records(
+        s.sendall(request(b"/greet/ada", rid=3, keep=True)) or s, 3)
+    print("pipelined %s %s %s" % (
+        "200" if ends.get(1) == 0 and b"Hello" in outs[1] else "none",
+        "refused" if ends.get(2) == 1 else "not-refused",
+        "ada" if b"ada" in third_out else "none"))
+    s.close()
+    # A 60 KB JSON body, echoed.
+    text = bytes(random.Random(7).randrange(97, 123) for _ in range(60000))
+    s = connect(addr)
+    s.sendall(request(b"/echo", method=b"POST", body=b'{"t":"' + text + b'"}',
+                      ctype=b"application/json"))
+    out, seen = read_records(s, 1)
+    print("body %s %s" % (status_of(out, seen),
+                          "echoed" if text in out else "lost"))
+    s.close()
+    # A 300 KB body over the app's 64 KiB limit: 413, no reset.
+    body = b"x" * 300000
+    s = connect(addr)
+    s.sendall(request(b"/echo", method=b"POST", body=body))
+    out, seen = read_records(s, 1)
+    c = closed_after(s)
+    print("over %s %s" % (status_of(out, seen),
+                          "reset" if c == "reset" else
+                          "closed" if c else "open"))
+    s.close()
+
+
 def queued(addr, first, path, n, go_file, probe):
     """Asks for first (a long request that takes the server's only thread),
     then opens n connections and writes a whole request on each (they wait
@@ -319,6 +432,8 @@ if __name__ == "__main__":
     elif cmd == "queued":
         queued(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]),
                sys.argv[6], len(sys.argv) > 7 and sys.argv[7] == "probe")
+    elif cmd == "shapes":
+        shapes(sys.argv[2])
     elif cmd == "stall":
         stall(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))
     else:
