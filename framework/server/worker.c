@@ -287,17 +287,33 @@ wake_loop(worker *w)
 	poke(w->wake_fd);
 }
 
-/* Puts a connection a thread accepted (serve_new) on the list the loop
+/*
+ * Puts a connection a thread accepted (serve_new) on the list the loop
  * adopts it from, with its job in flight or back. Called under the lock;
- * returns whether the loop must be woken. */
+ * returns whether the loop must be woken. A connection with nothing for
+ * the loop to do until it next carries input (lazy: a kept one whose
+ * response went out, or one whose request is still on its way) joins the
+ * loop's epoll set here instead, without waking it: the loop adopts it
+ * before it handles its first event (take_back runs first; lazy_pending
+ * is set before the connection can raise one), or within a tick.
+ */
 static bool
-give_to_loop(worker *w, conn *c)
+give_to_loop(worker *w, conn *c, bool lazy)
 {
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
 	bool wake = loop_needs_wake(w);
 
 	c->next = w->adopt;
 	w->adopt = c;
 	w->accepting--;
+	if (lazy) {
+		atomic_store_explicit(&w->lazy_pending, true,
+		    memory_order_release);
+		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, c->fd, &ev) == 0) {
+			c->events = EPOLLIN;
+			return false;
+		}
+	}
 	return wake;
 }
 
@@ -327,7 +343,7 @@ hand_over(job *j)
 		/* The loop writes the pieces: it takes the connection first
 		 * (take_back adopts before it takes pieces). */
 		j->direct = false;
-		wake = give_to_loop(w, j->c) || wake;
+		wake = give_to_loop(w, j->c, false) || wake;
 	}
 	if (!j->listed) {
 		wake = loop_needs_wake(w) || wake;
@@ -1093,7 +1109,8 @@ conn_enter(worker *w, conn *c)
 	w->n_conns++;
 	c->last_ms = sx_now_ms();
 	update_listen(w);
-	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, c->fd, &ev) < 0)
+	/* A thread may have put it in the set already (give_to_loop). */
+	if (c->events == 0 && epoll_ctl(w->ep, EPOLL_CTL_ADD, c->fd, &ev) < 0)
 		return false;
 	c->events = EPOLLIN;
 	return true;
@@ -1282,7 +1299,7 @@ serve_new(thread *t)
 	worker *w = t->w;
 	conn *c;
 	job *j;
-	bool wake;
+	bool wake, sent;
 	int fd;
 
 	if ((fd = accept_fd(w)) < 0) {
@@ -1306,7 +1323,8 @@ serve_new(thread *t)
 	if (c->fc.state != SX_FCGI_READY || c->fc.out_off < c->fc.out.len ||
 	    (j = new_job(t)) == NULL) {
 		pthread_mutex_lock(&w->lock);
-		wake = give_to_loop(w, c);
+		wake = give_to_loop(w, c, c->fc.state != SX_FCGI_READY &&
+		    c->fc.out_off == c->fc.out.len);
 		pthread_mutex_unlock(&w->lock);
 		if (wake)
 			wake_loop(w);
@@ -1320,7 +1338,7 @@ serve_new(thread *t)
 		job_back(w, j);
 		return;
 	}
-	if (write_direct(j) && !j->keep && c->fc.stdin_ended &&
+	if ((sent = write_direct(j)) && !j->keep && c->fc.stdin_ended &&
 	    c->fc.in_off == c->fc.in.len) {
 		/* All of it read, all of the answer sent, and the web
 		 * server closes its side after reading it: a FIN now, no
@@ -1338,7 +1356,8 @@ serve_new(thread *t)
 	pthread_mutex_lock(&w->lock);
 	j->direct = false;
 	j->back = true;
-	wake = give_to_loop(w, c);
+	wake = give_to_loop(w, c, sent && j->keep &&
+	    c->fc.in_off == c->fc.in.len);
 	pthread_mutex_unlock(&w->lock);
 	if (wake)
 		wake_loop(w);
