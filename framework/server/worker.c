@@ -135,7 +135,6 @@ typedef struct conn {
 	bool done_with;		/* its last request was read to its end and
 				   the web server asked us to close it after
 				   (no FCGI_KEEP_CONN, not a drain's goodbye) */
-	bool fresh;		/* accepted, no request dispatched yet */
 	size_t counted;		/* its unsent bytes in the worker's total */
 	uint32_t events;	/* registered epoll events */
 	job *job;		/* the request a thread runs, or NULL */
@@ -203,7 +202,6 @@ struct worker {
 	conn *graveyard;	/* closed this round; freed after the batch */
 	unsigned n_conns, max_conns;
 	unsigned busy;		/* jobs handed out, not yet back */
-	unsigned fresh;		/* connections with no request yet */
 	size_t unsent;		/* output bytes not yet written, all conns */
 	bool over;		/* unsent > OUT_BUDGET (the loop's copy) */
 	bool draining;
@@ -609,15 +607,6 @@ recount(worker *w, conn *c)
 	update_listen(w);
 }
 
-static void
-conn_unfresh(worker *w, conn *c)
-{
-	if (c->fresh) {
-		c->fresh = false;
-		w->fresh--;
-	}
-}
-
 /* Closes a connection. While a thread still runs its request, the memory
  * and the fd stay until the job comes back (finish_job closes it again):
  * the socket is only shut down, so a thread writing to it (write_direct)
@@ -638,7 +627,6 @@ conn_close(worker *w, conn *c)
 			c->fd = -1;
 		}
 		c->closed = true;
-		conn_unfresh(w, c);
 		recount(w, c);
 	}
 	if (c->job != NULL) {
@@ -859,7 +847,6 @@ dispatch(worker *w, conn *c)
 	}
 	job_init(w, j, c);
 	c->deadline = 0;
-	conn_unfresh(w, c);
 	w->busy++;
 	pthread_mutex_lock(&w->lock);
 	if (w->todo_tail != NULL)
@@ -1121,8 +1108,6 @@ conn_enter(worker *w, conn *c)
 static void
 conn_fresh(worker *w, conn *c)
 {
-	c->fresh = true;
-	w->fresh++;
 	c->deadline = sx_now_ms() + w->wc->read_timeout_ms;
 }
 
