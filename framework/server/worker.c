@@ -814,6 +814,39 @@ conn_flush(worker *w, conn *c)
 	}
 }
 
+/* Reads what arrived on c into its input. Returns the bytes read, 0 at
+ * EOF or on an error (out of memory too), -1 when nothing is there yet. */
+static ssize_t
+read_in(conn *c)
+{
+	sx_fcgi_conn *fc = &c->fc;
+	ssize_t n;
+
+	if (sx_buf_reserve(&fc->in, READ_CHUNK) < 0)
+		return 0;
+	do
+		n = read(c->fd, fc->in.data + fc->in.len, READ_CHUNK);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? -1 : 0;
+	fc->in.len += (size_t)n;
+	fc->in.data[fc->in.len] = '\0';
+	return n;
+}
+
+/* Parses c's input; false, after logging why, when the peer broke the
+ * protocol (the connection is then to be closed). */
+static bool
+parse_in(worker *w, conn *c)
+{
+	sx_fcgi_err err = sx_fcgi_parse(&c->fc);
+
+	if (err != SX_FCGI_OK)
+		sx_logf(&w->rt->log, "worker %ld: closing a FastCGI "
+		    "connection: %s", (long)getpid(), sx_fcgi_strerror(err));
+	return err == SX_FCGI_OK;
+}
+
 /* Makes j (zeroed, or with only an empty out) the job of c's complete
  * request. */
 static void
@@ -878,16 +911,9 @@ conn_read(worker *w, conn *c)
 		set_events(w, c, EPOLLOUT);
 		return;
 	}
-	if (sx_buf_reserve(&fc->in, READ_CHUNK) < 0) {
-		conn_close(w, c);
+	if ((n = read_in(c)) < 0)
 		return;
-	}
-	do
-		n = read(c->fd, fc->in.data + fc->in.len, READ_CHUNK);
-	while (n < 0 && errno == EINTR);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return;
-	if (n <= 0) {
+	if (n == 0) {
 		/* EOF or reset: a request cut mid-way is simply dropped. */
 		conn_close(w, c);
 		return;
@@ -896,8 +922,6 @@ conn_read(worker *w, conn *c)
 		fc->in.len = 0;
 		return;
 	}
-	fc->in.len += (size_t)n;
-	fc->in.data[fc->in.len] = '\0';
 	c->last_ms = sx_now_ms();
 	if (was_idle)
 		c->deadline = c->last_ms + w->wc->read_timeout_ms;
@@ -910,11 +934,8 @@ static void
 conn_parse(worker *w, conn *c)
 {
 	sx_fcgi_conn *fc = &c->fc;
-	sx_fcgi_err err;
 
-	if ((err = sx_fcgi_parse(fc)) != SX_FCGI_OK) {
-		sx_logf(&w->rt->log, "worker %ld: closing a FastCGI "
-		    "connection: %s", (long)getpid(), sx_fcgi_strerror(err));
+	if (!parse_in(w, c)) {
 		conn_close(w, c);
 		return;
 	}
@@ -1174,19 +1195,13 @@ adopt_conn(worker *w, conn *c)
 static bool
 read_new(worker *w, conn *c)
 {
-	sx_fcgi_conn *fc = &c->fc;
-	sx_fcgi_err err;
 	double until = 0;
 
-	for (int i = 0; i < DIRECT_READS && fc->state != SX_FCGI_READY; i++) {
-		ssize_t n;
+	for (int i = 0; i < DIRECT_READS && c->fc.state != SX_FCGI_READY;
+	    i++) {
+		ssize_t n = read_in(c);
 
-		if (sx_buf_reserve(&fc->in, READ_CHUNK) < 0)
-			return false;
-		do
-			n = read(c->fd, fc->in.data + fc->in.len, READ_CHUNK);
-		while (n < 0 && errno == EINTR);
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		if (n < 0) {
 			struct pollfd p = { .fd = c->fd, .events = POLLIN };
 			double now = sx_now_ms();
 
@@ -1197,16 +1212,8 @@ read_new(worker *w, conn *c)
 				return true;
 			continue;
 		}
-		if (n <= 0)
+		if (n == 0 || !parse_in(w, c))
 			return false;
-		fc->in.len += (size_t)n;
-		fc->in.data[fc->in.len] = '\0';
-		if ((err = sx_fcgi_parse(fc)) != SX_FCGI_OK) {
-			sx_logf(&w->rt->log, "worker %ld: closing a FastCGI "
-			    "connection: %s", (long)getpid(),
-			    sx_fcgi_strerror(err));
-			return false;
-		}
 	}
 	return true;
 }
