@@ -1295,8 +1295,10 @@ serve_new(thread *t)
 	int fd;
 
 	if ((fd = accept_fd(w)) < 0) {
+		bool out_of_fds = errno == EMFILE || errno == ENFILE;
+
 		accepted_gone(w);
-		if (errno == EMFILE || errno == ENFILE)
+		if (out_of_fds)
 			usleep(100 * 1000);	/* not a busy loop */
 		return;
 	}

@@ -340,8 +340,8 @@ def shapes(addr):
     s.sendall(request(b"/json", rid=1, keep=True) +
               request(b"/greet/ada", rid=2, keep=True))
     ends, outs = read_ends(s, (1, 2))
-    third_out, third_seen = read_records(
-        s.sendall(request(b"/greet/ada", rid=3, keep=True)) or s, 3)
+    s.sendall(request(b"/greet/ada", rid=3, keep=True))
+    third_out, _ = read_records(s, 3)
     print("pipelined %s %s %s" % (
         "200" if ends.get(1) == 0 and b"Hello" in outs[1] else "none",
         "refused" if ends.get(2) == 1 else "not-refused",
